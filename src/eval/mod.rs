@@ -1,0 +1,1 @@
+//! Evaluation: scoring generated notes against human references.

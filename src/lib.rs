@@ -1,0 +1,20 @@
+//! recap turns meeting transcripts into structured markdown notes with a local quantized
+//! language model, and validates notes against the note schema.
+//!
+//! The pipeline, one module a stage:
+//! `transcript` (files -> [`transcript::Transcript`]) -> `pipeline` (plan chunks, map, merge,
+//! assemble) -> `note` (the [`note::Note`] type, render, parse, validate). `llm` holds the
+//! local inference runtime. `commands` are the subcommands the binary exposes; they write
+//! to the writers they are given, never to the process's stdout/stderr directly.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod eval;
+pub mod llm;
+pub mod note;
+pub mod pipeline;
+pub mod transcript;
+
+pub use commands::{run, Exit};

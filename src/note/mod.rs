@@ -1,0 +1,1 @@
+//! The note: the markdown document recap writes and validates.

@@ -1,0 +1,1 @@
+//! The summarizing pipeline: plan chunks, generate per chunk (map), merge (reduce), assemble.
