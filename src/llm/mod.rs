@@ -1,2 +1,10 @@
 //! The local inference runtime: model registry and fetch, GGUF models on candle, tokenizer,
 //! chat template, sampling and constrained decoding.
+//!
+//! Terms: a *token* is an id in the model's vocabulary; *logits* are the model's scores for
+//! the next token, one per vocabulary entry; the *KV cache* holds the attention keys and
+//! values of every position fed so far, and its *position* is how many tokens it holds.
+
+pub mod lm;
+
+pub use lm::{CausalLm, LogitMask};
