@@ -1,1 +1,8 @@
 //! The summarizing pipeline: plan chunks, generate per chunk (map), merge (reduce), assemble.
+
+pub mod extract;
+pub mod generator;
+pub mod merge;
+pub mod naming;
+pub mod prompts;
+pub mod quality;

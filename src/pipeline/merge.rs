@@ -1,0 +1,152 @@
+//! Reduce: partial extracts of one meeting's chunks become one. The model writes the
+//! overall title and summary (see `prompts/reduce.j2`); lists are merged here,
+//! deterministically, dropping items that say the same thing twice.
+
+use std::collections::BTreeSet;
+
+use super::extract::{ActionDraft, Extract, Overview};
+
+/// Two items whose word sets overlap at least this much (Jaccard) are the same item.
+pub const DUPLICATE_SIMILARITY: f64 = 0.7;
+
+/// Joins the chunk extracts under the model's overview, keeping the first of duplicates.
+pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
+    let mut merged = Extract {
+        title: overview.title,
+        summary: overview.summary,
+        ..Extract::default()
+    };
+    for part in partials {
+        for action in &part.action_items {
+            push_action(&mut merged.action_items, action);
+        }
+        for decision in &part.decisions {
+            push_unique(&mut merged.decisions, decision);
+        }
+        for info in &part.key_information {
+            push_unique(&mut merged.key_information, info);
+        }
+    }
+    merged
+}
+
+/// Drops duplicates within one extract's lists (models sometimes repeat themselves).
+pub fn dedupe(extract: Extract) -> Extract {
+    let overview = Overview {
+        title: extract.title.clone(),
+        summary: extract.summary.clone(),
+    };
+    merge(std::slice::from_ref(&extract), overview)
+}
+
+fn push_unique(list: &mut Vec<String>, item: &str) {
+    let item = item.trim();
+    if item.is_empty() || list.iter().any(|kept| same_item(kept, item)) {
+        return;
+    }
+    list.push(item.to_string());
+}
+
+/// A duplicate action keeps the first wording but gains what the later one knew: an owner
+/// where the first had `TBD`, a due date or a priority where the first had none.
+fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft) {
+    if action.text.trim().is_empty() {
+        return;
+    }
+    match list.iter_mut().find(|kept| same_item(&kept.text, &action.text)) {
+        Some(kept) => {
+            if kept.owner == "TBD" && action.owner != "TBD" {
+                kept.owner.clone_from(&action.owner);
+            }
+            if kept.due.is_none() {
+                kept.due.clone_from(&action.due);
+            }
+            if kept.priority.is_none() {
+                kept.priority.clone_from(&action.priority);
+            }
+        }
+        None => list.push(ActionDraft {
+            text: action.text.trim().to_string(),
+            ..action.clone()
+        }),
+    }
+}
+
+/// True when two sentences say the same thing, by word overlap.
+pub fn same_item(a: &str, b: &str) -> bool {
+    similarity(a, b) >= DUPLICATE_SIMILARITY
+}
+
+/// Jaccard similarity of the lowercase word sets of `a` and `b` (1.0 for two empty texts).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (words(a), words(b));
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let shared = a.intersection(&b).count();
+    shared as f64 / (a.len() + b.len() - shared) as f64
+}
+
+fn words(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(text: &str, owner: &str, due: Option<&str>) -> ActionDraft {
+        ActionDraft {
+            text: text.into(),
+            owner: owner.into(),
+            priority: None,
+            due: due.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn similarity_is_jaccard_of_lowercase_words() {
+        // {send, the, deck} vs {send, the, deck, today}: 3 shared of 4 distinct.
+        assert_eq!(similarity("Send the deck", "send the deck today."), 0.75);
+        assert_eq!(similarity("", ""), 1.0);
+        assert_eq!(similarity("alpha", "beta"), 0.0);
+    }
+
+    #[test]
+    fn duplicates_across_chunks_merge_and_keep_the_better_fields() {
+        let first = Extract {
+            action_items: vec![action("Send the pricing deck to Ana", "TBD", None)],
+            decisions: vec!["Launch in March.".into()],
+            ..Extract::default()
+        };
+        let second = Extract {
+            action_items: vec![
+                action("send the pricing deck to Ana.", "Jeff Denworth", Some("2025-11-14")),
+                action("Book the venue", "Myself", None),
+            ],
+            decisions: vec!["launch in March".into(), "Hire two engineers.".into()],
+            key_information: vec!["  ".into()],
+            ..Extract::default()
+        };
+        let merged = merge(
+            &[first, second],
+            Overview {
+                title: "Launch".into(),
+                summary: "They planned the launch.".into(),
+            },
+        );
+        assert_eq!(
+            merged.action_items,
+            vec![
+                action("Send the pricing deck to Ana", "Jeff Denworth", Some("2025-11-14")),
+                action("Book the venue", "Myself", None),
+            ]
+        );
+        assert_eq!(merged.decisions, ["Launch in March.", "Hire two engineers."]);
+        assert!(merged.key_information.is_empty());
+        assert_eq!(merged.title, "Launch");
+    }
+}
