@@ -41,9 +41,10 @@ pub fn assess<'a>(
     let mut sentences: HashMap<String, usize> = HashMap::new();
     let mut sentence_count = 0;
     for text in texts {
+        // Annotations such as "[inaudible]" or "(Music)" are not speech.
         words += text
             .split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .filter(|w| !w.starts_with(['[', '(']) && w.chars().any(char::is_alphanumeric))
             .count();
         for sentence in text.split(['.', '!', '?', '\n']) {
             let key = normalize(sentence);
