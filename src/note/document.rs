@@ -131,7 +131,7 @@ pub(crate) fn top_key(line: &str) -> Option<&str> {
     Some(key)
 }
 
-fn is_fence(line: &str) -> bool {
+pub(crate) fn is_fence(line: &str) -> bool {
     let t = line.trim_start();
     t.starts_with("```") || t.starts_with("~~~")
 }
@@ -322,10 +322,10 @@ impl<'a> Document<'a> {
             }
         }
 
-        // Footer: the last source line, and the `---` just before it.
+        // Footer: the last source line (even inside a code fence a person left open),
+        // and the `---` just before it.
         let source = (body_start..n)
             .rev()
-            .filter(|&i| !in_fence[i])
             .find_map(|i| source_link(lines[i]).map(|l| (i, l)));
         let footer_rule = source.and_then(|(s, _)| {
             (body_start..s)

@@ -9,8 +9,10 @@
 //! and `*Source: [[stem]]*` with no trailing newline. A section with no items holds
 //! [`NONE_MARKER`]. User content goes back where [`super::UserContent`] anchors it.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use super::document::is_fence;
 use super::model::{Note, FRONTMATTER_KEYS, NONE_MARKER};
 use super::user_content::{Aside, SectionKind};
 
@@ -69,9 +71,9 @@ fn section_blocks(items: Vec<String>, asides: &[&Aside]) -> Vec<(String, bool)> 
     let mut items = items.into_iter();
     for i in 0..=n {
         for a in asides.iter().filter(|a| a.after.min(n) == i) {
-            let text = trim_blank_lines(&a.text);
+            let text = text_block(&a.text);
             if !text.is_empty() {
-                out.push((text.to_string(), a.attached && i > 0));
+                out.push((text.into_owned(), a.attached && i > 0));
             }
         }
         if let Some(item) = items.next() {
@@ -106,6 +108,28 @@ pub(crate) fn trim_blank_lines(s: &str) -> &str {
     &s[start..]
 }
 
+/// A free-text block as written back: without surrounding blank lines, and with a code
+/// fence it leaves open closed (an open fence would swallow the headings after it).
+pub(crate) fn text_block(s: &str) -> Cow<'_, str> {
+    let s = trim_blank_lines(s);
+    let open = s.lines().filter(|l| is_fence(l)).count() % 2 == 1;
+    if open {
+        format!("{s}\n```").into()
+    } else {
+        s.into()
+    }
+}
+
+/// Where a user section goes: after the section it follows, and never before the
+/// generated section whose title it repeats.
+fn effective_after(s: &super::user_content::UserSection) -> Option<SectionKind> {
+    let title = one_line(&s.heading);
+    match SectionKind::from_title(title.trim()) {
+        Some(kind) => s.after.max(Some(kind)),
+        None => s.after,
+    }
+}
+
 /// A part of the body and the blank space it wants before the next heading / the footer.
 struct Part {
     text: String,
@@ -131,9 +155,9 @@ impl Note {
                 .join(", ")
         );
         for block in &self.user.head {
-            let text = trim_blank_lines(block);
+            let text = text_block(block);
             if !text.is_empty() {
-                out.push_str(text);
+                out.push_str(&text);
                 out.push_str("\n\n");
             }
         }
@@ -155,10 +179,10 @@ impl Note {
 
         let _ = write!(out, "---\n\n*Source: [[{}]]*", one_line(self.source_link()));
         for block in &self.user.tail {
-            let text = trim_blank_lines(block);
+            let text = text_block(block);
             if !text.is_empty() {
                 out.push_str("\n\n");
-                out.push_str(text);
+                out.push_str(&text);
             }
         }
         out
@@ -235,7 +259,7 @@ impl Note {
                 let items = if summary.is_empty() {
                     vec![]
                 } else {
-                    vec![summary.to_string()]
+                    vec![text_block(summary).into_owned()]
                 };
                 (items, false)
             }
@@ -265,11 +289,11 @@ impl Note {
     }
 
     fn push_user_sections(&self, parts: &mut Vec<Part>, after: Option<SectionKind>) {
-        for s in self.user.sections.iter().filter(|s| s.after == after) {
-            let body = trim_blank_lines(&s.body);
+        for s in self.user.sections.iter().filter(|s| effective_after(s) == after) {
+            let body = text_block(&s.body);
             let mut text = format!("## {}\n\n", one_line(&s.heading).trim());
             if !body.is_empty() {
-                text.push_str(body);
+                text.push_str(&body);
                 text.push_str("\n\n");
             }
             parts.push(Part {
