@@ -10,7 +10,7 @@
 use std::ops::Range;
 
 use super::action_item::{list_marker, TaskLine};
-use super::model::NONE_MARKER;
+use super::model::{FRONTMATTER_KEYS, NONE_MARKER};
 use super::user_content::SectionKind;
 
 /// The frontmatter between the first line's `---` and the closing `---`.
@@ -140,11 +140,12 @@ fn is_blank(line: &str) -> bool {
     line.trim().is_empty()
 }
 
-/// Splits `text` into lines: BOM dropped, `\n` or `\r\n` endings.
+/// Splits `text` into lines: BOM dropped, `\n` or `\r\n` endings (stray `\r`s before a
+/// line end are dropped too, so a rendered line never ends in one).
 pub(crate) fn split_lines(text: &str) -> Vec<&str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .map(|l| l.trim_end_matches('\r'))
         .collect()
 }
 
@@ -196,16 +197,6 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
             blocks: Vec::new(),
         });
     };
-    let mut keys = Vec::new();
-    let mut block_list: Vec<(Option<&str>, Range<usize>)> = vec![(None, 1..1)];
-    for (i, line) in lines.iter().enumerate().take(close).skip(1) {
-        if let Some(k) = top_key(line) {
-            keys.push((k, i));
-            block_list.push((Some(k), i..i + 1));
-        } else if let Some(last) = block_list.last_mut() {
-            last.1.end = i + 1;
-        }
-    }
     let yaml_text = lines[1..close].join("\n");
     let yaml = match serde_yaml::from_str::<serde_yaml::Value>(&yaml_text) {
         Ok(serde_yaml::Value::Mapping(m)) => Ok(m),
@@ -226,10 +217,57 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
             })
         }
     };
+
+    // Lines that look like `key:` but are not keys of the mapping (say, inside a
+    // multi-line quoted value) continue the block before them.
+    let real_keys: Option<Vec<String>> = yaml.as_ref().ok().map(|m| {
+        m.keys()
+            .map(|k| match k {
+                serde_yaml::Value::String(s) => s.clone(),
+                serde_yaml::Value::Number(n) => n.to_string(),
+                serde_yaml::Value::Bool(b) => b.to_string(),
+                _ => String::new(),
+            })
+            .collect()
+    });
+    let mut starts: Vec<(&str, usize)> = (1..close)
+        .filter_map(|i| top_key(lines[i]).map(|k| (k, i)))
+        .filter(|(k, _)| real_keys.as_ref().is_none_or(|r| r.iter().any(|r| r == k)))
+        .collect();
+    // A block of the user's own must stand alone as YAML, since rendering writes it back
+    // on its own; one that does not continues the block before it.
+    let standalone = |range: Range<usize>| {
+        matches!(
+            serde_yaml::from_str::<serde_yaml::Value>(&lines[range].join("\n")),
+            Ok(serde_yaml::Value::Mapping(_) | serde_yaml::Value::Null)
+        )
+    };
+    let build = |starts: &[(&'a str, usize)]| {
+        let mut out: Vec<(Option<&'a str>, Range<usize>)> = Vec::with_capacity(starts.len() + 1);
+        let first = starts.first().map_or(close, |s| s.1);
+        out.push((None, 1..first));
+        for (n, &(k, i)) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).map_or(close, |s| s.1);
+            out.push((Some(k), i..end));
+        }
+        out
+    };
+    let mut block_list = build(&starts);
+    if yaml.is_ok() {
+        while let Some(bad) = block_list.iter().skip(1).position(|(k, r)| {
+            k.is_some_and(|k| !FRONTMATTER_KEYS.contains(&k)) && !standalone(r.clone())
+        }) {
+            starts.remove(bad);
+            block_list = build(&starts);
+        }
+        if !standalone(block_list[0].1.clone()) {
+            block_list[0].1 = 1..1;
+        }
+    }
     Some(FrontmatterBlock {
         close: Some(close),
         yaml,
-        keys,
+        keys: starts,
         blocks: block_list,
     })
 }
