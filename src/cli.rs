@@ -63,8 +63,8 @@ pub struct TranscriptArgs {
     pub file: PathBuf,
 
     /// Read the file as this format instead of detecting it from the content.
-    #[arg(long, value_name = "FORMAT")]
-    pub input_format: Option<String>,
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<crate::transcript::Format>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

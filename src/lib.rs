@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod date;
 pub mod eval;
 pub mod llm;
 pub mod note;

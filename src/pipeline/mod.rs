@@ -4,5 +4,6 @@ pub mod extract;
 pub mod generator;
 pub mod merge;
 pub mod naming;
+pub mod plan;
 pub mod prompts;
 pub mod quality;

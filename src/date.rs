@@ -1,0 +1,161 @@
+//! Calendar dates as notes and transcripts write them: `YYYY-MM-DD`.
+//!
+//! A [`Date`] is always a real day of the proleptic Gregorian calendar (years 1..=9999):
+//! `2025-02-29` and `2025-13-01` are rejected when parsed, so a value of this type can
+//! be written into a note without checking it again. recap only needs to read, compare
+//! and print dates, so this small type stands in for a full date-time library.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A valid calendar day. Orders chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+/// Why a text is not a `YYYY-MM-DD` date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("{0:?} is not a date; expected YYYY-MM-DD")]
+    Shape(String),
+    #[error("{0:?} is not a real day of the calendar")]
+    NoSuchDay(String),
+}
+
+impl Date {
+    /// The date `year-month-day`, or `None` when no such day exists.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+            return None;
+        }
+        (day <= days_in_month(year, month)).then_some(Self { year, month, day })
+    }
+
+    /// Parses exactly `YYYY-MM-DD` (four, two and two ASCII digits).
+    pub fn parse(text: &str) -> Result<Self, DateError> {
+        let b = text.as_bytes();
+        let shape_ok = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shape_ok {
+            return Err(DateError::Shape(text.to_string()));
+        }
+        Self::from_digits(&text[0..4], &text[5..7], &text[8..10])
+            .ok_or_else(|| DateError::NoSuchDay(text.to_string()))
+    }
+
+    /// Parses `YYYYMMDD` (eight ASCII digits), as file names often write dates.
+    pub fn parse_compact(text: &str) -> Option<Self> {
+        if text.len() != 8 || !text.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        Self::from_digits(&text[0..4], &text[4..6], &text[6..8])
+    }
+
+    fn from_digits(y: &str, m: &str, d: &str) -> Option<Self> {
+        Self::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    }
+
+    pub fn year(self) -> u16 {
+        self.year
+    }
+
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    pub fn day(self) -> u8 {
+        self.day
+    }
+}
+
+fn is_leap(year: u16) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl FromStr for Date {
+    type Err = DateError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_real_days() {
+        let d = Date::parse("2025-11-07").unwrap();
+        assert_eq!((d.year(), d.month(), d.day()), (2025, 11, 7));
+        assert_eq!(d.to_string(), "2025-11-07");
+        assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
+        assert_eq!(Date::parse_compact("20251107"), Some(d));
+    }
+
+    #[test]
+    fn rejects_impossible_days_and_other_shapes() {
+        assert_eq!(
+            Date::parse("2025-02-29").unwrap_err().to_string(),
+            "\"2025-02-29\" is not a real day of the calendar"
+        );
+        assert!(Date::parse("1900-02-29").is_err());
+        assert!(Date::parse("2025-13-01").is_err());
+        assert!(Date::parse("0000-01-01").is_err());
+        assert_eq!(
+            Date::parse("2025-1-07").unwrap_err().to_string(),
+            "\"2025-1-07\" is not a date; expected YYYY-MM-DD"
+        );
+        assert!(Date::parse("2025-11-07 ").is_err());
+        assert!(Date::parse("２０２５-11-07").is_err());
+        assert_eq!(Date::parse_compact("20251399"), None);
+    }
+
+    #[test]
+    fn orders_chronologically_and_round_trips_through_serde() {
+        let a = Date::parse("2025-01-31").unwrap();
+        let b = Date::parse("2025-02-01").unwrap();
+        assert!(a < b);
+        let json = serde_json::to_string(&b).unwrap();
+        assert_eq!(json, "\"2025-02-01\"");
+        assert_eq!(serde_json::from_str::<Date>(&json).unwrap(), b);
+        assert!(serde_json::from_str::<Date>("\"2025-02-30\"").is_err());
+    }
+}
