@@ -31,6 +31,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show how recap reads a transcript: format, date, speakers and turns.
     Transcript(TranscriptArgs),
+    /// List, fetch and check the local models recap runs.
+    Models(ModelsArgs),
 }
 
 /// How results are reported: for people, or for tools.
@@ -69,4 +71,43 @@ pub struct TranscriptArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub command: ModelsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// List the known models and whether each is cached.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Fetch a model into the cache (verified, then moved into place) and print its path.
+    Pull {
+        /// The model's name, as `recap models list` shows it.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Fetch again even if the model is cached.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-hash cached files and check them; every cached model when no name is given.
+    ///
+    /// Exit status: 0 when every file checked is intact, 1 when one is damaged.
+    Verify {
+        /// The model to check.
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Print the path of a cached model's file.
+    Path {
+        /// The model's name.
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
 }
