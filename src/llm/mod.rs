@@ -5,6 +5,10 @@
 //! the next token, one per vocabulary entry; the *KV cache* holds the attention keys and
 //! values of every position fed so far, and its *position* is how many tokens it holds.
 
+pub mod constraint;
 pub mod lm;
+pub mod vocab;
 
+pub use constraint::{ConstraintError, ConstraintOptions, JsonConstraint, Whitespace};
 pub use lm::{CausalLm, LogitMask};
+pub use vocab::Vocabulary;
