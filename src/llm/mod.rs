@@ -5,8 +5,12 @@
 //! the next token, one per vocabulary entry; the *KV cache* holds the attention keys and
 //! values of every position fed so far, and its *position* is how many tokens it holds.
 
+pub mod chat_template;
 pub mod constraint;
+pub mod generate;
 pub mod lm;
+pub mod sampler;
+pub mod tokenizer;
 pub mod vocab;
 
 pub use constraint::{ConstraintError, ConstraintOptions, JsonConstraint, Whitespace};
