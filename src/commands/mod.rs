@@ -3,6 +3,7 @@
 //! [`run`], which prints them as `error: ...` and exits with status 2.
 
 mod models;
+mod bench;
 mod transcript;
 mod validate;
 
@@ -77,5 +78,6 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<Exit> {
         Command::Validate(args) => validate::run(&args, &config, io),
         Command::Transcript(args) => transcript::run(&args, &config, io),
         Command::Models(args) => models::run(&args, &config, io),
+        Command::Bench(args) => bench::run(&args, &config, io),
     }
 }
