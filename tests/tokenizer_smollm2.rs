@@ -86,3 +86,16 @@ fn smollm2_chat_template_is_the_gguf_one() {
     );
     assert_eq!(tok.decode(&ids).unwrap(), prompt);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any text without chat markers comes back exactly, through decode, the token bytes
+    /// and the streaming decoder.
+    #[test]
+    fn smollm2_round_trips_any_text(text in "\\PC{0,80}|[ \\t\\n0-9a-zé🦀'.,]{0,40}") {
+        static TOKENIZER: std::sync::OnceLock<Tokenizer> = std::sync::OnceLock::new();
+        let tok = TOKENIZER.get_or_init(|| Tokenizer::from_gguf(&smollm2()).unwrap());
+        assert_round_trips(tok, &text);
+    }
+}

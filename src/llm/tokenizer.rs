@@ -12,7 +12,7 @@
 //! *special* ones among them are the control tokens. The *end-of-turn* tokens are those
 //! that end an assistant's reply (`<|im_end|>`, `<|eot_id|>`, the EOS token, …).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file;
@@ -214,13 +214,24 @@ fn byte_to_char() -> [char; 256] {
     table
 }
 
+/// The inverse of [`byte_to_char`], indexed by character (all of them are below U+0144).
+type CharToByte = Vec<Option<u8>>;
+
+fn char_to_byte() -> CharToByte {
+    let mut inverse = vec![None; 0x144];
+    for (b, c) in byte_to_char().iter().enumerate() {
+        inverse[*c as usize] = Some(b as u8);
+    }
+    inverse
+}
+
 /// The bytes a byte-level vocabulary entry stands for; an entry with a character outside
 /// the table (an added token such as `<|im_end|>` is all ASCII, so inside) is its UTF-8,
 /// exactly as the byte-level decoder treats it.
-fn byte_level_bytes(entry: &str, char_to_byte: &HashMap<char, u8>) -> Vec<u8> {
+fn byte_level_bytes(entry: &str, char_to_byte: &CharToByte) -> Vec<u8> {
     entry
         .chars()
-        .map(|c| char_to_byte.get(&c).copied())
+        .map(|c| char_to_byte.get(c as usize).copied().flatten())
         .collect::<Option<Vec<u8>>>()
         .unwrap_or_else(|| entry.as_bytes().to_vec())
 }
@@ -310,11 +321,7 @@ impl Tokenizer {
         }
         inner.add_tokens(added).map_err(tk_err)?;
 
-        let char_to_byte: HashMap<char, u8> = byte_to_char()
-            .iter()
-            .enumerate()
-            .map(|(b, &c)| (c, b as u8))
-            .collect();
+        let char_to_byte = char_to_byte();
         let token_bytes = tokens
             .iter()
             .enumerate()
@@ -382,11 +389,7 @@ impl Tokenizer {
             .filter(|(_, t)| t.special)
             .map(|(&id, _)| id)
             .collect();
-        let char_to_byte: HashMap<char, u8> = byte_to_char()
-            .iter()
-            .enumerate()
-            .map(|(b, &c)| (c, b as u8))
-            .collect();
+        let char_to_byte = char_to_byte();
         let size = inner.get_vocab_size(true);
         let token_bytes = (0..size as u32)
             .map(|id| match (added.get(&id), inner.id_to_token(id)) {
@@ -449,6 +452,11 @@ impl Tokenizer {
     /// Whether `id` is a special (control) token such as `<|im_start|>`.
     pub fn is_special(&self, id: u32) -> bool {
         self.special.contains(&id)
+    }
+
+    /// The ids of the special (control) tokens, in order.
+    pub fn special_tokens(&self) -> Vec<u32> {
+        self.special.iter().copied().collect()
     }
 
     /// How many ids the tokenizer knows (the model may have more rows, unused).
@@ -546,6 +554,7 @@ impl StreamDecoder<'_> {
 pub(crate) mod tests {
     use super::*;
     use candle_core::quantized::gguf_file::{Content, Value, VersionedMagic};
+    use std::collections::HashMap;
 
     fn strings(items: &[&str]) -> Value {
         Value::Array(items.iter().map(|s| Value::String(s.to_string())).collect())
@@ -614,6 +623,7 @@ pub(crate) mod tests {
         let tool = t.token_id("<tool>").unwrap();
         assert!(ids.contains(&tool));
         assert!(t.is_special(1) && t.is_special(2) && !t.is_special(tool));
+        assert_eq!(t.special_tokens(), [0, 1, 2]);
         assert_eq!(t.token_bytes()[tool as usize], b"<tool>");
         assert_eq!(t.end_of_turn_tokens(), [0, 2]);
     }
@@ -696,5 +706,8 @@ pub(crate) mod tests {
         assert_eq!(table[0xAD], 'Ń');
         let distinct: BTreeSet<char> = table.iter().copied().collect();
         assert_eq!(distinct.len(), 256);
+        let inverse = char_to_byte();
+        assert!((0..=255u8).all(|b| inverse[table[b as usize] as usize] == Some(b)));
+        assert_eq!(inverse.iter().flatten().count(), 256);
     }
 }
