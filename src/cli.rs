@@ -24,6 +24,22 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Turn transcripts into notes with a local model.
+    ///
+    /// Takes transcript files or folders (searched recursively for .vtt, .srt, .txt, .json
+    /// and .md transcripts). A transcript that already has a note in the output folder
+    /// (matched by the note's `source_ref`) is skipped; use `recap regenerate` to refresh
+    /// a note. Each note is validated before it is written, and written atomically.
+    /// Exit status: 0 when every transcript was summarized or skipped, 1 when one failed,
+    /// 2 on usage or configuration errors.
+    Summarize(SummarizeArgs),
+    /// Make notes again from their transcripts, keeping what you edited.
+    ///
+    /// Re-reads the transcript at each note's `source_ref` and writes the note again,
+    /// keeping the status of action items you ticked, reopened or cancelled (matched to the
+    /// new items by content), your own tags, sections and text. A note whose transcript is
+    /// missing is reported and left as it was.
+    Regenerate(RegenerateArgs),
     /// Check notes against the note schema and print diagnostics.
     ///
     /// Folders are searched recursively for `*.md` files. Exit status: 0 when no note has
@@ -144,4 +160,70 @@ pub enum DenseArg {
     PerCall,
     Resident,
     Off,
+}
+
+/// Options shared by the commands that run a model.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Model name from `recap models list`, or a path to a .gguf file (default: the
+    /// config's `model`, else smollm2-135m-instruct). Fetched on first use.
+    #[arg(long, value_name = "NAME_OR_PATH")]
+    pub model: Option<String>,
+
+    /// Your name as transcripts write it: your action items are owned by `Myself`, and a
+    /// meeting between you and one other person is a 1:1 (`people` note).
+    #[arg(long, value_name = "NAME")]
+    pub me: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Transcript files or folders of transcripts.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Folder to write notes to (default: the config's `out_dir`, else the current folder).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// Note type to write instead of the detected one (`people` for a 1:1, else `meeting`).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub note_type: Option<String>,
+
+    /// Meeting date (YYYY-MM-DD) when the transcript and its file name do not say.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+
+    /// Read transcripts as this format instead of detecting it.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<crate::transcript::Format>,
+
+    /// Summarize even when a note for the transcript exists, replacing it.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Show what would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print notes to stdout instead of writing files.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub stdout: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegenerateArgs {
+    /// Notes or folders of notes.
+    #[arg(required = true, value_name = "NOTE|DIR")]
+    pub notes: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// Show a diff of each note instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
 }

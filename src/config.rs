@@ -30,6 +30,11 @@ pub struct ConfigFile {
     pub note_types: Vec<String>,
     /// Where fetched models are cached.
     pub cache_dir: Option<PathBuf>,
+    /// A folder of prompt templates (`system.j2`, `single.j2`, `map.j2`, `reduce.j2`)
+    /// that replace the built-in ones file by file.
+    pub prompts_dir: Option<PathBuf>,
+    /// Transcripts with fewer words are not summarized (default 40).
+    pub min_words: Option<usize>,
 }
 
 /// Errors reading the config file.
@@ -105,6 +110,8 @@ pub struct Config {
     /// Accepted note types: `people`, `meeting`, then the configured ones.
     pub note_types: Vec<String>,
     pub cache_dir: Option<PathBuf>,
+    pub prompts_dir: Option<PathBuf>,
+    pub min_words: Option<usize>,
 }
 
 impl Default for Config {
@@ -154,7 +161,20 @@ impl Config {
             threads,
             note_types,
             cache_dir: file.cache_dir,
+            prompts_dir: file.prompts_dir,
+            min_words: file.min_words,
         }
+    }
+}
+
+impl Config {
+    /// The thin-input thresholds: `min_words` from the file, else the default.
+    pub fn thresholds(&self) -> crate::pipeline::quality::Thresholds {
+        let mut thresholds = crate::pipeline::quality::Thresholds::default();
+        if let Some(min_words) = self.min_words {
+            thresholds.min_words = min_words;
+        }
+        thresholds
     }
 }
 

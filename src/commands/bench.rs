@@ -21,7 +21,7 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         bail!("--prompt-tokens must be at least 1");
     }
     let threads = threads::configure(config.threads);
-    let path = resolve_model(&args.model, config)?;
+    let path = super::model_loader::resolve(Some(&args.model), config, &mut *io.err)?;
     let file_bytes = std::fs::metadata(&path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
@@ -109,18 +109,6 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         None => writeln!(out, "peak RSS  unknown (no /proc/self/status)")?,
     }
     Ok(Exit::Success)
-}
-
-/// Turns `--model` into a GGUF file path: an existing file is taken as it is.
-// The model registry (models.toml) plugs in here: a name resolves to its cached file.
-pub fn resolve_model(name: &str, _config: &Config) -> anyhow::Result<PathBuf> {
-    let path = Path::new(name);
-    if path.is_file() {
-        return Ok(path.to_path_buf());
-    }
-    bail!(
-        "no model file at {name}\nhint: pass the path to a .gguf file (model names from models.toml are resolved once the registry is wired in)"
-    )
 }
 
 /// `n` token ids spread over the vocabulary, the same for every run, avoiding the first

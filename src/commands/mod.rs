@@ -4,6 +4,10 @@
 
 mod models;
 mod bench;
+mod regenerate;
+mod summarize;
+mod model_loader;
+mod progress;
 mod transcript;
 mod validate;
 
@@ -75,6 +79,8 @@ where
 fn dispatch(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(cli.config.as_deref(), cli.threads)?;
     match cli.command {
+        Command::Summarize(args) => summarize::run(&args, &config, io),
+        Command::Regenerate(args) => regenerate::run(&args, &config, io),
         Command::Validate(args) => validate::run(&args, &config, io),
         Command::Transcript(args) => transcript::run(&args, &config, io),
         Command::Models(args) => models::run(&args, &config, io),

@@ -256,14 +256,14 @@ fn verify(
 }
 
 /// Draws fetch progress on stderr: a bar on a terminal, one line per step otherwise.
-struct Reporter<'a> {
+pub(super) struct Reporter<'a> {
     err: &'a mut dyn Write,
     terminal: bool,
     bar: Option<ProgressBar>,
 }
 
 impl<'a> Reporter<'a> {
-    fn new(err: &'a mut dyn Write) -> Self {
+    pub(super) fn new(err: &'a mut dyn Write) -> Self {
         Self {
             err,
             terminal: std::io::stderr().is_terminal(),

@@ -32,12 +32,12 @@ pub mod validate;
 
 mod document;
 
-pub use action_item::{ActionItem, Priority};
+pub use action_item::{ActionItem, Priority, STATUS_PROPOSED};
 pub use check::{check_paths, Report};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{slug, source_stem, Frontmatter, Note, NONE_MARKER, SECTION_TITLES};
 pub use parse::ParseError;
 pub use rule::Rule;
-pub use schema::generation_schema;
+pub use schema::{generation_schema, GENERATION_LIMITS};
 pub use user_content::{Aside, ExtraYaml, SectionKind, UserContent, UserSection};
-pub use validate::{validate, Rules};
+pub use validate::{validate, Rules, OWNER_MYSELF, OWNER_TBD};

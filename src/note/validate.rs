@@ -49,7 +49,13 @@ impl Rules {
 }
 
 /// Owners every action item may name besides the participants.
-pub const OWNER_KEYWORDS: [&str; 2] = ["Myself", "TBD"];
+pub const OWNER_KEYWORDS: [&str; 2] = [OWNER_MYSELF, OWNER_TBD];
+
+/// The owner written for the vault owner.
+pub const OWNER_MYSELF: &str = "Myself";
+
+/// The owner written when nobody was named.
+pub const OWNER_TBD: &str = "TBD";
 
 const KEY_ORDER_HINT: &str =
     "order the keys: type, title, date, person, participants, source, source_ref, tags";

@@ -2,8 +2,11 @@
 
 pub mod extract;
 pub mod generator;
+pub mod local;
 pub mod merge;
 pub mod naming;
 pub mod plan;
 pub mod prompts;
 pub mod quality;
+pub mod regenerate;
+pub mod summarize;

@@ -227,7 +227,7 @@ struct Meeting {
 impl Meeting {
     fn new(transcript: &Transcript, settings: &Settings) -> Result<Self, SummarizeError> {
         let date = match &settings.date {
-            Some(d) if crate::date::Date::parse(d).is_some() => d.clone(),
+            Some(d) if crate::date::Date::parse(d).is_ok() => d.clone(),
             Some(d) => return Err(SummarizeError::BadDate(d.clone())),
             None => transcript
                 .metadata
@@ -354,7 +354,7 @@ impl Meeting {
                 item.due = a
                     .due
                     .clone()
-                    .filter(|d| crate::date::Date::parse(d).is_some());
+                    .filter(|d| crate::date::Date::parse(d).is_ok());
                 item
             })
             .collect();

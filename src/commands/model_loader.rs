@@ -1,0 +1,41 @@
+//! Finds the model a command asked for: a path to a .gguf file, or a name from the
+//! registry, fetched into the cache on first use (with a progress bar).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::llm::cache::ModelCache;
+use crate::llm::fetch::{self, FetchOptions};
+use crate::llm::registry::Registry;
+
+use super::models::Reporter;
+
+/// The model used when neither `--model` nor the config names one; see the README's
+/// quality table for why.
+pub const DEFAULT_MODEL: &str = "smollm2-135m-instruct";
+
+/// The GGUF file for `--model` (else the config's `model`, else [`DEFAULT_MODEL`]):
+/// an existing file as it is, or a registry model's cached file, pulled first if needed.
+pub fn resolve(requested: Option<&str>, config: &Config, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
+    let name = requested
+        .or(config.model.as_deref())
+        .unwrap_or(DEFAULT_MODEL);
+    let path = Path::new(name);
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    let registry = Registry::load(Registry::user_path().as_deref())?;
+    let entry = registry.get(name)?;
+    let cache = ModelCache::resolve(config.cache_dir.as_deref());
+    if let Some(path) = cache.path_of(entry) {
+        return Ok(path);
+    }
+    writeln!(
+        err,
+        "{name} is not cached yet: fetching it once into {}",
+        cache.dir().display()
+    )?;
+    let mut reporter = Reporter::new(err);
+    Ok(fetch::ensure_with(entry, &cache, &FetchOptions::from_env(), &mut reporter)?)
+}

@@ -1,0 +1,125 @@
+//! `recap regenerate`: notes made again from their transcripts, keeping the person's
+//! edits (see [`crate::pipeline::regenerate`]). The note's own `type` and `date` are kept,
+//! since a person may have corrected them. A note whose transcript is missing, or that
+//! does not parse, is reported and left untouched.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use similar::TextDiff;
+
+use crate::cli::RegenerateArgs;
+use crate::config::Config;
+use crate::note::Note;
+use crate::pipeline::local::LocalGenerator;
+use crate::pipeline::prompts::Prompts;
+use crate::pipeline::regenerate::carry_over;
+use crate::pipeline::summarize::{summarize, Settings};
+use crate::transcript;
+
+use super::progress::PipelineProgress;
+use super::summarize::write_atomic;
+use super::{model_loader, Exit, Io};
+
+pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
+    let notes = find_notes(&args.notes)?;
+    if notes.is_empty() {
+        bail!("no notes (*.md) found in the paths given");
+    }
+    let prompts = Prompts::load(config.prompts_dir.as_deref())?;
+    let model_path = model_loader::resolve(args.model.model.as_deref(), config, &mut *io.err)?;
+    let threads = crate::llm::threads::configure(config.threads);
+    writeln!(io.err, "loading {} ({threads} threads)", model_path.display())?;
+    let mut generator = LocalGenerator::load(&model_path)?;
+    let me = args.model.me.clone().or_else(|| config.me.clone());
+
+    let mut progress = PipelineProgress::new(notes.len());
+    let (mut done, mut failed) = (0, 0);
+    for path in &notes {
+        progress.start_file(path);
+        let started = Instant::now();
+        let result = regenerate_one(path, config, me.clone(), &prompts, &mut generator, &mut progress)
+            .and_then(|(old_text, new_text)| {
+                if args.dry_run {
+                    let diff = TextDiff::from_lines(&old_text, &new_text);
+                    let name = path.display().to_string();
+                    write!(io.out, "{}", diff.unified_diff().header(&name, &name))?;
+                    Ok(format!("compared {}", path.display()))
+                } else if old_text == new_text {
+                    Ok(format!("unchanged {}", path.display()))
+                } else {
+                    write_atomic(path, &new_text)?;
+                    Ok(format!("regenerated {}", path.display()))
+                }
+            });
+        progress.finish_file();
+        match result {
+            Ok(message) => {
+                done += 1;
+                progress.println(io, &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()));
+            }
+            Err(e) => {
+                failed += 1;
+                progress.println(io, &format!("failed {}: {e:#}; the note was left as it was", path.display()));
+            }
+        }
+    }
+    drop(progress);
+    writeln!(io.err, "regenerated {done}, failed {failed}")?;
+    Ok(if failed > 0 { Exit::Problems } else { Exit::Success })
+}
+
+/// The note's current text and its regenerated text.
+fn regenerate_one(
+    path: &Path,
+    config: &Config,
+    me: Option<String>,
+    prompts: &Prompts,
+    generator: &mut LocalGenerator,
+    progress: &mut PipelineProgress,
+) -> anyhow::Result<(String, String)> {
+    let old_text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let old = Note::parse(&old_text).with_context(|| format!("cannot parse {}", path.display()))?;
+    let source_ref = old.frontmatter.source_ref.clone();
+    let transcript_path = PathBuf::from(&source_ref);
+    if source_ref.trim().is_empty() || !transcript_path.is_file() {
+        bail!(
+            "its transcript {source_ref:?} (source_ref) is missing\nhint: restore the transcript, or fix `source_ref` in the note"
+        );
+    }
+    let transcript = transcript::read_path(&transcript_path, None)?.with_aliases(&config.aliases);
+    let settings = Settings {
+        me,
+        note_type: Some(old.frontmatter.note_type.clone()).filter(|t| !t.is_empty()),
+        date: Some(old.frontmatter.date.clone()).filter(|d| crate::date::Date::parse(d).is_ok()),
+        thresholds: config.thresholds(),
+        ..Settings::default()
+    };
+    let summary = summarize(&transcript, &source_ref, &settings, prompts, generator, &mut |stage, p| {
+        progress.update(stage, p)
+    })?;
+    let note = carry_over(&old, summary.note);
+    Ok((old_text, note.render()))
+}
+
+/// Notes named on the command line: files as given, folders searched for `*.md`.
+fn find_notes(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_file() {
+            found.push(path.clone());
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
+            let p = entry.path();
+            if entry.file_type().is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+                found.push(p.to_path_buf());
+            }
+        }
+    }
+    Ok(found)
+}
