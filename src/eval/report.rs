@@ -301,11 +301,13 @@ pub fn table_row(m: &MeetingReport) -> String {
 /// The mean line under the table: averages, and totals for `owners` and `empty`.
 pub fn table_mean(report: &Report) -> String {
     let m = &report.mean;
-    let words = if m.meetings == 0 {
-        0
-    } else {
-        report.meetings.iter().map(|r| r.words).sum::<usize>() / m.meetings
-    };
+    let words = report
+        .meetings
+        .iter()
+        .map(|r| r.words)
+        .sum::<usize>()
+        .checked_div(m.meetings)
+        .unwrap_or(0);
     format!(
         "{:<10} {:>6} {:>7.2} {:>5.3} {:>5.3} {:>5.3} {} {} {} {} {} {:>6} {:>5} {} {} {}",
         "mean",
