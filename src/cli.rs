@@ -54,6 +54,12 @@ pub enum Command {
     /// Feeds a prompt of fixed pseudo-random tokens, then generates greedily; decode is
     /// measured from position = prompt length. Uses --threads (or the config's `threads`).
     Bench(BenchArgs),
+    /// Score a summarizer on meetings with human references (ROUGE, action and decision
+    /// recall/precision, validity, speed).
+    ///
+    /// Prints a table to stderr as it runs, one row a meeting and then the mean, and writes
+    /// the full report as JSON to --out (or to stdout without it).
+    Eval(EvalArgs),
 }
 
 /// How results are reported: for people, or for tools.
@@ -226,4 +232,27 @@ pub struct RegenerateArgs {
     /// Show a diff of each note instead of writing it.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The evaluation set: JSONL, one meeting with its references a line.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub dataset: PathBuf,
+
+    /// Model to evaluate (a name from models.toml; default: the configured model).
+    #[arg(long, value_name = "NAME", conflicts_with = "baseline")]
+    pub model: Option<String>,
+
+    /// Evaluate only the first N meetings.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+
+    /// Write the JSON report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Evaluate the extractive baseline (central transcript sentences) instead of a model.
+    #[arg(long)]
+    pub baseline: bool,
 }

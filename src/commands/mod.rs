@@ -8,6 +8,7 @@ mod regenerate;
 mod summarize;
 mod model_loader;
 mod progress;
+mod eval;
 mod transcript;
 mod validate;
 
@@ -85,5 +86,6 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<Exit> {
         Command::Transcript(args) => transcript::run(&args, &config, io),
         Command::Models(args) => models::run(&args, &config, io),
         Command::Bench(args) => bench::run(&args, &config, io),
+        Command::Eval(args) => eval::run(&args, &config, io),
     }
 }

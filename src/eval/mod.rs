@@ -1,1 +1,14 @@
 //! Evaluation: scoring generated notes against human references.
+//!
+//! A [`candidate::Summarizer`] (the model pipeline, or the extractive [`baseline`]) turns
+//! each meeting of a [`dataset::Dataset`] into a [`candidate::Candidate`]; [`report`]
+//! scores it with [`rouge`] (summary against the reference abstract) and [`matching`]
+//! (action items and decisions against the reference lists), and averages the scores.
+
+pub mod baseline;
+pub mod candidate;
+pub mod dataset;
+pub mod matching;
+pub mod porter;
+pub mod report;
+pub mod rouge;

@@ -1,0 +1,104 @@
+//! `recap eval`: runs a summarizer over an evaluation set and scores it.
+//!
+//! The system under test is a [`Summarizer`]: `--baseline` selects the extractive
+//! baseline; otherwise [`model_summarizer`] builds the model pipeline (the one place where
+//! it is plugged in). While it runs, a progress bar (drawn only when stderr is a terminal)
+//! and a table row a meeting go to stderr; at the end the mean row, and the JSON report to
+//! `--out` or stdout. Exit status 1 when the system failed on some meeting (the failure is
+//! in the report and the meeting scored as an empty note), 0 otherwise.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::EvalArgs;
+use crate::config::Config;
+use crate::eval::baseline::Baseline;
+use crate::eval::candidate::Summarizer;
+use crate::eval::dataset::Dataset;
+use crate::eval::report::{self, Report};
+
+use super::{Exit, Io};
+
+pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
+    let dataset = Dataset::from_path(&args.dataset)?;
+    let mut summarizer: Box<dyn Summarizer> = if args.baseline {
+        Box::new(Baseline::default())
+    } else {
+        model_summarizer(args, config)?
+    };
+    let limit = args
+        .limit
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let meetings: Vec<_> = dataset.meetings.iter().take(limit).collect();
+
+    writeln!(
+        io.err,
+        "evaluating {} on {} meeting(s) of {}, {} thread(s)",
+        summarizer.name(),
+        meetings.len(),
+        args.dataset.display(),
+        config.threads
+    )?;
+    let bar =
+        ProgressBar::with_draw_target(Some(meetings.len() as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} meetings, {elapsed} elapsed, {msg}")
+            .context("progress bar template")?,
+    );
+    writeln!(io.err, "{}", report::table_header())?;
+
+    let mut scored = Vec::with_capacity(meetings.len());
+    for meeting in meetings {
+        bar.set_message(meeting.id.clone());
+        let start = Instant::now();
+        let result = summarizer.summarize(meeting);
+        let seconds = start.elapsed().as_secs_f64();
+        let row = match result {
+            Ok(candidate) => report::score_meeting(meeting, candidate, seconds),
+            Err(e) => report::score_failure(meeting, format!("{e:#}"), seconds),
+        };
+        bar.suspend(|| writeln!(io.err, "{}", report::table_row(&row)))?;
+        bar.inc(1);
+        scored.push(row);
+    }
+    bar.finish_and_clear();
+
+    let report = Report::new(
+        summarizer.name(),
+        args.dataset.display().to_string(),
+        config.threads,
+        scored,
+    );
+    writeln!(io.err, "{}", report::table_mean(&report))?;
+    let json = serde_json::to_string_pretty(&report)?;
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            writeln!(io.err, "report written to {}", path.display())?;
+        }
+        None => writeln!(io.out, "{json}")?,
+    }
+    Ok(if report.mean.failed > 0 {
+        Exit::Problems
+    } else {
+        Exit::Success
+    })
+}
+
+/// The model pipeline as a [`Summarizer`]: the single place where `recap eval` plugs into
+/// `recap summarize`'s pipeline.
+fn model_summarizer(args: &EvalArgs, config: &Config) -> anyhow::Result<Box<dyn Summarizer>> {
+    let name = args
+        .model
+        .as_deref()
+        .or(config.model.as_deref())
+        .unwrap_or("the default model");
+    anyhow::bail!(
+        "cannot evaluate {name}: the model pipeline is not wired into `recap eval` yet\n\
+         hint: run `recap eval --baseline --dataset {}` to score the extractive baseline",
+        args.dataset.display()
+    )
+}

@@ -1,0 +1,146 @@
+//! `recap eval` end to end, through the library's `run` with in-memory writers.
+
+use std::path::PathBuf;
+
+use recap::Exit;
+
+fn dev_set() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/eval/ami-dev.jsonl")
+        .display()
+        .to_string()
+}
+
+fn recap(args: &[&str]) -> (Exit, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let exit = recap::run(
+        std::iter::once("recap").chain(args.iter().copied()),
+        &mut out,
+        &mut err,
+    );
+    (
+        exit,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn baseline_on_two_meetings_prints_a_table_and_a_json_report() {
+    let dataset = dev_set();
+    let (exit, out, err) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--baseline",
+        "--limit",
+        "2",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(exit, Exit::Success, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("evaluating baseline on 2 meeting(s) of "),
+        "{err}"
+    );
+    assert!(lines[0].ends_with(", 1 thread(s)"), "{err}");
+    assert!(
+        lines[1].starts_with("meeting     words     sec   R-1"),
+        "{err}"
+    );
+    assert!(lines[2].starts_with("ES2002a "), "{err}");
+    assert!(lines[3].starts_with("ES2002b "), "{err}");
+    assert!(lines[4].starts_with("mean "), "{err}");
+    assert_eq!(lines.len(), 5, "{err}");
+
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["system"], "baseline");
+    assert_eq!(report["threads"], 1);
+    assert_eq!(report["meetings"].as_array().unwrap().len(), 2);
+    assert_eq!(report["meetings"][0]["id"], "ES2002a");
+    assert_eq!(report["matching"]["threshold"], 0.4);
+    let r1 = report["mean"]["rouge1"]["f1"].as_f64().unwrap();
+    assert!(r1 > 0.1 && r1 < 0.6, "mean ROUGE-1 F1 {r1}");
+    // The baseline makes no note: validity is unknown, not false.
+    assert!(report["mean"]["schema_valid_rate"].is_null());
+    assert!(report["meetings"][0]["schema_valid"].is_null());
+}
+
+#[test]
+fn out_writes_the_report_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let dataset = dev_set();
+    let (exit, out, err) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--baseline",
+        "--limit",
+        "1",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(exit, Exit::Success, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.ends_with(&format!("report written to {}\n", path.display())),
+        "{err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(report["meetings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_model_run_says_the_pipeline_is_not_wired_yet() {
+    let dataset = dev_set();
+    let (exit, out, err) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--model",
+        "qwen",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(exit, Exit::Failure);
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot evaluate qwen: the model pipeline is not wired into `recap eval` yet\n\
+             hint: run `recap eval --baseline --dataset {dataset}` to score the extractive baseline\n"
+        )
+    );
+}
+
+#[test]
+fn usage_and_data_errors_exit_2() {
+    let (exit, _, err) = recap(&["eval", "--dataset", "x.jsonl", "--baseline", "--model", "m"]);
+    assert_eq!(exit, Exit::Failure);
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    let (exit, _, err) = recap(&["eval", "--dataset", "x.jsonl", "--baseline", "--limit", "0"]);
+    assert_eq!(exit, Exit::Failure);
+    assert!(err.contains("--limit"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"id\": \"M\"}\n").unwrap();
+    let (exit, _, err) = recap(&["eval", "--dataset", bad.to_str().unwrap(), "--baseline"]);
+    assert_eq!(exit, Exit::Failure);
+    assert!(
+        err.starts_with(&format!("error: {}:1:", bad.display())),
+        "{err}"
+    );
+    assert!(err.contains("missing field `transcript`"), "{err}");
+
+    let (exit, _, err) = recap(&["eval", "--dataset", "/nonexistent/d.jsonl", "--baseline"]);
+    assert_eq!(exit, Exit::Failure);
+    assert!(
+        err.starts_with("error: cannot read dataset /nonexistent/d.jsonl:"),
+        "{err}"
+    );
+}
