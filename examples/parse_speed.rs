@@ -23,10 +23,21 @@ const SENTENCES: [&str; 6] = [
     "And we need to get the pricing &amp; the <i>cold tier</i> numbers out by Thursday.",
     "Right, okay, we'll that's that's the end of the meeting, then.",
 ];
-const SPEAKERS: [&str; 4] = ["Project Manager (B)", "Marketing (D)", "Industrial Designer (A)", "User Interface (C)"];
+const SPEAKERS: [&str; 4] = [
+    "Project Manager (B)",
+    "Marketing (D)",
+    "Industrial Designer (A)",
+    "User Interface (C)",
+];
 
 fn clock(ms: u64) -> String {
-    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
 }
 
 fn generate(bytes: usize, teams: bool) -> (Vec<u8>, usize) {
@@ -38,8 +49,17 @@ fn generate(bytes: usize, teams: bool) -> (Vec<u8>, usize) {
         // Speakers change every cue but one in three, so merging is exercised too.
         let speaker = SPEAKERS[(cue - cue / 3) % SPEAKERS.len()];
         let text = SENTENCES[cue % SENTENCES.len()];
-        let line = if teams { format!("<v {speaker}>{text}</v>") } else { format!("{speaker}: {text}") };
-        out.push_str(&format!("{}\n{} --> {}\n{line}\n\n", cue + 1, clock(start), clock(end)));
+        let line = if teams {
+            format!("<v {speaker}>{text}</v>")
+        } else {
+            format!("{speaker}: {text}")
+        };
+        out.push_str(&format!(
+            "{}\n{} --> {}\n{line}\n\n",
+            cue + 1,
+            clock(start),
+            clock(end)
+        ));
         cue += 1;
     }
     (out.into_bytes(), cue)
@@ -51,7 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let megabytes: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(64);
     let (bytes, cues) = generate(megabytes * 1_000_000, teams);
     let mb = bytes.len() as f64 / 1e6;
-    println!("input: {mb:.1} MB of {} WebVTT, {cues} cues", if teams { "Teams" } else { "Zoom" });
+    println!(
+        "input: {mb:.1} MB of {} WebVTT, {cues} cues",
+        if teams { "Teams" } else { "Zoom" }
+    );
 
     let mut best = f64::INFINITY;
     let mut turns = 0;
@@ -61,7 +84,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         best = best.min(started.elapsed().as_secs_f64());
         turns = transcript.turns.len();
     }
-    println!("parse_bytes: {turns} turns, best of 3: {best:.3} s = {:.0} MB/s", mb / best);
+    println!(
+        "parse_bytes: {turns} turns, best of 3: {best:.3} s = {:.0} MB/s",
+        mb / best
+    );
 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("generated.vtt");
@@ -69,6 +95,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let transcript = read_path(&path, None)?;
     let took = started.elapsed().as_secs_f64();
-    println!("read_path:   {} turns, {took:.3} s = {:.0} MB/s", transcript.turns.len(), mb / took);
+    println!(
+        "read_path:   {} turns, {took:.3} s = {:.0} MB/s",
+        transcript.turns.len(),
+        mb / took
+    );
     Ok(())
 }

@@ -30,7 +30,10 @@ pub struct EstimatedTokens;
 
 impl TokenCounter for EstimatedTokens {
     fn count(&self, text: &str) -> usize {
-        text.chars().count().div_ceil(4).max(text.split_whitespace().count())
+        text.chars()
+            .count()
+            .div_ceil(4)
+            .max(text.split_whitespace().count())
     }
 }
 
@@ -41,7 +44,11 @@ pub fn turn_text(turn: &Turn) -> String {
 
 /// The tokens of a whole transcript, counted as the planner counts them.
 pub fn transcript_tokens(transcript: &Transcript, counter: &dyn TokenCounter) -> usize {
-    transcript.turns.iter().map(|t| counter.count(&turn_text(t))).sum()
+    transcript
+        .turns
+        .iter()
+        .map(|t| counter.count(&turn_text(t)))
+        .sum()
 }
 
 /// Consecutive turns (or pieces of a turn) to be read together.
@@ -172,7 +179,8 @@ fn sentences(text: &str) -> Vec<&str> {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let ends = matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_some_and(|(_, n)| n.is_whitespace());
+        let ends = matches!(c, '.' | '!' | '?' | '…')
+            && chars.peek().is_some_and(|(_, n)| n.is_whitespace());
         if ends {
             let end = i + c.len_utf8();
             out.push(text[start..end].trim());
@@ -206,21 +214,41 @@ mod tests {
     }
 
     fn texts(chunk: &Chunk) -> Vec<String> {
-        chunk.turns.iter().map(|t| format!("{}: {}", t.speaker, t.text)).collect()
+        chunk
+            .turns
+            .iter()
+            .map(|t| format!("{}: {}", t.speaker, t.text))
+            .collect()
     }
 
     #[test]
     fn chunks_break_on_turn_boundaries_with_overlap() {
         // Costs with `Words`: speaker label + words = 3, 3, 3, 3.
-        let tr = transcript(&[("A", "one two"), ("B", "three four"), ("A", "five six"), ("B", "seven eight")]);
+        let tr = transcript(&[
+            ("A", "one two"),
+            ("B", "three four"),
+            ("A", "five six"),
+            ("B", "seven eight"),
+        ]);
         let chunks = plan(&tr, 6, 3, &Words);
-        let got: Vec<_> = chunks.iter().map(|c| (texts(c), c.overlap, c.tokens)).collect();
+        let got: Vec<_> = chunks
+            .iter()
+            .map(|c| (texts(c), c.overlap, c.tokens))
+            .collect();
         assert_eq!(
             got,
             [
                 (vec!["A: one two".to_string(), "B: three four".into()], 0, 6),
-                (vec!["B: three four".to_string(), "A: five six".into()], 1, 6),
-                (vec!["A: five six".to_string(), "B: seven eight".into()], 1, 6),
+                (
+                    vec!["B: three four".to_string(), "A: five six".into()],
+                    1,
+                    6
+                ),
+                (
+                    vec!["A: five six".to_string(), "B: seven eight".into()],
+                    1,
+                    6
+                ),
             ]
         );
     }
@@ -230,7 +258,15 @@ mod tests {
         let tr = transcript(&[("A", "One two. Three four five six seven! Eight.")]);
         let chunks = plan(&tr, 4, 0, &Words);
         let got: Vec<_> = chunks.iter().flat_map(texts).collect();
-        assert_eq!(got, ["A: One two.", "A: Three four five", "A: six seven!", "A: Eight."]);
+        assert_eq!(
+            got,
+            [
+                "A: One two.",
+                "A: Three four five",
+                "A: six seven!",
+                "A: Eight."
+            ]
+        );
         assert!(chunks.iter().all(|c| c.tokens <= 4));
     }
 
