@@ -79,7 +79,7 @@ pub fn plan(
 ) -> Vec<Chunk> {
     let budget = budget_tokens.max(1);
     let overlap_budget = overlap_tokens.min(budget / 2);
-    let mut pieces: Vec<(Turn, usize)> = Vec::new();
+    let mut pieces: Pieces = Vec::new();
     for turn in &transcript.turns {
         let cost = counter.count(&turn_text(turn));
         if cost <= budget {
@@ -121,8 +121,11 @@ pub fn plan(
     chunks
 }
 
+/// Turns (or pieces of turns) with their token counts.
+type Pieces = Vec<(Turn, usize)>;
+
 /// Splits a turn over the budget into pieces that fit, with their token counts.
-fn split_turn(turn: &Turn, budget: usize, counter: &dyn TokenCounter) -> Vec<(Turn, usize)> {
+fn split_turn(turn: &Turn, budget: usize, counter: &dyn TokenCounter) -> Pieces {
     let piece = |text: &str| Turn {
         text: text.to_string(),
         ..turn.clone()
@@ -130,7 +133,7 @@ fn split_turn(turn: &Turn, budget: usize, counter: &dyn TokenCounter) -> Vec<(Tu
     let cost = |text: &str| counter.count(&turn_text(&piece(text)));
     let mut out = Vec::new();
     let mut current = String::new();
-    let mut flush = |current: &mut String, out: &mut Vec<(Turn, usize)>| {
+    let mut flush = |current: &mut String, out: &mut Pieces| {
         if !current.is_empty() {
             out.push((piece(current), cost(current)));
             current.clear();
@@ -157,8 +160,8 @@ fn add_unit(
     unit: &str,
     budget: usize,
     cost: &dyn Fn(&str) -> usize,
-    out: &mut Vec<(Turn, usize)>,
-    flush: &mut dyn FnMut(&mut String, &mut Vec<(Turn, usize)>),
+    out: &mut Pieces,
+    flush: &mut dyn FnMut(&mut String, &mut Pieces),
 ) {
     if current.is_empty() {
         current.push_str(unit);

@@ -79,8 +79,11 @@ fn bracketed_time(inside: &str, line_no: usize) -> Result<Option<f64>, ParseErro
     })
 }
 
+/// A speaker label: the name, its time if stamped, and the words after it.
+type Label<'a> = (&'a str, Option<f64>, &'a str);
+
 /// `Name: words` or `Name [time]: words` → (name, time, words).
-fn label(rest: &str, line_no: usize) -> Result<Option<(&str, Option<f64>, &str)>, ParseError> {
+fn label(rest: &str, line_no: usize) -> Result<Option<Label<'_>>, ParseError> {
     if let Some(open) = rest.find(['[', '(']) {
         let close = if rest.as_bytes()[open] == b'[' {
             ']'

@@ -10,20 +10,14 @@ pub fn parse_clock(text: &str) -> Option<f64> {
         Some(i) => (&text[..i], Some(&text[i + 1..])),
         None => (text, None),
     };
-    let fields: Vec<&str> = clock.split(':').collect();
-    if !(2..=3).contains(&fields.len()) {
-        return None;
-    }
     let mut seconds = 0u64;
-    for (i, field) in fields.iter().enumerate() {
-        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let leading = i == 0;
-        if !leading && field.len() != 2 {
-            return None;
-        }
-        if leading && field.len() > 6 {
+    let mut count = 0;
+    for field in clock.split(':') {
+        count += 1;
+        let leading = count == 1;
+        let digits_ok = !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit());
+        if count > 3 || !digits_ok || (leading && field.len() > 6) || (!leading && field.len() != 2)
+        {
             return None;
         }
         let value: u64 = field.parse().ok()?;
@@ -31,6 +25,9 @@ pub fn parse_clock(text: &str) -> Option<f64> {
             return None;
         }
         seconds = seconds * 60 + value;
+    }
+    if count < 2 {
+        return None;
     }
     let mut total = seconds as f64;
     if let Some(fraction) = fraction {
