@@ -60,7 +60,7 @@ fn stamps_turns_and_says_when_the_date_is_unknown() {
             "file:         tests/fixtures/transcripts/IS1000a.whisperx.json",
             "format:       whisper-json",
             "date:         unknown",
-            "title hint:   IS1000a.whisperx",
+            "title hint:   IS1000a",
             "participants: SPEAKER_00, SPEAKER_01, SPEAKER_02",
             "turns:        10",
             "words:        51",

@@ -55,7 +55,7 @@ fn whisperx_json_keeps_speakers_and_times() {
         ("SPEAKER_02", "Yeah")
     );
     assert_eq!(t.metadata.date, None);
-    assert_eq!(t.metadata.title_hint.as_deref(), Some("IS1000a.whisperx"));
+    assert_eq!(t.metadata.title_hint.as_deref(), Some("IS1000a"));
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn otter_text_takes_the_date_from_the_file_name_and_drops_the_footer() {
     assert_eq!(t.metadata.date_source, Some(DateSource::FileName));
     assert_eq!(
         t.metadata.title_hint.as_deref(),
-        Some("design-review.otter")
+        Some("design-review")
     );
     let got = speakers_and_texts(&t);
     assert_eq!(got.len(), 7);

@@ -5,7 +5,8 @@
 //! `Recorded`), `Title` (also `Subject`, `Topic`, `Meeting`) and `Participants` (also
 //! `Attendees`, `Speakers`). A *file-name date* is `YYYY-MM-DD` (or `YYYY_MM_DD`,
 //! `YYYY.MM.DD`) or `YYYYMMDD` anywhere in the file's stem, not inside a longer number;
-//! the rest of the stem is the title hint. A date-shaped value that is not a real day
+//! the rest of the stem, less a trailing tool marker (`.zoom`, `.teams`, `.otter`,
+//! `.whisper`, `.whisperx`, `.whisper-cpp`, `.transcript`), is the title hint. A date-shaped value that is not a real day
 //! (`2025-13-01`) in a header or frontmatter is an error; in a file name it is ignored.
 //! Nothing here ever invents a date: no date found is `None`.
 
@@ -110,11 +111,25 @@ static COMPACT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^0-9])(\d{8})(?:[^0-9]|$)").unwrap());
 
 /// The date and title hint a file name carries: `2025-11-07 - Weekly sync.md` gives
-/// (2025-11-07, "Weekly sync"); `ES2002a.zoom.vtt` gives (None, "ES2002a.zoom").
+/// (2025-11-07, "Weekly sync"); `ES2002a.zoom.vtt` gives (None, "ES2002a").
 pub fn from_file_name(path: &Path) -> (Option<Date>, Option<String>) {
-    let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+    let Some(mut stem) = path.file_stem().and_then(|s| s.to_str()) else {
         return (None, None);
     };
+    if let Some((rest, marker)) = stem.rsplit_once('.') {
+        let markers = [
+            "zoom",
+            "teams",
+            "otter",
+            "whisper",
+            "whisperx",
+            "whisper-cpp",
+            "transcript",
+        ];
+        if markers.contains(&marker.to_ascii_lowercase().as_str()) {
+            stem = rest;
+        }
+    }
     let mut found = None;
     for caps in DASHED.captures_iter(stem) {
         let date = Date::new(
@@ -178,7 +193,8 @@ mod tests {
             (s("2025-11-07"), s("Customer call"))
         );
         assert_eq!(name("call-2025_11_07.txt"), (s("2025-11-07"), s("call")));
-        assert_eq!(name("ES2002a.zoom.vtt"), (None, s("ES2002a.zoom")));
+        assert_eq!(name("ES2002a.zoom.vtt"), (None, s("ES2002a")));
+        assert_eq!(name("notes.v2.txt"), (None, s("notes.v2")));
         assert_eq!(name("2025-13-07 notes.md"), (None, s("2025-13-07 notes")));
         assert_eq!(name("id 123456789.txt"), (None, s("id 123456789")));
         assert_eq!(name("2025-11-07.vtt"), (s("2025-11-07"), None));
