@@ -147,10 +147,7 @@ fn otter_text_takes_the_date_from_the_file_name_and_drops_the_footer() {
         Some("2025-11-12")
     );
     assert_eq!(t.metadata.date_source, Some(DateSource::FileName));
-    assert_eq!(
-        t.metadata.title_hint.as_deref(),
-        Some("design-review")
-    );
+    assert_eq!(t.metadata.title_hint.as_deref(), Some("design-review"));
     let got = speakers_and_texts(&t);
     assert_eq!(got.len(), 7);
     assert_eq!(
