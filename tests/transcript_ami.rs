@@ -34,7 +34,10 @@ fn check_meeting(id: &str, speakers: &[&str], turns: usize, words: usize) {
     for (name, t) in &read[1..] {
         assert_eq!(t.participants(), first.participants(), "{name}");
         let pairs = |t: &Transcript| -> Vec<(String, String)> {
-            t.turns.iter().map(|t| (t.speaker.clone(), t.text.clone())).collect()
+            t.turns
+                .iter()
+                .map(|t| (t.speaker.clone(), t.text.clone()))
+                .collect()
         };
         assert_eq!(pairs(t), pairs(first), "{name} differs from {first_name}");
         assert_eq!(t.word_count(), first.word_count(), "{name}");
@@ -54,13 +57,20 @@ fn check_meeting(id: &str, speakers: &[&str], turns: usize, words: usize) {
 fn es2002a_reads_the_same_in_every_rendering() {
     check_meeting(
         "ES2002a",
-        &["Project Manager (B)", "Marketing (D)", "Industrial Designer (A)", "User Interface (C)"],
+        &[
+            "Project Manager (B)",
+            "Marketing (D)",
+            "Industrial Designer (A)",
+            "User Interface (C)",
+        ],
         248,
         2598,
     );
     // The turns are the AMI turns (ami-dev.jsonl counts 248 and 2,598 words): spot-check the start and the end of the meeting.
     let t = read("ES2002a.zoom.vtt");
-    assert!(t.turns[0].text.starts_with("Okay. Right. Um well this is the kick-off meeting"));
+    assert!(t.turns[0]
+        .text
+        .starts_with("Okay. Right. Um well this is the kick-off meeting"));
     assert_eq!(t.turns.last().unwrap().text, "Cool.");
 }
 
@@ -68,7 +78,12 @@ fn es2002a_reads_the_same_in_every_rendering() {
 fn ts3003b_reads_the_same_in_every_rendering() {
     check_meeting(
         "TS3003b",
-        &["Project Manager (A)", "Marketing (D)", "User Interface (B)", "Industrial Designer (C)"],
+        &[
+            "Project Manager (A)",
+            "Marketing (D)",
+            "User Interface (B)",
+            "Industrial Designer (C)",
+        ],
         317,
         4834,
     );

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use recap::transcript::{read_path, TranscriptError, MAX_FILE_BYTES};
 
 fn bad(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/transcripts/bad")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/transcripts/bad"
+    ))
+    .join(name)
 }
 
 /// The error reading `name`, with the fixture folder shortened to `bad/`.
@@ -19,8 +23,14 @@ fn error(name: &str) -> String {
 
 #[test]
 fn empty_and_blank_files() {
-    assert_eq!(error("empty.txt"), "bad/empty.txt: the file is empty; expected a transcript");
-    assert_eq!(error("blank.txt"), "bad/blank.txt: the file is empty; expected a transcript");
+    assert_eq!(
+        error("empty.txt"),
+        "bad/empty.txt: the file is empty; expected a transcript"
+    );
+    assert_eq!(
+        error("blank.txt"),
+        "bad/blank.txt: the file is empty; expected a transcript"
+    );
 }
 
 #[test]
@@ -100,7 +110,10 @@ fn bad_json() {
 
 #[test]
 fn missing_file() {
-    assert_eq!(error("nope.vtt"), "cannot read bad/nope.vtt: No such file or directory (os error 2)");
+    assert_eq!(
+        error("nope.vtt"),
+        "cannot read bad/nope.vtt: No such file or directory (os error 2)"
+    );
 }
 
 #[test]

@@ -57,8 +57,13 @@ fn fragment() -> impl Strategy<Value = String> {
 }
 
 fn structured_text() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::collection::vec(fragment(), 0..6), 0..30)
-        .prop_map(|lines| lines.into_iter().map(|l| l.concat()).collect::<Vec<_>>().join("\n"))
+    prop::collection::vec(prop::collection::vec(fragment(), 0..6), 0..30).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|l| l.concat())
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 fn exercise(text: &str) {

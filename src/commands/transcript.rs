@@ -69,7 +69,13 @@ impl<'a> Report<'a> {
         writeln!(out)?;
         for turn in self.turns {
             match turn.start {
-                Some(start) => writeln!(out, "[{}] {}: {}", format_clock(start), turn.speaker, turn.text)?,
+                Some(start) => writeln!(
+                    out,
+                    "[{}] {}: {}",
+                    format_clock(start),
+                    turn.speaker,
+                    turn.text
+                )?,
                 None => writeln!(out, "{}: {}", turn.speaker, turn.text)?,
             }
         }

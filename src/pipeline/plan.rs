@@ -30,7 +30,10 @@ pub struct EstimatedTokens;
 
 impl TokenCounter for EstimatedTokens {
     fn count(&self, text: &str) -> usize {
-        text.chars().count().div_ceil(4).max(text.split_whitespace().count())
+        text.chars()
+            .count()
+            .div_ceil(4)
+            .max(text.split_whitespace().count())
     }
 }
 
@@ -41,7 +44,11 @@ pub fn turn_text(turn: &Turn) -> String {
 
 /// The tokens of a whole transcript, counted as the planner counts them.
 pub fn transcript_tokens(transcript: &Transcript, counter: &dyn TokenCounter) -> usize {
-    transcript.turns.iter().map(|t| counter.count(&turn_text(t))).sum()
+    transcript
+        .turns
+        .iter()
+        .map(|t| counter.count(&turn_text(t)))
+        .sum()
 }
 
 /// Consecutive turns (or pieces of a turn) to be read together.
@@ -72,7 +79,7 @@ pub fn plan(
 ) -> Vec<Chunk> {
     let budget = budget_tokens.max(1);
     let overlap_budget = overlap_tokens.min(budget / 2);
-    let mut pieces: Vec<(Turn, usize)> = Vec::new();
+    let mut pieces: Pieces = Vec::new();
     for turn in &transcript.turns {
         let cost = counter.count(&turn_text(turn));
         if cost <= budget {
@@ -114,8 +121,11 @@ pub fn plan(
     chunks
 }
 
+/// Turns (or pieces of turns) with their token counts.
+type Pieces = Vec<(Turn, usize)>;
+
 /// Splits a turn over the budget into pieces that fit, with their token counts.
-fn split_turn(turn: &Turn, budget: usize, counter: &dyn TokenCounter) -> Vec<(Turn, usize)> {
+fn split_turn(turn: &Turn, budget: usize, counter: &dyn TokenCounter) -> Pieces {
     let piece = |text: &str| Turn {
         text: text.to_string(),
         ..turn.clone()
@@ -123,7 +133,7 @@ fn split_turn(turn: &Turn, budget: usize, counter: &dyn TokenCounter) -> Vec<(Tu
     let cost = |text: &str| counter.count(&turn_text(&piece(text)));
     let mut out = Vec::new();
     let mut current = String::new();
-    let mut flush = |current: &mut String, out: &mut Vec<(Turn, usize)>| {
+    let mut flush = |current: &mut String, out: &mut Pieces| {
         if !current.is_empty() {
             out.push((piece(current), cost(current)));
             current.clear();
@@ -150,8 +160,8 @@ fn add_unit(
     unit: &str,
     budget: usize,
     cost: &dyn Fn(&str) -> usize,
-    out: &mut Vec<(Turn, usize)>,
-    flush: &mut dyn FnMut(&mut String, &mut Vec<(Turn, usize)>),
+    out: &mut Pieces,
+    flush: &mut dyn FnMut(&mut String, &mut Pieces),
 ) {
     if current.is_empty() {
         current.push_str(unit);
@@ -172,7 +182,8 @@ fn sentences(text: &str) -> Vec<&str> {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let ends = matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_some_and(|(_, n)| n.is_whitespace());
+        let ends = matches!(c, '.' | '!' | '?' | '…')
+            && chars.peek().is_some_and(|(_, n)| n.is_whitespace());
         if ends {
             let end = i + c.len_utf8();
             out.push(text[start..end].trim());
@@ -206,21 +217,41 @@ mod tests {
     }
 
     fn texts(chunk: &Chunk) -> Vec<String> {
-        chunk.turns.iter().map(|t| format!("{}: {}", t.speaker, t.text)).collect()
+        chunk
+            .turns
+            .iter()
+            .map(|t| format!("{}: {}", t.speaker, t.text))
+            .collect()
     }
 
     #[test]
     fn chunks_break_on_turn_boundaries_with_overlap() {
         // Costs with `Words`: speaker label + words = 3, 3, 3, 3.
-        let tr = transcript(&[("A", "one two"), ("B", "three four"), ("A", "five six"), ("B", "seven eight")]);
+        let tr = transcript(&[
+            ("A", "one two"),
+            ("B", "three four"),
+            ("A", "five six"),
+            ("B", "seven eight"),
+        ]);
         let chunks = plan(&tr, 6, 3, &Words);
-        let got: Vec<_> = chunks.iter().map(|c| (texts(c), c.overlap, c.tokens)).collect();
+        let got: Vec<_> = chunks
+            .iter()
+            .map(|c| (texts(c), c.overlap, c.tokens))
+            .collect();
         assert_eq!(
             got,
             [
                 (vec!["A: one two".to_string(), "B: three four".into()], 0, 6),
-                (vec!["B: three four".to_string(), "A: five six".into()], 1, 6),
-                (vec!["A: five six".to_string(), "B: seven eight".into()], 1, 6),
+                (
+                    vec!["B: three four".to_string(), "A: five six".into()],
+                    1,
+                    6
+                ),
+                (
+                    vec!["A: five six".to_string(), "B: seven eight".into()],
+                    1,
+                    6
+                ),
             ]
         );
     }
@@ -230,7 +261,15 @@ mod tests {
         let tr = transcript(&[("A", "One two. Three four five six seven! Eight.")]);
         let chunks = plan(&tr, 4, 0, &Words);
         let got: Vec<_> = chunks.iter().flat_map(texts).collect();
-        assert_eq!(got, ["A: One two.", "A: Three four five", "A: six seven!", "A: Eight."]);
+        assert_eq!(
+            got,
+            [
+                "A: One two.",
+                "A: Three four five",
+                "A: six seven!",
+                "A: Eight."
+            ]
+        );
         assert!(chunks.iter().all(|c| c.tokens <= 4));
     }
 

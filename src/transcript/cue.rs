@@ -34,7 +34,11 @@ pub fn blocks(text: &str, first_line: usize) -> impl Iterator<Item = Block<'_>> 
 /// Parses `start --> end [settings]` on line `line_no`; `expected` describes one time.
 pub fn timing(line: &str, line_no: usize, expected: &str) -> Result<(f64, f64), ParseError> {
     let bad = |found: &str| {
-        ParseError::at_line(line_no, format!("malformed timestamp {found:?}"), expected.to_string())
+        ParseError::at_line(
+            line_no,
+            format!("malformed timestamp {found:?}"),
+            expected.to_string(),
+        )
     };
     let Some((left, right)) = line.split_once("-->") else {
         return Err(ParseError::at_line(
@@ -55,7 +59,8 @@ pub fn cue_turns(lines: &[&str], start: f64, end: f64, out: &mut Vec<Turn>) {
     let Some(first) = lines.first() else {
         return;
     };
-    let turn = |speaker: &str, text: &str| Turn::new(clean(speaker), Some(start), Some(end), clean(text));
+    let turn =
+        |speaker: &str, text: &str| Turn::new(clean(speaker), Some(start), Some(end), clean(text));
     let joined;
     let payload = if lines.len() == 1 {
         *first
@@ -101,7 +106,9 @@ fn voice_tag(s: &str) -> Option<(usize, usize, &str)> {
             if let Some(gt) = after.find('>') {
                 let inside = &after[..gt];
                 let name = match inside.strip_prefix('.') {
-                    Some(classes) => classes.split_once(char::is_whitespace).map_or("", |(_, n)| n),
+                    Some(classes) => classes
+                        .split_once(char::is_whitespace)
+                        .map_or("", |(_, n)| n),
                     None => inside,
                 };
                 return Some((at, at + 2 + gt + 1, name.trim()));
@@ -118,16 +125,33 @@ mod tests {
 
     #[test]
     fn blocks_are_numbered_from_their_first_line() {
-        let b: Vec<_> = blocks("\n\na\nb\n \nc\n", 1).map(|b| (b.line, b.lines)).collect();
+        let b: Vec<_> = blocks("\n\na\nb\n \nc\n", 1)
+            .map(|b| (b.line, b.lines))
+            .collect();
         assert_eq!(b, [(3, vec!["a", "b"]), (6, vec!["c"])]);
     }
 
     #[test]
     fn voice_tags_split_a_cue_between_speakers() {
         let mut out = Vec::new();
-        cue_turns(&["<v.loud Ann Lee>Hi &amp; <i>bye</i></v>", "<v Bob>Yo</v>"], 1.0, 2.0, &mut out);
-        let got: Vec<_> = out.iter().map(|t| (t.speaker.as_str(), t.text.as_str())).collect();
-        assert_eq!(got, [(UNKNOWN_SPEAKER, ""), ("Ann Lee", "Hi & bye"), ("Bob", "Yo")]);
+        cue_turns(
+            &["<v.loud Ann Lee>Hi &amp; <i>bye</i></v>", "<v Bob>Yo</v>"],
+            1.0,
+            2.0,
+            &mut out,
+        );
+        let got: Vec<_> = out
+            .iter()
+            .map(|t| (t.speaker.as_str(), t.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (UNKNOWN_SPEAKER, ""),
+                ("Ann Lee", "Hi & bye"),
+                ("Bob", "Yo")
+            ]
+        );
     }
 
     #[test]

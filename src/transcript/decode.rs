@@ -7,8 +7,14 @@ use std::borrow::Cow;
 /// Why bytes are not transcript text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
-    Binary { offset: usize },
-    Encoding { encoding: &'static str, line: usize, offset: usize },
+    Binary {
+        offset: usize,
+    },
+    Encoding {
+        encoding: &'static str,
+        line: usize,
+        offset: usize,
+    },
 }
 
 /// Decodes `bytes` and normalises line ends.
@@ -43,21 +49,33 @@ fn line_of(before: &[u8]) -> usize {
     before.iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16, encoding: &'static str) -> Result<String, DecodeError> {
+fn utf16(
+    bytes: &[u8],
+    unit: fn([u8; 2]) -> u16,
+    encoding: &'static str,
+) -> Result<String, DecodeError> {
     let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
     let mut text = String::with_capacity(bytes.len() / 2);
     let mut line = 1;
     let mut index = 0;
     for c in char::decode_utf16(units) {
         let Ok(c) = c else {
-            return Err(DecodeError::Encoding { encoding, line, offset: 2 + 2 * index });
+            return Err(DecodeError::Encoding {
+                encoding,
+                line,
+                offset: 2 + 2 * index,
+            });
         };
         index += c.len_utf16();
         line += usize::from(c == '\n');
         text.push(c);
     }
     if bytes.len() % 2 == 1 {
-        return Err(DecodeError::Encoding { encoding, line, offset: 2 + bytes.len() - 1 });
+        return Err(DecodeError::Encoding {
+            encoding,
+            line,
+            offset: 2 + bytes.len() - 1,
+        });
     }
     Ok(text)
 }
@@ -91,7 +109,10 @@ mod tests {
     fn reads_utf8_with_and_without_mark_and_utf16_with_mark() {
         assert_eq!(decode(b"A: hi\r\nB: yo\r").unwrap(), "A: hi\nB: yo\n");
         assert_eq!(decode(b"\xEF\xBB\xBFWEBVTT").unwrap(), "WEBVTT");
-        assert_eq!(decode(&utf16le("WEBVTT\r\n\r\nÄnn: hé")).unwrap(), "WEBVTT\n\nÄnn: hé");
+        assert_eq!(
+            decode(&utf16le("WEBVTT\r\n\r\nÄnn: hé")).unwrap(),
+            "WEBVTT\n\nÄnn: hé"
+        );
         let mut be = vec![0xFE, 0xFF];
         be.extend("Ann: 😀".encode_utf16().flat_map(u16::to_be_bytes));
         assert_eq!(decode(&be).unwrap(), "Ann: 😀");
@@ -102,19 +123,31 @@ mod tests {
         assert_eq!(decode(b"ab\0c"), Err(DecodeError::Binary { offset: 2 }));
         assert_eq!(
             decode(b"ok\nbad \xFF here"),
-            Err(DecodeError::Encoding { encoding: "UTF-8", line: 2, offset: 7 })
+            Err(DecodeError::Encoding {
+                encoding: "UTF-8",
+                line: 2,
+                offset: 7
+            })
         );
         let mut lone = utf16le("a\nb");
         lone.extend([0x00, 0xD8]);
         assert_eq!(
             decode(&lone),
-            Err(DecodeError::Encoding { encoding: "UTF-16LE", line: 2, offset: 8 })
+            Err(DecodeError::Encoding {
+                encoding: "UTF-16LE",
+                line: 2,
+                offset: 8
+            })
         );
         let mut odd = utf16le("ab");
         odd.push(0x41);
         assert_eq!(
             decode(&odd),
-            Err(DecodeError::Encoding { encoding: "UTF-16LE", line: 1, offset: 6 })
+            Err(DecodeError::Encoding {
+                encoding: "UTF-16LE",
+                line: 1,
+                offset: 6
+            })
         );
     }
 }

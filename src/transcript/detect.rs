@@ -21,7 +21,11 @@ pub fn detect(text: &str, path: Option<&Path>) -> Format {
     if first.starts_with("WEBVTT") {
         return Format::Vtt;
     }
-    if text.split('\n').next().is_some_and(|l| l.trim_end() == "---") {
+    if text
+        .split('\n')
+        .next()
+        .is_some_and(|l| l.trim_end() == "---")
+    {
         return Format::Markdown;
     }
     if first.starts_with('{') || is_json_list(text.trim_start()) {
@@ -55,14 +59,16 @@ pub fn detect(text: &str, path: Option<&Path>) -> Format {
 
 /// `[` then `{`, `]` or `"` (after spaces): a JSON list, not a `[00:01]` stamp.
 fn is_json_list(text: &str) -> bool {
-    text.strip_prefix('[')
-        .is_some_and(|rest| rest.trim_start().starts_with(['{', ']', '"']) || rest.trim().is_empty())
+    text.strip_prefix('[').is_some_and(|rest| {
+        rest.trim_start().starts_with(['{', ']', '"']) || rest.trim().is_empty()
+    })
 }
 
 /// A line shaped `digits... --> digits...`.
 fn is_timing(line: &str) -> bool {
     line.split_once("-->").is_some_and(|(a, b)| {
-        a.trim().starts_with(|c: char| c.is_ascii_digit()) && b.trim().starts_with(|c: char| c.is_ascii_digit())
+        a.trim().starts_with(|c: char| c.is_ascii_digit())
+            && b.trim().starts_with(|c: char| c.is_ascii_digit())
     })
 }
 
@@ -75,14 +81,32 @@ mod tests {
         fn p(s: &str) -> Option<&Path> {
             Some(Path::new(s))
         }
-        assert_eq!(detect("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nA: x", p("a.txt")), Format::Vtt);
-        assert_eq!(detect("1\n00:00:01,000 --> 00:00:02,000\nx", p("a.vtt")), Format::Srt);
-        assert_eq!(detect("---\ndate: 2025-11-07\n---\nA: x", None), Format::Markdown);
+        assert_eq!(
+            detect(
+                "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nA: x",
+                p("a.txt")
+            ),
+            Format::Vtt
+        );
+        assert_eq!(
+            detect("1\n00:00:01,000 --> 00:00:02,000\nx", p("a.vtt")),
+            Format::Srt
+        );
+        assert_eq!(
+            detect("---\ndate: 2025-11-07\n---\nA: x", None),
+            Format::Markdown
+        );
         assert_eq!(detect("  {\"segments\": []}", None), Format::WhisperJson);
         assert_eq!(detect("[\n  {\"text\": \"x\"}]", None), Format::WhisperJson);
         assert_eq!(detect("[00:00:01] Ann: hi", p("a.txt")), Format::Plain);
-        assert_eq!(detect("[00:00:01] Ann: hi", p("a.json")), Format::WhisperJson);
-        assert_eq!(detect("Date: 2025-11-07\n\nAnn Lee  0:10\nhello", None), Format::Otter);
+        assert_eq!(
+            detect("[00:00:01] Ann: hi", p("a.json")),
+            Format::WhisperJson
+        );
+        assert_eq!(
+            detect("Date: 2025-11-07\n\nAnn Lee  0:10\nhello", None),
+            Format::Otter
+        );
         assert_eq!(detect("Ann: hello\nBob: hi", p("a.txt")), Format::Plain);
         assert_eq!(detect("just words", p("a.md")), Format::Markdown);
         assert_eq!(detect("just words", p("a.SRT")), Format::Srt);

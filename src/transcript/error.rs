@@ -70,7 +70,11 @@ pub enum TranscriptError {
         "{}: the file is {size} bytes, above the limit of {limit} bytes; expected a transcript under {} MiB\nhint: split the transcript into smaller files",
         path.display(), limit / (1024 * 1024)
     )]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{}: the file is empty; expected a transcript", path.display())]
     Empty { path: PathBuf },
     #[error(
@@ -89,7 +93,11 @@ pub enum TranscriptError {
         offset: usize,
     },
     #[error("{}: {}; expected {}", at(path, &error.location), error.message, error.expected)]
-    Syntax { path: PathBuf, format: Format, error: ParseError },
+    Syntax {
+        path: PathBuf,
+        format: Format,
+        error: ParseError,
+    },
     #[error(
         "{}: no speech found; expected at least one {} in this {format} transcript",
         path.display(), format.unit_of_speech()

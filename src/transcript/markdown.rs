@@ -16,7 +16,11 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
         let close = (1..lines.len())
             .find(|&i| matches!(lines[i].trim_end(), "---" | "..."))
             .ok_or_else(|| {
-                ParseError::at_line(1, "the YAML frontmatter is not closed", "a `---` line after the frontmatter")
+                ParseError::at_line(
+                    1,
+                    "the YAML frontmatter is not closed",
+                    "a `---` line after the frontmatter",
+                )
             })?;
         (Some(frontmatter(&lines[1..close])?), close + 1)
     } else {
@@ -56,7 +60,11 @@ fn frontmatter(lines: &[&str]) -> Result<HeaderFields, ParseError> {
         let line = e.location().map_or(2, |l| l.line() + 1);
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message);
-        ParseError::at_line(line, format!("invalid YAML frontmatter: {message}"), "YAML `key: value` lines")
+        ParseError::at_line(
+            line,
+            format!("invalid YAML frontmatter: {message}"),
+            "YAML `key: value` lines",
+        )
     })?;
     let mut fields = HeaderFields::default();
     let Value::Mapping(map) = value else {
@@ -65,14 +73,22 @@ fn frontmatter(lines: &[&str]) -> Result<HeaderFields, ParseError> {
     let key_line = |key: &str| {
         lines
             .iter()
-            .position(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':')))
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            })
             .map_or(2, |i| i + 2)
     };
     if let Some(date) = map.get("date") {
         let text = scalar(date).unwrap_or_default();
-        fields.date = date_value(&text).map_err(|m| ParseError::at_line(key_line("date"), m, "a date like 2025-11-07"))?;
+        fields.date = date_value(&text)
+            .map_err(|m| ParseError::at_line(key_line("date"), m, "a date like 2025-11-07"))?;
     }
-    fields.title = map.get("title").and_then(scalar).filter(|t| !t.trim().is_empty());
+    fields.title = map
+        .get("title")
+        .and_then(scalar)
+        .filter(|t| !t.trim().is_empty());
     for key in ["participants", "attendees"] {
         match map.get(key) {
             Some(Value::Sequence(items)) => {
@@ -80,7 +96,11 @@ fn frontmatter(lines: &[&str]) -> Result<HeaderFields, ParseError> {
                     fields.participants.extend(split_people(&item));
                 }
             }
-            Some(other) => fields.participants.extend(scalar(other).iter().flat_map(|s| split_people(s).collect::<Vec<_>>())),
+            Some(other) => fields.participants.extend(
+                scalar(other)
+                    .iter()
+                    .flat_map(|s| split_people(s).collect::<Vec<_>>()),
+            ),
             None => {}
         }
     }

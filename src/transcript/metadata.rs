@@ -5,7 +5,8 @@
 //! `Recorded`), `Title` (also `Subject`, `Topic`, `Meeting`) and `Participants` (also
 //! `Attendees`, `Speakers`). A *file-name date* is `YYYY-MM-DD` (or `YYYY_MM_DD`,
 //! `YYYY.MM.DD`) or `YYYYMMDD` anywhere in the file's stem, not inside a longer number;
-//! the rest of the stem is the title hint. A date-shaped value that is not a real day
+//! the rest of the stem, less a trailing tool marker (`.zoom`, `.teams`, `.otter`,
+//! `.whisper`, `.whisperx`, `.whisper-cpp`, `.transcript`), is the title hint. A date-shaped value that is not a real day
 //! (`2025-13-01`) in a header or frontmatter is an error; in a file name it is ignored.
 //! Nothing here ever invents a date: no date found is `None`.
 
@@ -77,7 +78,9 @@ impl HeaderFields {
 pub fn date_value(value: &str) -> Result<Option<Date>, String> {
     let value = value.trim().trim_matches(['"', '\'']);
     let head = value.get(..10).unwrap_or(value);
-    let shaped = head.len() == 10 && head.as_bytes()[4] == b'-' && head.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    let shaped = head.len() == 10
+        && head.as_bytes()[4] == b'-'
+        && head.as_bytes()[..4].iter().all(u8::is_ascii_digit);
     if !shaped {
         return Ok(None);
     }
@@ -92,21 +95,41 @@ pub fn date_value(value: &str) -> Result<Option<Date>, String> {
 /// Splits `Ann, Bob; [[Cy Doe]]` into names, without wikilink brackets.
 pub fn split_people(value: &str) -> impl Iterator<Item = String> + '_ {
     value.split([',', ';']).filter_map(|p| {
-        let name = p.trim().trim_start_matches("[[").trim_end_matches("]]").trim();
+        let name = p
+            .trim()
+            .trim_start_matches("[[")
+            .trim_end_matches("]]")
+            .trim();
         (!name.is_empty()).then(|| name.to_string())
     })
 }
 
-static DASHED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^0-9])((\d{4})[-_.](\d{2})[-_.](\d{2}))(?:[^0-9]|$)").unwrap());
-static COMPACT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[^0-9])(\d{8})(?:[^0-9]|$)").unwrap());
+static DASHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9])((\d{4})[-_.](\d{2})[-_.](\d{2}))(?:[^0-9]|$)").unwrap()
+});
+static COMPACT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^0-9])(\d{8})(?:[^0-9]|$)").unwrap());
 
 /// The date and title hint a file name carries: `2025-11-07 - Weekly sync.md` gives
-/// (2025-11-07, "Weekly sync"); `ES2002a.zoom.vtt` gives (None, "ES2002a.zoom").
+/// (2025-11-07, "Weekly sync"); `ES2002a.zoom.vtt` gives (None, "ES2002a").
 pub fn from_file_name(path: &Path) -> (Option<Date>, Option<String>) {
-    let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+    let Some(mut stem) = path.file_stem().and_then(|s| s.to_str()) else {
         return (None, None);
     };
+    if let Some((rest, marker)) = stem.rsplit_once('.') {
+        let markers = [
+            "zoom",
+            "teams",
+            "otter",
+            "whisper",
+            "whisperx",
+            "whisper-cpp",
+            "transcript",
+        ];
+        if markers.contains(&marker.to_ascii_lowercase().as_str()) {
+            stem = rest;
+        }
+    }
     let mut found = None;
     for caps in DASHED.captures_iter(stem) {
         let date = Date::new(
@@ -128,7 +151,10 @@ pub fn from_file_name(path: &Path) -> (Option<Date>, Option<String>) {
         }
     }
     let (date, title) = match found {
-        Some((date, range)) => (Some(date), format!("{} {}", &stem[..range.start], &stem[range.end..])),
+        Some((date, range)) => (
+            Some(date),
+            format!("{} {}", &stem[..range.start], &stem[range.end..]),
+        ),
         None => (None, stem.to_string()),
     };
     (date, tidy_title(&title))
@@ -154,11 +180,21 @@ mod tests {
     #[test]
     fn dates_and_titles_from_file_names() {
         let s = |x: &str| Some(x.to_string());
-        assert_eq!(name("Sources/2025-11-07 - Weekly sync.md"), (s("2025-11-07"), s("Weekly sync")));
-        assert_eq!(name("2025-11-07_jeff_1on1.vtt"), (s("2025-11-07"), s("jeff 1on1")));
-        assert_eq!(name("20251107 Customer call.srt"), (s("2025-11-07"), s("Customer call")));
+        assert_eq!(
+            name("Sources/2025-11-07 - Weekly sync.md"),
+            (s("2025-11-07"), s("Weekly sync"))
+        );
+        assert_eq!(
+            name("2025-11-07_jeff_1on1.vtt"),
+            (s("2025-11-07"), s("jeff 1on1"))
+        );
+        assert_eq!(
+            name("20251107 Customer call.srt"),
+            (s("2025-11-07"), s("Customer call"))
+        );
         assert_eq!(name("call-2025_11_07.txt"), (s("2025-11-07"), s("call")));
-        assert_eq!(name("ES2002a.zoom.vtt"), (None, s("ES2002a.zoom")));
+        assert_eq!(name("ES2002a.zoom.vtt"), (None, s("ES2002a")));
+        assert_eq!(name("notes.v2.txt"), (None, s("notes.v2")));
         assert_eq!(name("2025-13-07 notes.md"), (None, s("2025-13-07 notes")));
         assert_eq!(name("id 123456789.txt"), (None, s("id 123456789")));
         assert_eq!(name("2025-11-07.vtt"), (s("2025-11-07"), None));
@@ -174,8 +210,13 @@ mod tests {
         assert_eq!(h.date.unwrap().to_string(), "2025-11-07");
         assert_eq!(h.title.as_deref(), Some("Weekly sync"));
         assert_eq!(h.participants, ["Ann", "Bob Li"]);
-        let err = HeaderFields::default().take_line("Date: 2025-02-30", 7).unwrap_err();
-        assert_eq!(err.message, "malformed date: \"2025-02-30\" is not a real day of the calendar");
+        let err = HeaderFields::default()
+            .take_line("Date: 2025-02-30", 7)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "malformed date: \"2025-02-30\" is not a real day of the calendar"
+        );
         assert_eq!(date_value("November 7, 2025"), Ok(None));
     }
 }

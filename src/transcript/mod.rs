@@ -82,7 +82,9 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<Transcript, Tran
     }
     // The size can change under us (or be unknown, for a pipe): never read past the limit.
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
@@ -90,14 +92,25 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<Transcript, Tran
 }
 
 /// Reads a transcript from the bytes of the file at `path` (used for errors and metadata).
-pub fn parse_bytes(bytes: &[u8], path: &Path, format: Option<Format>) -> Result<Transcript, TranscriptError> {
+pub fn parse_bytes(
+    bytes: &[u8],
+    path: &Path,
+    format: Option<Format>,
+) -> Result<Transcript, TranscriptError> {
     let path_buf = || path.to_path_buf();
     if bytes.is_empty() {
         return Err(TranscriptError::Empty { path: path_buf() });
     }
     let text = decode::decode(bytes).map_err(|e| match e {
-        DecodeError::Binary { offset } => TranscriptError::Binary { path: path_buf(), offset },
-        DecodeError::Encoding { encoding, line, offset } => TranscriptError::Encoding {
+        DecodeError::Binary { offset } => TranscriptError::Binary {
+            path: path_buf(),
+            offset,
+        },
+        DecodeError::Encoding {
+            encoding,
+            line,
+            offset,
+        } => TranscriptError::Encoding {
             path: path_buf(),
             encoding,
             line,
@@ -108,9 +121,15 @@ pub fn parse_bytes(bytes: &[u8], path: &Path, format: Option<Format>) -> Result<
 }
 
 /// Reads a transcript from decoded text with `\n` line ends; `path` names it.
-pub fn parse_text(text: &str, path: &Path, format: Option<Format>) -> Result<Transcript, TranscriptError> {
+pub fn parse_text(
+    text: &str,
+    path: &Path,
+    format: Option<Format>,
+) -> Result<Transcript, TranscriptError> {
     if text.trim().is_empty() {
-        return Err(TranscriptError::Empty { path: path.to_path_buf() });
+        return Err(TranscriptError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let format = format.unwrap_or_else(|| detect(text, Some(path)));
     let parsed = parse_format(format, text).map_err(|error| TranscriptError::Syntax {

@@ -80,7 +80,12 @@ pub struct Turn {
 }
 
 impl Turn {
-    pub fn new(speaker: impl Into<String>, start: Option<f64>, end: Option<f64>, text: impl Into<String>) -> Self {
+    pub fn new(
+        speaker: impl Into<String>,
+        start: Option<f64>,
+        end: Option<f64>,
+        text: impl Into<String>,
+    ) -> Self {
         Self {
             speaker: speaker.into(),
             start,
@@ -160,7 +165,10 @@ impl Transcript {
         for turn in turns {
             push_merged(&mut merged, turn);
         }
-        Self { turns: merged, metadata }
+        Self {
+            turns: merged,
+            metadata,
+        }
     }
 
     /// Renames speakers (and listed participants) through `aliases` (label -> name),
@@ -251,7 +259,12 @@ mod tests {
         let mut meta = Metadata::new(Format::Markdown);
         meta.listed_participants = vec!["Speaker 2".into(), "Pat".into()];
         let tr = Transcript::new(
-            [t("Speaker 1", "hi"), t("Jeff Denworth", "again"), t(UNKNOWN_SPEAKER, "?"), t("Speaker 2", "yo")],
+            [
+                t("Speaker 1", "hi"),
+                t("Jeff Denworth", "again"),
+                t(UNKNOWN_SPEAKER, "?"),
+                t("Speaker 2", "yo"),
+            ],
             meta,
         );
         let aliases = BTreeMap::from([

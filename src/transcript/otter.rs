@@ -43,7 +43,12 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
                         "a time like 1:07 or 1:02:03 (m:ss or h:mm:ss)",
                     )
                 })?;
-                parsed.turns.extend(current.replace(Turn::new(clean(name), Some(start), None, String::new())));
+                parsed.turns.extend(current.replace(Turn::new(
+                    clean(name),
+                    Some(start),
+                    None,
+                    String::new(),
+                )));
                 continue;
             }
         }

@@ -37,11 +37,16 @@ pub fn parse_lines(text: &str, first_line: usize) -> Result<Parsed, ParseError> 
         let (speaker, start, words) = match label(rest, line_no)? {
             Some((name, name_stamp, words)) => (clean(name), stamp.or(name_stamp), words),
             None => {
-                let speaker = parsed.turns.last().map_or(UNKNOWN_SPEAKER.to_string(), |t| t.speaker.clone());
+                let speaker = parsed
+                    .turns
+                    .last()
+                    .map_or(UNKNOWN_SPEAKER.to_string(), |t| t.speaker.clone());
                 (speaker, stamp, rest)
             }
         };
-        parsed.turns.push(Turn::new(speaker, start, None, clean(words)));
+        parsed
+            .turns
+            .push(Turn::new(speaker, start, None, clean(words)));
     }
     Ok(parsed)
 }
@@ -69,15 +74,22 @@ fn bracketed_time(inside: &str, line_no: usize) -> Result<Option<f64>, ParseErro
     if !looks_like_clock(inside) {
         return Ok(None);
     }
-    parse_clock(inside)
-        .map(Some)
-        .ok_or_else(|| ParseError::at_line(line_no, format!("malformed timestamp {inside:?}"), TIME))
+    parse_clock(inside).map(Some).ok_or_else(|| {
+        ParseError::at_line(line_no, format!("malformed timestamp {inside:?}"), TIME)
+    })
 }
 
+/// A speaker label: the name, its time if stamped, and the words after it.
+type Label<'a> = (&'a str, Option<f64>, &'a str);
+
 /// `Name: words` or `Name [time]: words` → (name, time, words).
-fn label(rest: &str, line_no: usize) -> Result<Option<(&str, Option<f64>, &str)>, ParseError> {
+fn label(rest: &str, line_no: usize) -> Result<Option<Label<'_>>, ParseError> {
     if let Some(open) = rest.find(['[', '(']) {
-        let close = if rest.as_bytes()[open] == b'[' { ']' } else { ')' };
+        let close = if rest.as_bytes()[open] == b'[' {
+            ']'
+        } else {
+            ')'
+        };
         if let Some(len) = rest[open..].find(close) {
             let end = open + len;
             let name = rest[..open].trim().trim_matches('*').trim();
@@ -85,7 +97,11 @@ fn label(rest: &str, line_no: usize) -> Result<Option<(&str, Option<f64>, &str)>
             if let Some(words) = after.strip_prefix(':') {
                 if is_speaker_name(name) {
                     if let Some(time) = bracketed_time(&rest[open + 1..end], line_no)? {
-                        return Ok(Some((name, Some(time), words.trim_start_matches('*').trim_start())));
+                        return Ok(Some((
+                            name,
+                            Some(time),
+                            words.trim_start_matches('*').trim_start(),
+                        )));
                     }
                 }
             }
@@ -99,7 +115,12 @@ mod tests {
     use super::*;
 
     fn turns(text: &str) -> Vec<(String, Option<f64>, String)> {
-        parse(text).unwrap().turns.into_iter().map(|t| (t.speaker, t.start, t.text)).collect()
+        parse(text)
+            .unwrap()
+            .turns
+            .into_iter()
+            .map(|t| (t.speaker, t.start, t.text))
+            .collect()
     }
 
     #[test]
@@ -112,21 +133,42 @@ mod tests {
             ("Bob", Some(70.0), "again"),
             ("Bob", Some(120.0), "still Bob"),
         ];
-        let want: Vec<_> = want.iter().map(|(s, t, x)| (s.to_string(), *t, x.to_string())).collect();
+        let want: Vec<_> = want
+            .iter()
+            .map(|(s, t, x)| (s.to_string(), *t, x.to_string()))
+            .collect();
         assert_eq!(got, want);
     }
 
     #[test]
     fn unlabelled_text_is_one_unknown_speaker_and_brackets_can_be_words() {
         let got = turns("Date: 2025-11-07\nwe met (briefly)\n[laughs] and left");
-        assert_eq!(got[0], (UNKNOWN_SPEAKER.to_string(), None, "we met (briefly)".to_string()));
+        assert_eq!(
+            got[0],
+            (
+                UNKNOWN_SPEAKER.to_string(),
+                None,
+                "we met (briefly)".to_string()
+            )
+        );
         assert_eq!(got[1].2, "[laughs] and left");
-        assert_eq!(parse("Date: 2025-11-07\nx").unwrap().header.date.unwrap().to_string(), "2025-11-07");
+        assert_eq!(
+            parse("Date: 2025-11-07\nx")
+                .unwrap()
+                .header
+                .date
+                .unwrap()
+                .to_string(),
+            "2025-11-07"
+        );
     }
 
     #[test]
     fn a_malformed_stamp_is_an_error_on_its_line() {
         let err = parse("Ann: hi\n[00:61:00] Bob: no").unwrap_err();
-        assert_eq!(err, ParseError::at_line(2, "malformed timestamp \"00:61:00\"", TIME));
+        assert_eq!(
+            err,
+            ParseError::at_line(2, "malformed timestamp \"00:61:00\"", TIME)
+        );
     }
 }

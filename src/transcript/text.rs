@@ -138,16 +138,28 @@ mod tests {
     fn strips_markup_decodes_references_and_collapses_space() {
         assert_eq!(clean("  <i>Hello</i>\n  <b>world</b> "), "Hello world");
         assert_eq!(clean("<v Ann>Hi</v> <00:01.000>there"), "Hi there");
-        assert_eq!(clean("{\\an8}Top &amp; tail &lt;3 &#39;x&#x27; &nbsp;y"), "Top & tail <3 'x' y");
-        assert_eq!(clean("a < b and &unknown; &amp"), "a < b and &unknown; &amp");
+        assert_eq!(
+            clean("{\\an8}Top &amp; tail &lt;3 &#39;x&#x27; &nbsp;y"),
+            "Top & tail <3 'x' y"
+        );
+        assert_eq!(
+            clean("a < b and &unknown; &amp"),
+            "a < b and &unknown; &amp"
+        );
         assert_eq!(clean("x<y"), "x<y");
         assert_eq!(clean(" \t\n "), "");
     }
 
     #[test]
     fn finds_labels_but_not_sentences_or_links() {
-        assert_eq!(split_label("Project Manager (B): Okay."), Some(("Project Manager (B)", "Okay.")));
-        assert_eq!(split_label("**Jeff Denworth**: Hi"), Some(("Jeff Denworth", "Hi")));
+        assert_eq!(
+            split_label("Project Manager (B): Okay."),
+            Some(("Project Manager (B)", "Okay."))
+        );
+        assert_eq!(
+            split_label("**Jeff Denworth**: Hi"),
+            Some(("Jeff Denworth", "Hi"))
+        );
         assert_eq!(split_label("**Jeff:** Hi"), Some(("Jeff", "Hi")));
         assert_eq!(split_label("SPEAKER_00:"), Some(("SPEAKER_00", "")));
         assert_eq!(split_label("So, to recap: we agreed"), None);

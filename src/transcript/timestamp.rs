@@ -10,20 +10,14 @@ pub fn parse_clock(text: &str) -> Option<f64> {
         Some(i) => (&text[..i], Some(&text[i + 1..])),
         None => (text, None),
     };
-    let fields: Vec<&str> = clock.split(':').collect();
-    if !(2..=3).contains(&fields.len()) {
-        return None;
-    }
     let mut seconds = 0u64;
-    for (i, field) in fields.iter().enumerate() {
-        if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let leading = i == 0;
-        if !leading && field.len() != 2 {
-            return None;
-        }
-        if leading && field.len() > 6 {
+    let mut count = 0;
+    for field in clock.split(':') {
+        count += 1;
+        let leading = count == 1;
+        let digits_ok = !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit());
+        if count > 3 || !digits_ok || (leading && field.len() > 6) || (!leading && field.len() != 2)
+        {
             return None;
         }
         let value: u64 = field.parse().ok()?;
@@ -32,9 +26,15 @@ pub fn parse_clock(text: &str) -> Option<f64> {
         }
         seconds = seconds * 60 + value;
     }
+    if count < 2 {
+        return None;
+    }
     let mut total = seconds as f64;
     if let Some(fraction) = fraction {
-        if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if fraction.is_empty()
+            || fraction.len() > 9
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let value: u64 = fraction.parse().ok()?;
@@ -50,13 +50,24 @@ pub fn looks_like_clock(text: &str) -> bool {
     !text.is_empty()
         && text.starts_with(|c: char| c.is_ascii_digit())
         && text.contains(':')
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.' || b == b',')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.' || b == b',')
 }
 
 /// Formats seconds as `HH:MM:SS`, rounding down.
 pub fn format_clock(seconds: f64) -> String {
-    let total = if seconds.is_finite() && seconds > 0.0 { seconds as u64 } else { 0 };
-    format!("{:02}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
+    let total = if seconds.is_finite() && seconds > 0.0 {
+        seconds as u64
+    } else {
+        0
+    };
+    format!(
+        "{:02}:{:02}:{:02}",
+        total / 3600,
+        total / 60 % 60,
+        total % 60
+    )
 }
 
 #[cfg(test)]
@@ -75,7 +86,18 @@ mod tests {
 
     #[test]
     fn rejects_malformed_times() {
-        for bad in ["", "1", "00:61:00", "00:00:60.000", "0:7", "00:00:01.", "aa:bb", "1:2:3:4", "00:00:01.1x", "-1:00"] {
+        for bad in [
+            "",
+            "1",
+            "00:61:00",
+            "00:00:60.000",
+            "0:7",
+            "00:00:01.",
+            "aa:bb",
+            "1:2:3:4",
+            "00:00:01.1x",
+            "-1:00",
+        ] {
             assert_eq!(parse_clock(bad), None, "{bad}");
         }
         assert!(looks_like_clock("00:61:00"));

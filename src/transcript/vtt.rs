@@ -32,7 +32,9 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     if let Some(header) = header {
         // A file that omits the blank line after `WEBVTT` starts its first cue here.
         let lines = &header.lines;
-        let cue = (1..lines.len()).find(|&i| lines[i].contains("-->")).unwrap_or(lines.len());
+        let cue = (1..lines.len())
+            .find(|&i| lines[i].contains("-->"))
+            .unwrap_or(lines.len());
         take_header_lines(&mut parsed.header, &lines[1..cue], header.line + 1)?;
         if cue < lines.len() {
             let (start, end) = timing(lines[cue], header.line + cue, TIME)?;
@@ -67,7 +69,11 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     Ok(parsed)
 }
 
-fn take_header_lines(header: &mut HeaderFields, lines: &[&str], first_line: usize) -> Result<(), ParseError> {
+fn take_header_lines(
+    header: &mut HeaderFields,
+    lines: &[&str],
+    first_line: usize,
+) -> Result<(), ParseError> {
     for (i, line) in lines.iter().enumerate() {
         header.take_line(line.trim(), first_line + i)?;
     }

@@ -16,7 +16,8 @@ use super::text::clean;
 use super::timestamp::parse_clock;
 use super::Parsed;
 
-const SHAPE: &str = r#"Whisper JSON such as {"segments": [{"start": 0.0, "end": 2.5, "text": "…"}]}"#;
+const SHAPE: &str =
+    r#"Whisper JSON such as {"segments": [{"start": 0.0, "end": 2.5, "text": "…"}]}"#;
 
 fn item_error(item: String, message: impl Into<String>, expected: impl Into<String>) -> ParseError {
     ParseError {
@@ -29,7 +30,11 @@ fn item_error(item: String, message: impl Into<String>, expected: impl Into<Stri
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
         ParseError::at_line(e.line().max(1), format!("invalid JSON: {message}"), SHAPE)
     })?;
     let (key, segments) = match &value {
@@ -45,17 +50,33 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
                 ))
             }
         },
-        _ => return Err(item_error("the top level".into(), "not a JSON object or list", SHAPE)),
+        _ => {
+            return Err(item_error(
+                "the top level".into(),
+                "not a JSON object or list",
+                SHAPE,
+            ))
+        }
     };
     let mut parsed = Parsed::default();
     for (i, segment) in segments.iter().enumerate() {
         let at = || format!("{key}[{i}]");
         let Value::Object(segment) = segment else {
-            return Err(item_error(at(), "not an object", "a segment object with `text`"));
+            return Err(item_error(
+                at(),
+                "not an object",
+                "a segment object with `text`",
+            ));
         };
         let text = match segment.get("text") {
             Some(Value::String(text)) => clean(text),
-            _ => return Err(item_error(at(), "`text` is missing or not a string", "a string `text`")),
+            _ => {
+                return Err(item_error(
+                    at(),
+                    "`text` is missing or not a string",
+                    "a string `text`",
+                ))
+            }
         };
         let speaker = match segment.get("speaker") {
             Some(Value::String(s)) if !s.trim().is_empty() => clean(s),
@@ -101,7 +122,9 @@ fn times(segment: &Map<String, Value>) -> Result<(Option<f64>, Option<f64>), Tim
     if let Some(Value::Object(stamps)) = segment.get("timestamps") {
         let clock = |side: &str| match stamps.get(side) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => parse_clock(s).map(Some).ok_or(("timestamps", "a time like 00:01:02,500")),
+            Some(Value::String(s)) => parse_clock(s)
+                .map(Some)
+                .ok_or(("timestamps", "a time like 00:01:02,500")),
             Some(_) => Err(("timestamps", "a time like 00:01:02,500")),
         };
         return Ok((clock("from")?, clock("to")?));
