@@ -17,7 +17,11 @@ use crate::config::Config;
 use crate::eval::baseline::Baseline;
 use crate::eval::candidate::Summarizer;
 use crate::eval::dataset::Dataset;
+use crate::eval::pipeline_summarizer::PipelineSummarizer;
 use crate::eval::report::{self, Report};
+use crate::pipeline::local::LocalGenerator;
+use crate::pipeline::prompts::Prompts;
+use crate::pipeline::summarize::Settings;
 
 use super::{Exit, Io};
 
@@ -26,7 +30,7 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
     let mut summarizer: Box<dyn Summarizer> = if args.baseline {
         Box::new(Baseline::default())
     } else {
-        model_summarizer(args, config)?
+        model_summarizer(args, config, io)?
     };
     let limit = args
         .limit
@@ -90,15 +94,23 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
 
 /// The model pipeline as a [`Summarizer`]: the single place where `recap eval` plugs into
 /// `recap summarize`'s pipeline.
-fn model_summarizer(args: &EvalArgs, config: &Config) -> anyhow::Result<Box<dyn Summarizer>> {
+fn model_summarizer(
+    args: &EvalArgs,
+    config: &Config,
+    io: &mut Io<'_>,
+) -> anyhow::Result<Box<dyn Summarizer>> {
+    let path = super::model_loader::resolve(args.model.as_deref(), config, &mut *io.err)?;
+    crate::llm::threads::configure(config.threads);
+    let generator = LocalGenerator::load(&path)?;
     let name = args
         .model
-        .as_deref()
-        .or(config.model.as_deref())
-        .unwrap_or("the default model");
-    anyhow::bail!(
-        "cannot evaluate {name}: the model pipeline is not wired into `recap eval` yet\n\
-         hint: run `recap eval --baseline --dataset {}` to score the extractive baseline",
-        args.dataset.display()
-    )
+        .clone()
+        .or_else(|| config.model.clone())
+        .unwrap_or_else(|| super::model_loader::DEFAULT_MODEL.to_string());
+    let settings = Settings {
+        thresholds: config.thresholds(),
+        ..Settings::default()
+    };
+    let prompts = Prompts::load(config.prompts_dir.as_deref())?;
+    Ok(Box::new(PipelineSummarizer::new(name, generator, prompts, settings)))
 }

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod candidate;
 pub mod dataset;
 pub mod matching;
+pub mod pipeline_summarizer;
 pub mod porter;
 pub mod report;
 pub mod rouge;
