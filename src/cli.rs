@@ -31,6 +31,11 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show how recap reads a transcript: format, date, speakers and turns.
     Transcript(TranscriptArgs),
+    /// Measure a model's speed: load time, prefill and decode tokens/s, peak memory.
+    ///
+    /// Feeds a prompt of fixed pseudo-random tokens, then generates greedily; decode is
+    /// measured from position = prompt length. Uses --threads (or the config's `threads`).
+    Bench(BenchArgs),
 }
 
 /// How results are reported: for people, or for tools.
@@ -69,4 +74,33 @@ pub struct TranscriptArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The model: a path to a .gguf file (or a name from models.toml).
+    #[arg(long, value_name = "NAME_OR_PATH")]
+    pub model: String,
+
+    /// Tokens in the prompt fed as one prefill batch.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub prompt_tokens: usize,
+
+    /// Tokens generated one at a time after the prompt.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    pub gen_tokens: usize,
+
+    /// Where prompt batches get f32 weights: dequantized per call, kept resident, or not
+    /// at all (quantized matmul for everything).
+    #[arg(long, value_enum, default_value_t)]
+    pub dense: DenseArg,
+}
+
+/// `--dense`: how prompt batches multiply by the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DenseArg {
+    #[default]
+    PerCall,
+    Resident,
+    Off,
 }

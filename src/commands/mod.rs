@@ -2,6 +2,7 @@
 //! writers it reports to, and returns an [`Exit`]. Errors carry their context up to
 //! [`run`], which prints them as `error: ...` and exits with status 2.
 
+mod bench;
 mod transcript;
 mod validate;
 
@@ -75,5 +76,6 @@ fn dispatch(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &config, io),
         Command::Transcript(args) => transcript::run(&args, &config, io),
+        Command::Bench(args) => bench::run(&args, &config, io),
     }
 }

@@ -5,14 +5,24 @@
 //! the next token, one per vocabulary entry; the *KV cache* holds the attention keys and
 //! values of every position fed so far, and its *position* is how many tokens it holds.
 
+pub mod attention;
 pub mod chat_template;
 pub mod constraint;
 pub mod generate;
+pub mod gguf_model;
+pub mod kv_cache;
 pub mod lm;
+pub mod matmul;
+pub mod model_config;
+pub mod ops;
 pub mod sampler;
+pub mod threads;
+#[cfg(test)]
+pub(crate) mod tiny_gguf;
 pub mod tokenizer;
 pub mod vocab;
 
 pub use constraint::{ConstraintError, ConstraintOptions, JsonConstraint, Whitespace};
+pub use gguf_model::{GgufModel, LoadOptions, ModelError};
 pub use lm::{CausalLm, LogitMask};
 pub use vocab::Vocabulary;

@@ -1,0 +1,182 @@
+//! `recap bench`: measures a model's speed on this machine — load time, prefill and decode
+//! tokens per second, peak memory — with the configured thread count.
+//!
+//! The prompt is a fixed pseudo-random token sequence (the same every run, no tokenizer
+//! needed); it is fed as one prefill batch, then `--gen-tokens` tokens are generated
+//! greedily one at a time, so decode is measured from position = prompt length.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+
+use super::{Exit, Io};
+use crate::cli::{BenchArgs, DenseArg};
+use crate::config::Config;
+use crate::llm::matmul::DenseWeights;
+use crate::llm::{threads, CausalLm, GgufModel, LoadOptions};
+
+pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
+    if args.prompt_tokens == 0 {
+        bail!("--prompt-tokens must be at least 1");
+    }
+    let threads = threads::configure(config.threads);
+    let path = resolve_model(&args.model, config)?;
+    let file_bytes = std::fs::metadata(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    let options = LoadOptions {
+        dense: match args.dense {
+            DenseArg::PerCall => DenseWeights::PerCall,
+            DenseArg::Resident => DenseWeights::Resident,
+            DenseArg::Off => DenseWeights::Off,
+        },
+        reserve: args.prompt_tokens + args.gen_tokens,
+    };
+    writeln!(io.err, "loading {} ...", path.display())?;
+    let started = Instant::now();
+    let mut model = GgufModel::load(&path, options)?;
+    let load_s = started.elapsed().as_secs_f64();
+    let needed = args.prompt_tokens + args.gen_tokens;
+    if needed > model.context_length() {
+        bail!(
+            "{} prompt + {} generated tokens exceed the model's context of {}",
+            args.prompt_tokens,
+            args.gen_tokens,
+            model.context_length()
+        );
+    }
+
+    let prompt = bench_prompt(args.prompt_tokens, model.vocab_size());
+    writeln!(io.err, "prefill of {} tokens ...", prompt.len())?;
+    let started = Instant::now();
+    let mut logits = model.forward(&prompt)?;
+    let prefill_s = started.elapsed().as_secs_f64();
+
+    writeln!(io.err, "decoding {} tokens ...", args.gen_tokens)?;
+    let started = Instant::now();
+    for _ in 0..args.gen_tokens {
+        let next = argmax(&logits);
+        logits = model.forward(&[next])?;
+    }
+    let decode_s = started.elapsed().as_secs_f64();
+    if logits.iter().any(|v| !v.is_finite()) {
+        bail!("the model produced non-finite logits");
+    }
+
+    let c = model.config();
+    let mb = |b: f64| b / 1e6;
+    let out = &mut io.out;
+    writeln!(
+        out,
+        "model     {} ({}, {} layers, hidden {}, {} heads / {} KV, context {})",
+        c.name.as_deref().unwrap_or("(unnamed)"),
+        c.architecture.name(),
+        c.layers,
+        c.hidden_size,
+        c.heads,
+        c.kv_heads,
+        c.context_length
+    )?;
+    writeln!(
+        out,
+        "file      {} ({:.1} MB); weights in memory {:.1} MB ({}), dense {:?}",
+        path.display(),
+        mb(file_bytes as f64),
+        mb(model.weight_bytes() as f64),
+        model.weight_type(),
+        options.dense
+    )?;
+    writeln!(out, "threads   {threads}")?;
+    writeln!(out, "load      {load_s:.2} s")?;
+    writeln!(
+        out,
+        "prefill   {} tokens in {prefill_s:.2} s: {:.1} tok/s",
+        prompt.len(),
+        prompt.len() as f64 / prefill_s
+    )?;
+    if args.gen_tokens > 0 {
+        writeln!(
+            out,
+            "decode    {} tokens in {decode_s:.2} s: {:.1} tok/s (from position {})",
+            args.gen_tokens,
+            args.gen_tokens as f64 / decode_s,
+            prompt.len()
+        )?;
+    }
+    match peak_rss_bytes() {
+        Some(b) => writeln!(out, "peak RSS  {:.0} MB", mb(b as f64))?,
+        None => writeln!(out, "peak RSS  unknown (no /proc/self/status)")?,
+    }
+    Ok(Exit::Success)
+}
+
+/// Turns `--model` into a GGUF file path: an existing file is taken as it is.
+// The model registry (models.toml) plugs in here: a name resolves to its cached file.
+pub fn resolve_model(name: &str, _config: &Config) -> anyhow::Result<PathBuf> {
+    let path = Path::new(name);
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    bail!(
+        "no model file at {name}\nhint: pass the path to a .gguf file (model names from models.toml are resolved once the registry is wired in)"
+    )
+}
+
+/// `n` token ids spread over the vocabulary, the same for every run, avoiding the first
+/// ids (often control tokens) and the top of the vocabulary (often special tokens).
+pub fn bench_prompt(n: usize, vocab: usize) -> Vec<u32> {
+    let lo = 256.min(vocab / 4) as u64;
+    let span = (vocab as u64 * 3 / 4).saturating_sub(lo).max(1);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (lo + (state >> 33) % span) as u32
+        })
+        .collect()
+}
+
+/// The index of the largest logit.
+pub fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, v) in logits.iter().enumerate() {
+        if *v > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// The process's peak resident memory (`VmHWM`), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prompt_is_fixed_and_inside_the_vocabulary() {
+        let a = bench_prompt(300, 1000);
+        assert_eq!(a, bench_prompt(300, 1000));
+        assert!(a.iter().all(|&t| (250..750).contains(&t)), "{a:?}");
+        assert!(a.iter().collect::<std::collections::BTreeSet<_>>().len() > 100);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum() {
+        assert_eq!(argmax(&[0.0, 3.0, -1.0, 3.0]), 1);
+    }
+
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        assert!(peak_rss_bytes().unwrap() > 1_000_000);
+    }
+}

@@ -1,0 +1,197 @@
+//! The hybrid matrix multiply behind every projection of the model.
+//!
+//! A *linear* layer multiplies activations (`rows x in`, row-major f32) by a weight matrix
+//! stored as GGUF gives it (`out x in`, quantized). Decoding one token is bound by memory
+//! bandwidth, so it reads the compact quantized weights with candle's quantized matmul
+//! (`QMatMul`). A prompt batch is bound by arithmetic, where a real f32 GEMM is several
+//! times faster than the quantized dot products: those rows go through weights
+//! dequantized to f32 — kept resident when [`DenseWeights::Resident`] was chosen at load,
+//! otherwise dequantized for the call and dropped.
+//!
+//! Types without a fast SIMD kernel in candle (Q4_1, Q5_0, Q5_1, Q8_1) are re-quantized to
+//! Q8_0 at load: same 32-value blocks, so any width that fits the original fits Q8_0.
+
+use std::sync::Arc;
+
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{Device, Module, Tensor};
+
+/// Where the f32 copy of a weight used by prompt batches lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenseWeights {
+    /// Dequantized once at load and kept: fastest, four bytes per weight.
+    Resident,
+    /// Dequantized for each batched call and dropped: no extra memory.
+    PerCall,
+    /// Never: prompt batches use the quantized matmul as well.
+    Off,
+}
+
+/// A weight matrix with a quantized and (optionally) a dense form.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    quantized: Arc<QTensor>,
+    qmatmul: QMatMul,
+    dense: Option<Tensor>,
+    mode: DenseWeights,
+    out_dim: usize,
+    in_dim: usize,
+}
+
+/// Batches with at least this many rows use the dense weights.
+pub const DENSE_MIN_ROWS: usize = 16;
+
+impl Linear {
+    /// Wraps a GGUF weight (`out x in`), re-quantizing slow types and preparing the dense
+    /// form `mode` asks for.
+    pub fn new(weight: QTensor, mode: DenseWeights) -> candle_core::Result<Self> {
+        let (out_dim, in_dim) = weight.shape().dims2()?;
+        let weight = requantize_slow(weight)?;
+        let quantized = Arc::new(weight);
+        let qmatmul = QMatMul::from_arc(quantized.clone())?;
+        let dense = match mode {
+            DenseWeights::Resident => Some(quantized.dequantize(&Device::Cpu)?),
+            DenseWeights::PerCall | DenseWeights::Off => None,
+        };
+        Ok(Self {
+            quantized,
+            qmatmul,
+            dense,
+            mode,
+            out_dim,
+            in_dim,
+        })
+    }
+
+    pub fn out_dim(&self) -> usize {
+        self.out_dim
+    }
+
+    pub fn in_dim(&self) -> usize {
+        self.in_dim
+    }
+
+    /// The GGML type the quantized matmul reads.
+    pub fn dtype(&self) -> GgmlDType {
+        self.quantized.dtype()
+    }
+
+    /// The quantized weight, shared.
+    pub fn qtensor(&self) -> Arc<QTensor> {
+        self.quantized.clone()
+    }
+
+    /// Bytes held: quantized weights plus any resident dense copy.
+    pub fn bytes(&self) -> usize {
+        self.quantized.storage_size_in_bytes()
+            + self.dense.as_ref().map_or(0, |d| d.elem_count() * 4)
+    }
+
+    /// `x` (`rows x in`) times the transposed weight: `rows x out`.
+    pub fn forward(&self, x: &[f32], rows: usize) -> candle_core::Result<Vec<f32>> {
+        debug_assert_eq!(x.len(), rows * self.in_dim);
+        let xs = Tensor::from_slice(x, (rows, self.in_dim), &Device::Cpu)?;
+        let ys = if rows >= DENSE_MIN_ROWS && self.mode != DenseWeights::Off {
+            match &self.dense {
+                Some(w) => xs.matmul(&w.t()?)?,
+                None => {
+                    let w = self.quantized.dequantize(&Device::Cpu)?;
+                    xs.matmul(&w.t()?)?
+                }
+            }
+        } else {
+            self.qmatmul.forward(&xs)?
+        };
+        ys.flatten_all()?.to_vec1::<f32>()
+    }
+}
+
+/// Re-quantizes a weight whose type has no fast kernel in candle to Q8_0, which has one
+/// and uses the same 32-value blocks.
+pub fn requantize_slow(weight: QTensor) -> candle_core::Result<QTensor> {
+    match weight.dtype() {
+        GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_1 => {
+            let dense = weight.dequantize(&Device::Cpu)?;
+            QTensor::quantize(&dense, GgmlDType::Q8_0)
+        }
+        _ => Ok(weight),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weight(dtype: GgmlDType) -> (Tensor, QTensor) {
+        let v: Vec<f32> = (0..8 * 64u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 20) as f32 / 2048.0 - 1.0)
+            .collect();
+        let w = Tensor::from_vec(v, (8, 64), &Device::Cpu).unwrap();
+        let q = QTensor::quantize(&w, dtype).unwrap();
+        (q.dequantize(&Device::Cpu).unwrap(), q)
+    }
+
+    #[test]
+    fn every_path_computes_the_same_product() {
+        let (w, _) = weight(GgmlDType::Q8_0);
+        let rows = DENSE_MIN_ROWS + 1;
+        let x: Vec<f32> = (0..rows * 64)
+            .map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5)
+            .collect();
+        let xs = Tensor::from_slice(&x, (rows, 64), &Device::Cpu).unwrap();
+        let want: Vec<f32> = xs
+            .matmul(&w.t().unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for mode in [
+            DenseWeights::Resident,
+            DenseWeights::PerCall,
+            DenseWeights::Off,
+        ] {
+            let lin = Linear::new(QTensor::quantize(&w, GgmlDType::Q8_0).unwrap(), mode).unwrap();
+            let got = lin.forward(&x, rows).unwrap();
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 0.05, "{mode:?}: {a} vs {b}");
+            }
+            let one = lin.forward(&x[..64], 1).unwrap();
+            for (a, b) in one.iter().zip(&want[..8]) {
+                assert!((a - b).abs() < 0.05, "{mode:?} single row: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn slow_types_become_q8_0() {
+        let (w, q) = weight(GgmlDType::Q4_1);
+        let lin = Linear::new(q, DenseWeights::Off).unwrap();
+        assert_eq!(lin.dtype(), GgmlDType::Q8_0);
+        // Re-quantizing 4-bit values to 8 bits keeps them close.
+        let requantized = lin.qtensor().dequantize(&Device::Cpu).unwrap();
+        let err: f32 = (requantized - &w)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(err < 0.02, "re-quantization error {err}");
+        let x = vec![1.0f32; 64];
+        let got = lin.forward(&x, 1).unwrap();
+        let want: Vec<f32> = lin
+            .qtensor()
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .sum(1)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for (a, b) in got.iter().zip(&want) {
+            // The activations are quantized to 8 bits with an f16 scale.
+            assert!((a - b).abs() < 1e-2 * b.abs().max(1.0), "{a} vs {b}");
+        }
+    }
+}

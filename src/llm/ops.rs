@@ -1,0 +1,184 @@
+//! The element-wise parts of a transformer layer, on row-major f32 slices: RMS norm,
+//! rotary position embedding (RoPE), the gated MLP activation, and dot products.
+//!
+//! They are linear in the data (no weight matrices), so they cost little next to the
+//! matrix multiplies; written on plain slices they allocate nothing.
+
+use super::model_config::Activation;
+
+/// Normalizes each `dim`-wide row of `x` to unit root-mean-square and scales it by
+/// `weight`, in place.
+pub fn rms_norm(x: &mut [f32], weight: &[f32], dim: usize, eps: f32) {
+    for row in x.chunks_exact_mut(dim) {
+        let mean_sq = dot(row, row) / dim as f32;
+        let k = 1.0 / (mean_sq + eps).sqrt();
+        for (v, w) in row.iter_mut().zip(weight) {
+            *v *= k * w;
+        }
+    }
+}
+
+/// `x` normalized into `out` (see [`rms_norm`]).
+pub fn rms_norm_into(x: &[f32], weight: &[f32], dim: usize, eps: f32, out: &mut Vec<f32>) {
+    out.clear();
+    out.extend_from_slice(x);
+    rms_norm(out, weight, dim, eps);
+}
+
+/// `a · b`, with eight independent sums so that the compiler vectorizes it.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f32; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// `y += a * x`.
+#[inline]
+pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+/// `gate = act(gate) * up`, element-wise.
+pub fn gated_activation(gate: &mut [f32], up: &[f32], activation: Activation) {
+    match activation {
+        Activation::Silu => {
+            for (g, u) in gate.iter_mut().zip(up) {
+                *g = *g / (1.0 + (-*g).exp()) * u;
+            }
+        }
+        Activation::GeluTanh => {
+            const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+            for (g, u) in gate.iter_mut().zip(up) {
+                let x = *g;
+                let inner = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
+                *g = 0.5 * x * (1.0 + inner.tanh()) * u;
+            }
+        }
+    }
+}
+
+/// `x += y`, element-wise.
+pub fn add_assign(x: &mut [f32], y: &[f32]) {
+    for (x, y) in x.iter_mut().zip(y) {
+        *x += y;
+    }
+}
+
+/// Cosine and sine tables of RoPE for one base, grown on demand.
+#[derive(Debug, Clone)]
+pub struct Rope {
+    inv_freq: Vec<f32>,
+    /// `[position][pair]`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+    neox: bool,
+}
+
+impl Rope {
+    /// RoPE over the first `rope_dim` values of each head.
+    pub fn new(rope_dim: usize, base: f32, neox: bool) -> Self {
+        let inv_freq = (0..rope_dim / 2)
+            .map(|i| 1.0 / (base as f64).powf(2.0 * i as f64 / rope_dim as f64) as f32)
+            .collect();
+        Self {
+            inv_freq,
+            cos: Vec::new(),
+            sin: Vec::new(),
+            neox,
+        }
+    }
+
+    fn ensure(&mut self, positions: usize) {
+        let pairs = self.inv_freq.len();
+        let have = self.cos.len() / pairs.max(1);
+        if have >= positions || pairs == 0 {
+            return;
+        }
+        let want = positions.next_power_of_two().max(64);
+        for p in have..want {
+            for f in &self.inv_freq {
+                let angle = p as f64 * *f as f64;
+                self.cos.push(angle.cos() as f32);
+                self.sin.push(angle.sin() as f32);
+            }
+        }
+    }
+
+    /// Rotates `rows` rows of `heads` heads of `head_dim` values; row `t` is at position
+    /// `start + t`.
+    pub fn apply(&mut self, x: &mut [f32], start: usize, heads: usize, head_dim: usize) {
+        let pairs = self.inv_freq.len();
+        let rows = x.len() / (heads * head_dim);
+        self.ensure(start + rows);
+        for (t, row) in x.chunks_exact_mut(heads * head_dim).enumerate() {
+            let at = (start + t) * pairs;
+            let cos = &self.cos[at..at + pairs];
+            let sin = &self.sin[at..at + pairs];
+            for head in row.chunks_exact_mut(head_dim) {
+                if self.neox {
+                    let (a, b) = head[..2 * pairs].split_at_mut(pairs);
+                    for i in 0..pairs {
+                        let (x0, x1) = (a[i], b[i]);
+                        a[i] = x0 * cos[i] - x1 * sin[i];
+                        b[i] = x0 * sin[i] + x1 * cos[i];
+                    }
+                } else {
+                    for i in 0..pairs {
+                        let (x0, x1) = (head[2 * i], head[2 * i + 1]);
+                        head[2 * i] = x0 * cos[i] - x1 * sin[i];
+                        head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rms_norm_gives_unit_rms() {
+        let mut x = vec![3.0, 4.0, 0.0, 0.0];
+        rms_norm(&mut x, &[1.0, 1.0, 2.0, 2.0], 2, 1e-6);
+        let k = (12.5f32 + 1e-6).sqrt();
+        assert!((x[0] - 3.0 / k).abs() < 1e-6 && (x[1] - 4.0 / k).abs() < 1e-6);
+        assert_eq!(&x[2..], [0.0, 0.0]);
+    }
+
+    #[test]
+    fn dot_handles_remainders() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        assert_eq!(dot(&a, &a), (0..19).map(|i| (i * i) as f32).sum::<f32>());
+    }
+
+    #[test]
+    fn rope_rotates_by_position_and_keeps_position_zero() {
+        for neox in [false, true] {
+            let mut rope = Rope::new(4, 10_000.0, neox);
+            let mut x = vec![1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0];
+            rope.apply(&mut x, 0, 1, 4);
+            assert_eq!(&x[..4], [1.0, 2.0, 3.0, 4.0]);
+            // Rotation keeps the norm.
+            let n: f32 = x[4..].iter().map(|v| v * v).sum();
+            assert!((n - 30.0).abs() < 1e-4);
+            assert_ne!(&x[4..], [1.0, 2.0, 3.0, 4.0]);
+        }
+    }
+}
