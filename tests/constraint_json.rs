@@ -406,3 +406,12 @@ fn unsupported_schemas_are_typed_errors() {
     let err = JsonConstraint::new(&impossible, &vocab).err().unwrap();
     assert!(err.to_string().contains("Unsatisfiable schema"), "{err}");
 }
+
+#[test]
+fn constraints_and_vocabularies_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    fn assert_sync<T: Sync>() {}
+    assert_send::<JsonConstraint>();
+    assert_send::<Vocabulary>();
+    assert_sync::<Vocabulary>();
+}

@@ -221,8 +221,25 @@ impl JsonConstraint {
             });
         }
         let (known, padding) = logits.split_at_mut(n);
-        self.mask()?
-            .iter_unset_entries(|i| known[i] = f32::NEG_INFINITY);
+        let mask = self.mask()?;
+        // One bit per token, 32 tokens a word; whole words at a time where they can be.
+        let mut words = mask.as_slice().iter();
+        for chunk in known.chunks_mut(32) {
+            match words.next().copied().unwrap_or(0) {
+                u32::MAX => {}
+                0 => chunk.fill(f32::NEG_INFINITY),
+                word => {
+                    // Visit only the forbidden tokens (the zero bits).
+                    let mut forbidden = !word;
+                    while forbidden != 0 {
+                        if let Some(logit) = chunk.get_mut(forbidden.trailing_zeros() as usize) {
+                            *logit = f32::NEG_INFINITY;
+                        }
+                        forbidden &= forbidden - 1;
+                    }
+                }
+            }
+        }
         // Embedding rows past the tokenizer's vocabulary are never real tokens.
         padding.fill(f32::NEG_INFINITY);
         Ok(())

@@ -21,6 +21,8 @@ pub mod ops;
 pub mod registry;
 pub mod sampler;
 pub mod threads;
+#[cfg(test)]
+pub(crate) mod tiny_gguf;
 pub mod tokenizer;
 pub mod vocab;
 

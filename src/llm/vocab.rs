@@ -18,6 +18,7 @@ use llguidance::ParserFactory;
 use toktrie::{ApproximateTokEnv, TokEnv, TokRxInfo, TokTrie};
 
 use super::constraint::ConstraintError;
+use super::tokenizer::Tokenizer;
 
 /// A model vocabulary prepared for constrained decoding. Cheap to clone.
 #[derive(Clone)]
@@ -93,6 +94,18 @@ impl Vocabulary {
                 factory,
             }),
         })
+    }
+
+    /// The vocabulary of a model's tokenizer: its token bytes, its control tokens as
+    /// special, and its end-of-turn tokens and EOS as the ends of the output.
+    pub fn from_tokenizer(tokenizer: &Tokenizer) -> Result<Self, ConstraintError> {
+        let tokens = tokenizer.token_bytes().to_vec();
+        let special: Vec<u32> = (0..tokens.len() as u32)
+            .filter(|&id| tokenizer.is_special(id))
+            .collect();
+        let mut eos = tokenizer.end_of_turn_tokens().to_vec();
+        eos.extend(tokenizer.eos_token());
+        Self::new(tokens, &special, &eos)
     }
 
     /// Number of token ids.
