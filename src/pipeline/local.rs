@@ -53,18 +53,8 @@ impl LocalGenerator {
         drop(content);
         let model = GgufModel::load(path, LoadOptions::default())?;
 
-        // The model may have more logits than the tokenizer has tokens (padding rows):
-        // those ids get no bytes and count as special, so the constraint never picks them.
-        let mut tokens = tokenizer.token_bytes().to_vec();
-        tokens.resize(tokens.len().max(model.vocab_size()), Vec::new());
-        let special: Vec<u32> = (0..tokens.len() as u32)
-            .filter(|&id| (id as usize) >= tokenizer.vocab_size() || tokenizer.is_special(id))
-            .collect();
-        let mut eos = tokenizer.end_of_turn_tokens().to_vec();
-        if eos.is_empty() {
-            eos.extend(tokenizer.eos_token());
-        }
-        let vocab = Vocabulary::new(tokens, &special, &eos)?;
+        // Logits past the tokenizer's vocabulary (padding rows) are masked by the constraint.
+        let vocab = Vocabulary::from_tokenizer(&tokenizer)?;
         Ok(Self {
             model,
             tokenizer,
