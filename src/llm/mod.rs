@@ -7,6 +7,7 @@
 
 pub mod attention;
 pub mod chat_template;
+pub mod constraint;
 pub mod generate;
 pub mod gguf_model;
 pub mod kv_cache;
@@ -19,6 +20,9 @@ pub mod threads;
 #[cfg(test)]
 pub(crate) mod tiny_gguf;
 pub mod tokenizer;
+pub mod vocab;
 
+pub use constraint::{ConstraintError, ConstraintOptions, JsonConstraint, Whitespace};
 pub use gguf_model::{GgufModel, LoadOptions, ModelError};
 pub use lm::{CausalLm, LogitMask};
+pub use vocab::Vocabulary;
