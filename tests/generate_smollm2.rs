@@ -1,7 +1,8 @@
 //! End to end on the real SmolLM2 GGUF (`RECAP_SMOLLM2`): chat template, tokenizer,
 //! model and generation loop together. Greedy generation for a fixed chat prompt gives the
-//! same text every run; seeded sampling gives the same text for the same seed. A missing
-//! model fails the test.
+//! same text every run; seeded sampling gives the same text for the same seed; a call
+//! constrained by a JSON schema returns JSON that validates. One test, so the model is
+//! loaded once. A missing model fails the test.
 
 mod tokenizer_support;
 
@@ -9,7 +10,7 @@ use recap::llm::chat_template::{ChatTemplate, Message};
 use recap::llm::generate::{generate, Generation, GenerationOptions, StopReason};
 use recap::llm::sampler::SamplingOptions;
 use recap::llm::tokenizer::Tokenizer;
-use recap::llm::{CausalLm, GgufModel, LoadOptions};
+use recap::llm::{CausalLm, GgufModel, JsonConstraint, LoadOptions, LogitMask, Vocabulary};
 use tokenizer_support::{load, model_path};
 
 const FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -39,6 +40,16 @@ fn run(
     prompt: &[u32],
     sampling: SamplingOptions,
 ) -> (Generation, String) {
+    run_masked(model, tok, prompt, sampling, None)
+}
+
+fn run_masked(
+    model: &mut GgufModel,
+    tok: &Tokenizer,
+    prompt: &[u32],
+    sampling: SamplingOptions,
+    mask: Option<&mut dyn LogitMask>,
+) -> (Generation, String) {
     model.reset();
     let options = GenerationOptions {
         max_tokens: 32,
@@ -47,7 +58,7 @@ fn run(
     };
     let mut streamed = String::new();
     let mut calls = 0;
-    let g = generate(model, tok, prompt, &options, None, &mut |p| {
+    let g = generate(model, tok, prompt, &options, mask, &mut |p| {
         calls += 1;
         assert_eq!(p.tokens.len(), calls);
         assert_eq!(p.prompt_tokens, prompt.len());
@@ -58,7 +69,7 @@ fn run(
 }
 
 #[test]
-fn greedy_and_seeded_generation_are_the_same_every_run() {
+fn greedy_seeded_and_constrained_generation() {
     let (mut model, tok, prompt) = setup();
     let (first, streamed) = run(&mut model, &tok, &prompt, SamplingOptions::greedy());
     let (second, _) = run(&mut model, &tok, &prompt, SamplingOptions::greedy());
@@ -95,4 +106,40 @@ fn greedy_and_seeded_generation_are_the_same_every_run() {
     assert!(!a.tokens.is_empty());
     assert_eq!(a.tokens, b.tokens);
     assert_eq!(a.text, b.text);
+
+    // Constrained by a JSON schema: the reply parses and validates.
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "colours": {
+                "type": "array",
+                "items": {"enum": ["red", "orange", "yellow", "green", "blue", "indigo", "violet"]},
+                "minItems": 1,
+                "maxItems": 3
+            }
+        },
+        "required": ["colours"],
+        "additionalProperties": false
+    });
+    let vocab = Vocabulary::from_tokenizer(&tok).unwrap();
+    let mut constraint = JsonConstraint::new(&schema, &vocab).unwrap();
+    let (g, _) = run_masked(
+        &mut model,
+        &tok,
+        &prompt,
+        SamplingOptions::greedy(),
+        Some(&mut constraint),
+    );
+    assert!(
+        matches!(
+            g.stop_reason,
+            StopReason::MaskFinished | StopReason::StopToken(_)
+        ),
+        "{:?} after {:?}",
+        g.stop_reason,
+        g.text
+    );
+    let value: serde_json::Value =
+        serde_json::from_str(&g.text).unwrap_or_else(|e| panic!("{e}: {:?}", g.text));
+    assert!(jsonschema::is_valid(&schema, &value), "{value}");
 }
