@@ -907,6 +907,69 @@ pub(crate) mod tests {
         assert_eq!(t.end_of_turn_tokens(), [1, 4]);
     }
 
+    /// A byte-level tokenizer.json: every byte, one merge, one special token.
+    fn toy_json() -> Vec<u8> {
+        let mut vocab = serde_json::Map::new();
+        vocab.insert("<|im_end|>".into(), 0.into());
+        for (b, c) in byte_to_char().iter().enumerate() {
+            vocab.insert(c.to_string(), (b + 1).into());
+        }
+        vocab.insert("hi".into(), 257.into());
+        let json = serde_json::json!({
+            "version": "1.0",
+            "truncation": null,
+            "padding": null,
+            "added_tokens": [{"id": 0, "content": "<|im_end|>", "single_word": false,
+                "lstrip": false, "rstrip": false, "normalized": false, "special": true}],
+            "normalizer": null,
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false,
+                "trim_offsets": true, "use_regex": true},
+            "post_processor": null,
+            "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true,
+                "use_regex": true},
+            "model": {"type": "BPE", "dropout": null, "unk_token": null,
+                "continuing_subword_prefix": null, "end_of_word_suffix": null,
+                "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+                "vocab": vocab, "merges": ["h i"]}
+        });
+        serde_json::to_vec(&json).unwrap()
+    }
+
+    #[test]
+    fn tokenizer_json_is_read_with_bytes_specials_and_end_of_turn() {
+        let t = Tokenizer::from_json_bytes(&toy_json()).unwrap();
+        let ids = t.encode("hi é<|im_end|>", false).unwrap();
+        assert_eq!(ids[0], 257);
+        assert_eq!(*ids.last().unwrap(), 0);
+        assert_eq!(t.decode(&ids).unwrap(), "hi é<|im_end|>");
+        assert_eq!(t.token_bytes()[257], b"hi");
+        assert_eq!(t.token_bytes()[1 + usize::from(b' ')], b" ");
+        assert_eq!(t.token_bytes()[0], b"<|im_end|>");
+        assert!(t.is_special(0) && !t.is_special(257));
+        assert_eq!(t.end_of_turn_tokens(), [0]);
+        assert_eq!(t.vocab_size(), 258);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        std::fs::write(&path, toy_json()).unwrap();
+        assert_eq!(
+            Tokenizer::from_file(&path)
+                .unwrap()
+                .encode("hi", false)
+                .unwrap(),
+            [257]
+        );
+        let missing = dir.path().join("nope.json");
+        let msg = Tokenizer::from_file(&missing).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "could not read tokenizer file {}",
+                missing.display()
+            )),
+            "{msg}"
+        );
+    }
+
     #[test]
     fn byte_table_is_gpt2s() {
         let table = byte_to_char();
