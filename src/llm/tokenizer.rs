@@ -578,9 +578,14 @@ impl Tokenizer {
         self.inner.decode(ids, false).map_err(tk_err)
     }
 
-    /// How many tokens `text` is, without special tokens added.
-    pub fn count(&self, text: &str) -> Result<usize> {
-        Ok(self.inner.encode_fast(text, false).map_err(tk_err)?.len())
+    /// How many tokens `text` is, without special tokens added. Byte-level and
+    /// byte-fallback vocabularies encode any text; should encoding fail all the same, the
+    /// text counts as its byte length, which is never fewer than its tokens.
+    pub fn count(&self, text: &str) -> usize {
+        self.inner
+            .encode_fast(text, false)
+            .map(|e| e.len())
+            .unwrap_or(text.len())
     }
 
     /// The raw bytes each token id stands for, indexed by id (special tokens: their text).
