@@ -1,6 +1,6 @@
 //! The tokenizer and chat template built from a real Qwen2.5 GGUF (`RECAP_QWEN25`, e.g.
 //! qwen2.5-coder-1.5b-instruct-q4_k_m.gguf): exact ids against Hugging Face's tokenizer
-//! (tests/fixtures/tokenizer/qwen2_oracle.json, made by make_qwen2_oracle.py beside it) and
+//! (tests/fixtures/tokenizer/qwen2_oracle.json, made by make_oracle.py beside it) and
 //! the real template. A missing model fails the test: these checks must not pass by being
 //! skipped.
 

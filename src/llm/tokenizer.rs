@@ -16,9 +16,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file;
+use tokenizers::decoders::byte_fallback::ByteFallback;
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
+use tokenizers::decoders::fuse::Fuse;
+use tokenizers::decoders::sequence::Sequence as DecoderSequence;
+use tokenizers::decoders::strip::Strip;
 use tokenizers::models::bpe::{Vocab, BPE};
+use tokenizers::normalizers::prepend::Prepend;
+use tokenizers::normalizers::replace::Replace;
 use tokenizers::normalizers::unicode::NFC;
+use tokenizers::normalizers::{NormalizerWrapper, Sequence as NormalizerSequence};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence;
@@ -33,7 +40,7 @@ pub enum TokenizerError {
     MissingKey { key: String },
     #[error("GGUF metadata `{key}`: expected {expected}")]
     BadValue { key: String, expected: &'static str },
-    #[error("unsupported tokenizer model `{model}` in the GGUF metadata (only byte-level BPE, `gpt2`, is built from GGUF)\nhint: pass the model's tokenizer.json instead")]
+    #[error("unsupported tokenizer model `{model}` in the GGUF metadata (recap builds byte-level BPE, `gpt2`, and SentencePiece, `llama`)\nhint: pass the model's tokenizer.json instead")]
     UnsupportedModel { model: String },
     #[error("unknown pre-tokenizer `{pre}` in `tokenizer.ggml.pre`\nhint: known: {known}; or pass the model's tokenizer.json")]
     UnsupportedPre { pre: String, known: String },
@@ -51,6 +58,7 @@ fn tk_err(e: tokenizers::Error) -> TokenizerError {
 
 /// GGUF `tokenizer.ggml.token_type` values (llama.cpp's `llama_token_type`).
 mod token_type {
+    pub const NORMAL: u32 = 1;
     pub const UNKNOWN: u32 = 2;
     pub const CONTROL: u32 = 3;
     pub const USER_DEFINED: u32 = 4;
@@ -250,7 +258,8 @@ fn metaspace_bytes(entry: &str) -> Vec<u8> {
 }
 
 impl Tokenizer {
-    /// Builds the tokenizer from a GGUF file's `tokenizer.ggml.*` metadata.
+    /// Builds the tokenizer from a GGUF file's `tokenizer.ggml.*` metadata: byte-level BPE
+    /// (`gpt2`) or SentencePiece (`llama`, e.g. Gemma 3).
     pub fn from_gguf(ct: &gguf_file::Content) -> Result<Self> {
         let model = match meta(ct, "tokenizer.ggml.model")? {
             gguf_file::Value::String(s) => s.clone(),
@@ -261,10 +270,31 @@ impl Tokenizer {
                 })
             }
         };
-        if model != "gpt2" {
-            return Err(TokenizerError::UnsupportedModel { model });
-        }
         let tokens = string_array(ct, "tokenizer.ggml.tokens")?;
+        let types: Vec<u32> = match ct.metadata.get("tokenizer.ggml.token_type") {
+            Some(gguf_file::Value::Array(items)) => {
+                items.iter().map(|v| value_u32(v).unwrap_or(1)).collect()
+            }
+            _ => vec![1; tokens.len()],
+        };
+        if types.len() != tokens.len() {
+            return Err(TokenizerError::BadValue {
+                key: "tokenizer.ggml.token_type".into(),
+                expected: "one entry per token",
+            });
+        }
+        match model.as_str() {
+            "gpt2" => Self::byte_level_from_gguf(ct, tokens, types),
+            "llama" => Self::sentencepiece_from_gguf(ct, tokens, types),
+            _ => Err(TokenizerError::UnsupportedModel { model }),
+        }
+    }
+
+    fn byte_level_from_gguf(
+        ct: &gguf_file::Content,
+        tokens: Vec<String>,
+        types: Vec<u32>,
+    ) -> Result<Self> {
         let merges = string_array(ct, "tokenizer.ggml.merges")?
             .into_iter()
             .map(|m| match m.split_once(' ') {
@@ -275,12 +305,6 @@ impl Tokenizer {
                 }),
             })
             .collect::<Result<Vec<_>>>()?;
-        let types: Vec<u32> = match ct.metadata.get("tokenizer.ggml.token_type") {
-            Some(gguf_file::Value::Array(items)) => {
-                items.iter().map(|v| value_u32(v).unwrap_or(1)).collect()
-            }
-            _ => vec![1; tokens.len()],
-        };
         let pre = match ct.metadata.get("tokenizer.ggml.pre") {
             Some(gguf_file::Value::String(s)) => s.clone(),
             _ => "default".to_string(),
@@ -304,9 +328,137 @@ impl Tokenizer {
         inner.with_pre_tokenizer(Some(pre_tokenizer));
         inner.with_decoder(Some(ByteLevelDecoder::default()));
 
+        let char_to_byte = char_to_byte();
+        let token_bytes = tokens
+            .iter()
+            .zip(&types)
+            .map(|(entry, &ty)| match ty {
+                token_type::NORMAL => byte_level_bytes(entry, &char_to_byte),
+                _ => entry.as_bytes().to_vec(),
+            })
+            .collect();
+        Self::finish(ct, inner, tokens, &types, token_bytes)
+    }
+
+    /// SentencePiece vocabularies (Gemma, Llama 2) carry scores instead of merges. The
+    /// merges are derived as Hugging Face's converter does: every split of a piece into two
+    /// pieces of the vocabulary is a merge, ranked by the merged piece's score; the
+    /// user-defined whitespace runs (`▁▁`, `\n\n`) merge first, longest first. Unknown
+    /// bytes fall back to the `<0xNN>` byte tokens; spaces are written `▁`.
+    fn sentencepiece_from_gguf(
+        ct: &gguf_file::Content,
+        tokens: Vec<String>,
+        types: Vec<u32>,
+    ) -> Result<Self> {
+        let scores: Vec<f32> = match meta(ct, "tokenizer.ggml.scores")? {
+            gguf_file::Value::Array(items) => {
+                items.iter().map(|v| v.to_f32().unwrap_or(0.0)).collect()
+            }
+            _ => Vec::new(),
+        };
+        if scores.len() != tokens.len() {
+            return Err(TokenizerError::BadValue {
+                key: "tokenizer.ggml.scores".into(),
+                expected: "one float per token",
+            });
+        }
+        // GGUF writes user-defined pieces with plain spaces; the vocabulary uses `▁`.
+        let tokens: Vec<String> = tokens
+            .into_iter()
+            .zip(&types)
+            .map(|(t, &ty)| match ty {
+                token_type::USER_DEFINED => t.replace(' ', "\u{2581}"),
+                _ => t,
+            })
+            .collect();
+        let ids: std::collections::HashMap<&str, u32> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i as u32))
+            .collect();
+        // (group, order within the group, merged id, left, right)
+        let mut ranked: Vec<(u8, f32, u32, u32, u32)> = Vec::new();
+        for (id, (piece, &ty)) in tokens.iter().zip(&types).enumerate() {
+            let (group, order) = match ty {
+                token_type::USER_DEFINED => (0, -(piece.chars().count() as f32)),
+                token_type::NORMAL => (1, -scores[id]),
+                _ => continue,
+            };
+            for (split, _) in piece.char_indices().skip(1) {
+                let (left, right) = piece.split_at(split);
+                if let (Some(&l), Some(&r)) = (ids.get(left), ids.get(right)) {
+                    ranked.push((group, order, id as u32, l, r));
+                }
+            }
+        }
+        ranked.sort_by(|a, b| {
+            (a.0, a.1, a.2)
+                .partial_cmp(&(b.0, b.1, b.2))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let merges: Vec<(String, String)> = ranked
+            .iter()
+            .map(|&(_, _, _, l, r)| (tokens[l as usize].clone(), tokens[r as usize].clone()))
+            .collect();
+        drop(ids);
+
+        let vocab: Vocab = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        let mut builder = BPE::builder()
+            .vocab_and_merges(vocab, merges)
+            .byte_fallback(true)
+            .fuse_unk(true);
+        if let Some(unk) = opt_u32(ct, "tokenizer.ggml.unknown_token_id")? {
+            if let Some(t) = tokens.get(unk as usize) {
+                builder = builder.unk_token(t.clone());
+            }
+        }
+        let mut inner = tokenizers::Tokenizer::new(builder.build().map_err(tk_err)?);
+        let replace = Replace::new(" ", "\u{2581}").map_err(tk_err)?;
+        let space_prefix = opt_bool(ct, "tokenizer.ggml.add_space_prefix");
+        let normalizer: NormalizerWrapper = if space_prefix {
+            NormalizerSequence::new(vec![Prepend::new("\u{2581}".into()).into(), replace.into()])
+                .into()
+        } else {
+            replace.into()
+        };
+        inner.with_normalizer(Some(normalizer)).map_err(tk_err)?;
+        let mut decoders: Vec<DecoderWrapper> = vec![
+            Replace::new("\u{2581}", " ").map_err(tk_err)?.into(),
+            ByteFallback::new().into(),
+            Fuse::new().into(),
+        ];
+        if space_prefix {
+            decoders.push(Strip::new(' ', 1, 0).into());
+        }
+        inner.with_decoder(Some(DecoderSequence::new(decoders)));
+
+        let token_bytes = tokens
+            .iter()
+            .zip(&types)
+            .map(|(entry, &ty)| match ty {
+                token_type::CONTROL | token_type::UNKNOWN => entry.as_bytes().to_vec(),
+                _ => metaspace_bytes(entry),
+            })
+            .collect();
+        Self::finish(ct, inner, tokens, &types, token_bytes)
+    }
+
+    /// Adds the control and user-defined tokens as added tokens and reads the BOS, EOS and
+    /// end-of-turn ids.
+    fn finish(
+        ct: &gguf_file::Content,
+        mut inner: tokenizers::Tokenizer,
+        tokens: Vec<String>,
+        types: &[u32],
+        token_bytes: Vec<Vec<u8>>,
+    ) -> Result<Self> {
         let mut special = BTreeSet::new();
         let mut added = Vec::new();
-        for (id, (entry, &ty)) in tokens.iter().zip(&types).enumerate() {
+        for (id, (entry, &ty)) in tokens.iter().zip(types).enumerate() {
             let is_special = matches!(ty, token_type::CONTROL | token_type::UNKNOWN);
             if is_special || ty == token_type::USER_DEFINED {
                 if is_special {
@@ -320,19 +472,6 @@ impl Tokenizer {
             }
         }
         inner.add_tokens(added).map_err(tk_err)?;
-
-        let char_to_byte = char_to_byte();
-        let token_bytes = tokens
-            .iter()
-            .enumerate()
-            .map(|(id, entry)| {
-                if special.contains(&(id as u32)) || types[id] == token_type::USER_DEFINED {
-                    entry.as_bytes().to_vec()
-                } else {
-                    byte_level_bytes(entry, &char_to_byte)
-                }
-            })
-            .collect();
 
         let bos = opt_u32(ct, "tokenizer.ggml.bos_token_id")?;
         let eos = opt_u32(ct, "tokenizer.ggml.eos_token_id")?;
@@ -439,9 +578,14 @@ impl Tokenizer {
         self.inner.decode(ids, false).map_err(tk_err)
     }
 
-    /// How many tokens `text` is, without special tokens added.
-    pub fn count(&self, text: &str) -> Result<usize> {
-        Ok(self.inner.encode_fast(text, false).map_err(tk_err)?.len())
+    /// How many tokens `text` is, without special tokens added. Byte-level and
+    /// byte-fallback vocabularies encode any text; should encoding fail all the same, the
+    /// text counts as its byte length, which is never fewer than its tokens.
+    pub fn count(&self, text: &str) -> usize {
+        self.inner
+            .encode_fast(text, false)
+            .map(|e| e.len())
+            .unwrap_or(text.len())
     }
 
     /// The raw bytes each token id stands for, indexed by id (special tokens: their text).
@@ -689,12 +833,146 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn non_bpe_model_is_refused() {
+    fn other_tokenizer_models_are_refused() {
         let mut ct = toy_content("gpt2");
         ct.metadata
-            .insert("tokenizer.ggml.model".into(), Value::String("llama".into()));
+            .insert("tokenizer.ggml.model".into(), Value::String("bert".into()));
         let msg = Tokenizer::from_gguf(&ct).unwrap_err().to_string();
-        assert!(msg.contains("unsupported tokenizer model `llama`"), "{msg}");
+        assert!(msg.contains("unsupported tokenizer model `bert`"), "{msg}");
+    }
+
+    /// A SentencePiece vocabulary: scores rank the merges, bytes fall back to `<0xNN>`.
+    fn toy_sentencepiece() -> Tokenizer {
+        let pieces = [
+            ("<pad>", 0.0, 3),
+            ("<eos>", 0.0, 3),
+            ("<bos>", 0.0, 3),
+            ("<unk>", 0.0, 2),
+            ("<end_of_turn>", 0.0, 3),
+            ("  ", 0.0, 4),
+            ("\n", 0.0, 4),
+            ("\u{2581}", -1.0, 1),
+            ("h", -2.0, 1),
+            ("e", -2.0, 1),
+            ("l", -2.0, 1),
+            ("o", -2.0, 1),
+            ("he", -3.0, 1),
+            ("llo", -4.0, 1),
+            ("ll", -3.5, 1),
+            ("hello", -5.0, 1),
+            ("\u{2581}hello", -6.0, 1),
+            ("<0xC3>", 0.0, 6),
+            ("<0xA9>", 0.0, 6),
+        ];
+        let mut metadata = HashMap::new();
+        metadata.insert("tokenizer.ggml.model".into(), Value::String("llama".into()));
+        let names: Vec<&str> = pieces.iter().map(|p| p.0).collect();
+        metadata.insert("tokenizer.ggml.tokens".into(), strings(&names));
+        let scores = pieces.iter().map(|p| Value::F32(p.1)).collect();
+        metadata.insert("tokenizer.ggml.scores".into(), Value::Array(scores));
+        let types = pieces.iter().map(|p| Value::I32(p.2)).collect();
+        metadata.insert("tokenizer.ggml.token_type".into(), Value::Array(types));
+        metadata.insert("tokenizer.ggml.bos_token_id".into(), Value::U32(2));
+        metadata.insert("tokenizer.ggml.eos_token_id".into(), Value::U32(1));
+        metadata.insert("tokenizer.ggml.unknown_token_id".into(), Value::U32(3));
+        metadata.insert("tokenizer.ggml.add_bos_token".into(), Value::Bool(true));
+        let ct = Content {
+            magic: VersionedMagic::GgufV3,
+            metadata,
+            tensor_infos: HashMap::new(),
+            tensor_data_offset: 0,
+        };
+        Tokenizer::from_gguf(&ct).expect("toy sentencepiece tokenizer")
+    }
+
+    #[test]
+    fn sentencepiece_merges_by_score_and_falls_back_to_bytes() {
+        let t = toy_sentencepiece();
+        let pieces = |text: &str, bos: bool| -> Vec<String> {
+            t.encode(text, bos)
+                .unwrap()
+                .iter()
+                .map(|&id| t.token_text(id).unwrap())
+                .collect()
+        };
+        assert_eq!(pieces("hello hello", false), ["hello", "\u{2581}hello"]);
+        assert_eq!(pieces("hello", true), ["<bos>", "hello"]);
+        assert_eq!(pieces("hé", false), ["h", "<0xC3>", "<0xA9>"]);
+        // The user-defined whitespace run merges before anything else.
+        assert_eq!(pieces("  hello", false), ["\u{2581}\u{2581}", "hello"]);
+        for text in ["hello hello", "hé", "  hello", "oh\nhello  <end_of_turn>"] {
+            let ids = t.encode(text, false).unwrap();
+            assert_eq!(t.decode(&ids).unwrap(), text);
+            let bytes: Vec<u8> = ids
+                .iter()
+                .flat_map(|&i| t.token_bytes()[i as usize].clone())
+                .collect();
+            assert_eq!(bytes, text.as_bytes());
+        }
+        assert_eq!(t.end_of_turn_tokens(), [1, 4]);
+    }
+
+    /// A byte-level tokenizer.json: every byte, one merge, one special token.
+    fn toy_json() -> Vec<u8> {
+        let mut vocab = serde_json::Map::new();
+        vocab.insert("<|im_end|>".into(), 0.into());
+        for (b, c) in byte_to_char().iter().enumerate() {
+            vocab.insert(c.to_string(), (b + 1).into());
+        }
+        vocab.insert("hi".into(), 257.into());
+        let json = serde_json::json!({
+            "version": "1.0",
+            "truncation": null,
+            "padding": null,
+            "added_tokens": [{"id": 0, "content": "<|im_end|>", "single_word": false,
+                "lstrip": false, "rstrip": false, "normalized": false, "special": true}],
+            "normalizer": null,
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false,
+                "trim_offsets": true, "use_regex": true},
+            "post_processor": null,
+            "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true,
+                "use_regex": true},
+            "model": {"type": "BPE", "dropout": null, "unk_token": null,
+                "continuing_subword_prefix": null, "end_of_word_suffix": null,
+                "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+                "vocab": vocab, "merges": ["h i"]}
+        });
+        serde_json::to_vec(&json).unwrap()
+    }
+
+    #[test]
+    fn tokenizer_json_is_read_with_bytes_specials_and_end_of_turn() {
+        let t = Tokenizer::from_json_bytes(&toy_json()).unwrap();
+        let ids = t.encode("hi é<|im_end|>", false).unwrap();
+        assert_eq!(ids[0], 257);
+        assert_eq!(*ids.last().unwrap(), 0);
+        assert_eq!(t.decode(&ids).unwrap(), "hi é<|im_end|>");
+        assert_eq!(t.token_bytes()[257], b"hi");
+        assert_eq!(t.token_bytes()[1 + usize::from(b' ')], b" ");
+        assert_eq!(t.token_bytes()[0], b"<|im_end|>");
+        assert!(t.is_special(0) && !t.is_special(257));
+        assert_eq!(t.end_of_turn_tokens(), [0]);
+        assert_eq!(t.vocab_size(), 258);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        std::fs::write(&path, toy_json()).unwrap();
+        assert_eq!(
+            Tokenizer::from_file(&path)
+                .unwrap()
+                .encode("hi", false)
+                .unwrap(),
+            [257]
+        );
+        let missing = dir.path().join("nope.json");
+        let msg = Tokenizer::from_file(&missing).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "could not read tokenizer file {}",
+                missing.display()
+            )),
+            "{msg}"
+        );
     }
 
     #[test]
