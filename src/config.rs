@@ -87,7 +87,11 @@ impl ConfigFile {
             }
         }
         for t in &self.note_types {
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if t.is_empty()
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(invalid(
                     format!("note type {t:?} is not a plain word"),
                     "note types become tags (`type/<type>`): use letters, digits, `-` or `_`",
@@ -147,7 +151,8 @@ impl Config {
             .or(file.threads)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let mut note_types: Vec<String> = DEFAULT_NOTE_TYPES.iter().map(|s| s.to_string()).collect();
+        let mut note_types: Vec<String> =
+            DEFAULT_NOTE_TYPES.iter().map(|s| s.to_string()).collect();
         for t in file.note_types {
             if !note_types.contains(&t) {
                 note_types.push(t);

@@ -112,5 +112,7 @@ fn model_summarizer(
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
-    Ok(Box::new(PipelineSummarizer::new(name, generator, prompts, settings)))
+    Ok(Box::new(PipelineSummarizer::new(
+        name, generator, prompts, settings,
+    )))
 }

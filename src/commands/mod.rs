@@ -2,13 +2,13 @@
 //! writers it reports to, and returns an [`Exit`]. Errors carry their context up to
 //! [`run`], which prints them as `error: ...` and exits with status 2.
 
-mod models;
 mod bench;
+mod eval;
+mod model_loader;
+mod models;
+mod progress;
 mod regenerate;
 mod summarize;
-mod model_loader;
-mod progress;
-mod eval;
 mod transcript;
 mod validate;
 

@@ -17,7 +17,11 @@ pub const DEFAULT_MODEL: &str = "smollm2-135m-instruct";
 
 /// The GGUF file for `--model` (else the config's `model`, else [`DEFAULT_MODEL`]):
 /// an existing file as it is, or a registry model's cached file, pulled first if needed.
-pub fn resolve(requested: Option<&str>, config: &Config, err: &mut dyn Write) -> anyhow::Result<PathBuf> {
+pub fn resolve(
+    requested: Option<&str>,
+    config: &Config,
+    err: &mut dyn Write,
+) -> anyhow::Result<PathBuf> {
     let name = requested
         .or(config.model.as_deref())
         .unwrap_or(DEFAULT_MODEL);
@@ -37,5 +41,10 @@ pub fn resolve(requested: Option<&str>, config: &Config, err: &mut dyn Write) ->
         cache.dir().display()
     )?;
     let mut reporter = Reporter::new(err);
-    Ok(fetch::ensure_with(entry, &cache, &FetchOptions::from_env(), &mut reporter)?)
+    Ok(fetch::ensure_with(
+        entry,
+        &cache,
+        &FetchOptions::from_env(),
+        &mut reporter,
+    )?)
 }

@@ -44,9 +44,13 @@ impl PipelineProgress {
     }
 
     pub fn start_file(&mut self, path: &Path) {
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         self.file.set_prefix(name);
-        self.file.set_message(format!("{}: reading the transcript", self.file.prefix()));
+        self.file
+            .set_message(format!("{}: reading the transcript", self.file.prefix()));
     }
 
     pub fn update(&mut self, stage: Stage, progress: &Progress) {
@@ -65,7 +69,8 @@ impl PipelineProgress {
                 progress.generated_tokens, progress.tokens_per_second
             )
         };
-        self.file.set_message(format!("{}: {where_}, {what}", self.file.prefix()));
+        self.file
+            .set_message(format!("{}: {where_}, {what}", self.file.prefix()));
     }
 
     pub fn finish_file(&mut self) {

@@ -31,7 +31,11 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
     let model_path = model_loader::resolve(args.model.model.as_deref(), config, &mut *io.err)?;
     let threads = crate::llm::threads::configure(config.threads);
-    writeln!(io.err, "loading {} ({threads} threads)", model_path.display())?;
+    writeln!(
+        io.err,
+        "loading {} ({threads} threads)",
+        model_path.display()
+    )?;
     let mut generator = LocalGenerator::load(&model_path)?;
     let me = args.model.me.clone().or_else(|| config.me.clone());
 
@@ -40,35 +44,55 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
     for path in &notes {
         progress.start_file(path);
         let started = Instant::now();
-        let result = regenerate_one(path, config, me.clone(), &prompts, &mut generator, &mut progress)
-            .and_then(|(old_text, new_text)| {
-                if args.dry_run {
-                    let diff = TextDiff::from_lines(&old_text, &new_text);
-                    let name = path.display().to_string();
-                    write!(io.out, "{}", diff.unified_diff().header(&name, &name))?;
-                    Ok(format!("compared {}", path.display()))
-                } else if old_text == new_text {
-                    Ok(format!("unchanged {}", path.display()))
-                } else {
-                    write_atomic(path, &new_text)?;
-                    Ok(format!("regenerated {}", path.display()))
-                }
-            });
+        let result = regenerate_one(
+            path,
+            config,
+            me.clone(),
+            &prompts,
+            &mut generator,
+            &mut progress,
+        )
+        .and_then(|(old_text, new_text)| {
+            if args.dry_run {
+                let diff = TextDiff::from_lines(&old_text, &new_text);
+                let name = path.display().to_string();
+                write!(io.out, "{}", diff.unified_diff().header(&name, &name))?;
+                Ok(format!("compared {}", path.display()))
+            } else if old_text == new_text {
+                Ok(format!("unchanged {}", path.display()))
+            } else {
+                write_atomic(path, &new_text)?;
+                Ok(format!("regenerated {}", path.display()))
+            }
+        });
         progress.finish_file();
         match result {
             Ok(message) => {
                 done += 1;
-                progress.println(io, &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()));
+                progress.println(
+                    io,
+                    &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()),
+                );
             }
             Err(e) => {
                 failed += 1;
-                progress.println(io, &format!("failed {}: {e:#}; the note was left as it was", path.display()));
+                progress.println(
+                    io,
+                    &format!(
+                        "failed {}: {e:#}; the note was left as it was",
+                        path.display()
+                    ),
+                );
             }
         }
     }
     drop(progress);
     writeln!(io.err, "regenerated {done}, failed {failed}")?;
-    Ok(if failed > 0 { Exit::Problems } else { Exit::Success })
+    Ok(if failed > 0 {
+        Exit::Problems
+    } else {
+        Exit::Success
+    })
 }
 
 /// The note's current text and its regenerated text.
@@ -80,7 +104,8 @@ fn regenerate_one(
     generator: &mut LocalGenerator,
     progress: &mut PipelineProgress,
 ) -> anyhow::Result<(String, String)> {
-    let old_text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let old_text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let old = Note::parse(&old_text).with_context(|| format!("cannot parse {}", path.display()))?;
     let source_ref = old.frontmatter.source_ref.clone();
     let transcript_path = PathBuf::from(&source_ref);
@@ -97,9 +122,14 @@ fn regenerate_one(
         thresholds: config.thresholds(),
         ..Settings::default()
     };
-    let summary = summarize(&transcript, &source_ref, &settings, prompts, generator, &mut |stage, p| {
-        progress.update(stage, p)
-    })?;
+    let summary = summarize(
+        &transcript,
+        &source_ref,
+        &settings,
+        prompts,
+        generator,
+        &mut |stage, p| progress.update(stage, p),
+    )?;
     let note = carry_over(&old, summary.note);
     Ok((old_text, note.render()))
 }
@@ -108,7 +138,8 @@ fn regenerate_one(
 fn find_notes(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if meta.is_file() {
             found.push(path.clone());
             continue;
@@ -116,7 +147,9 @@ fn find_notes(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
             let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
             let p = entry.path();
-            if entry.file_type().is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+            if entry.file_type().is_file()
+                && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            {
                 found.push(p.to_path_buf());
             }
         }

@@ -38,7 +38,11 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
             list_paths(&args.inputs)
         );
     }
-    let existing = if args.stdout { HashMap::new() } else { existing_notes(&out_dir) };
+    let existing = if args.stdout {
+        HashMap::new()
+    } else {
+        existing_notes(&out_dir)
+    };
     let settings = Settings {
         me: args.model.me.clone().or_else(|| config.me.clone()),
         note_type: args.note_type.clone(),
@@ -54,7 +58,12 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         let source_ref = source_ref(&path);
         match existing.get(&source_ref) {
             Some(note) if !args.force => {
-                writeln!(io.err, "skipped {}: its note exists ({})", path.display(), note.display())?;
+                writeln!(
+                    io.err,
+                    "skipped {}: its note exists ({})",
+                    path.display(),
+                    note.display()
+                )?;
                 skipped += 1;
             }
             note => todo.push((path, source_ref, note.cloned())),
@@ -67,7 +76,11 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
 
     let model_path = model_loader::resolve(args.model.model.as_deref(), config, &mut *io.err)?;
     let threads = crate::llm::threads::configure(config.threads);
-    writeln!(io.err, "loading {} ({threads} threads)", model_path.display())?;
+    writeln!(
+        io.err,
+        "loading {} ({threads} threads)",
+        model_path.display()
+    )?;
     let mut generator = LocalGenerator::load(&model_path)?;
 
     let mut progress = PipelineProgress::new(todo.len());
@@ -79,9 +92,14 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
             .map_err(anyhow::Error::from)
             .map(|t| t.with_aliases(&config.aliases))
             .and_then(|t| {
-                summarize(&t, source_ref, &settings, &prompts, &mut generator, &mut |stage, p| {
-                    progress.update(stage, p)
-                })
+                summarize(
+                    &t,
+                    source_ref,
+                    &settings,
+                    &prompts,
+                    &mut generator,
+                    &mut |stage, p| progress.update(stage, p),
+                )
                 .map_err(anyhow::Error::from)
             })
             .and_then(|summary| deliver(args, &out_dir, note_path.as_deref(), &summary, io));
@@ -89,7 +107,10 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         match result {
             Ok(message) => {
                 written += 1;
-                progress.println(io, &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()));
+                progress.println(
+                    io,
+                    &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()),
+                );
             }
             Err(e) => {
                 failed += 1;
@@ -98,9 +119,20 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         }
     }
     drop(progress);
-    let verb = if args.dry_run { "would write" } else { "summarized" };
-    writeln!(io.err, "{verb} {written}, skipped {skipped}, failed {failed}")?;
-    Ok(if failed > 0 { Exit::Problems } else { Exit::Success })
+    let verb = if args.dry_run {
+        "would write"
+    } else {
+        "summarized"
+    };
+    writeln!(
+        io.err,
+        "{verb} {written}, skipped {skipped}, failed {failed}"
+    )?;
+    Ok(if failed > 0 {
+        Exit::Problems
+    } else {
+        Exit::Success
+    })
 }
 
 /// Writes (or prints, or only describes) one note; returns what was done.
@@ -124,7 +156,10 @@ fn deliver(
     );
     if args.stdout {
         writeln!(io.out, "{text}")?;
-        return Ok(format!("printed {} [{stats}]", summary.note.frontmatter.title));
+        return Ok(format!(
+            "printed {} [{stats}]",
+            summary.note.frontmatter.title
+        ));
     }
     let path = match existing {
         Some(path) => path.to_path_buf(),
@@ -154,7 +189,10 @@ fn free_path(out_dir: &Path, note: &Note) -> PathBuf {
 /// Writes `text` to `path` through a temporary file in the same folder and a rename, so
 /// the note is either whole or absent, never half-written.
 pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut file = tempfile::Builder::new()
         .prefix(".recap-")
@@ -174,15 +212,19 @@ fn find_transcripts(inputs: &[PathBuf], out_dir: &Path) -> anyhow::Result<Vec<Pa
     let out_dir = std::fs::canonicalize(out_dir).ok();
     let mut found = Vec::new();
     for input in inputs {
-        let meta = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
+        let meta =
+            std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
         if meta.is_file() {
             found.push(input.clone());
             continue;
         }
-        let walker = walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name();
-        for entry in walker.into_iter().filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-        }) {
+        let walker = walkdir::WalkDir::new(input)
+            .follow_links(true)
+            .sort_by_file_name();
+        for entry in walker
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        {
             let entry = entry.with_context(|| format!("cannot read {}", input.display()))?;
             let path = entry.path();
             if entry.file_type().is_dir() {
@@ -191,7 +233,11 @@ fn find_transcripts(inputs: &[PathBuf], out_dir: &Path) -> anyhow::Result<Vec<Pa
             let in_out_dir = out_dir
                 .as_ref()
                 .is_some_and(|o| std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(o)));
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) && !in_out_dir && !is_note(path) {
                 found.push(path.to_path_buf());
             }
@@ -202,7 +248,8 @@ fn find_transcripts(inputs: &[PathBuf], out_dir: &Path) -> anyhow::Result<Vec<Pa
 
 /// True for a markdown file that is a recap note (frontmatter with `source_ref`).
 fn is_note(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
         && std::fs::read_to_string(path).is_ok_and(|text| {
             text.trim_start_matches('\u{feff}').starts_with("---") && text.contains("\nsource_ref:")
         })
@@ -216,7 +263,10 @@ fn existing_notes(out_dir: &Path) -> HashMap<String, PathBuf> {
         if !entry.file_type().is_file() || !is_note(path) {
             continue;
         }
-        if let Ok(note) = std::fs::read_to_string(path).map_err(|_| ()).and_then(|t| Note::parse(&t).map_err(|_| ())) {
+        if let Ok(note) = std::fs::read_to_string(path)
+            .map_err(|_| ())
+            .and_then(|t| Note::parse(&t).map_err(|_| ()))
+        {
             notes.insert(note.frontmatter.source_ref.clone(), path.to_path_buf());
         }
     }
@@ -232,5 +282,9 @@ pub fn source_ref(path: &Path) -> String {
 }
 
 fn list_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -49,7 +49,10 @@ impl Usage {
 
     /// Prompt tokens computed per second.
     pub fn prefill_rate(&self) -> f64 {
-        rate(self.prompt_tokens - self.cached_tokens, self.prefill_seconds)
+        rate(
+            self.prompt_tokens - self.cached_tokens,
+            self.prefill_seconds,
+        )
     }
 
     /// Tokens written per second.

@@ -53,7 +53,10 @@ fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft) {
     if action.text.trim().is_empty() {
         return;
     }
-    match list.iter_mut().find(|kept| same_item(&kept.text, &action.text)) {
+    match list
+        .iter_mut()
+        .find(|kept| same_item(&kept.text, &action.text))
+    {
         Some(kept) => {
             if kept.owner == "TBD" && action.owner != "TBD" {
                 kept.owner.clone_from(&action.owner);
@@ -124,7 +127,11 @@ mod tests {
         };
         let second = Extract {
             action_items: vec![
-                action("send the pricing deck to Ana.", "Jeff Denworth", Some("2025-11-14")),
+                action(
+                    "send the pricing deck to Ana.",
+                    "Jeff Denworth",
+                    Some("2025-11-14"),
+                ),
                 action("Book the venue", "Myself", None),
             ],
             decisions: vec!["launch in March".into(), "Hire two engineers.".into()],
@@ -141,11 +148,18 @@ mod tests {
         assert_eq!(
             merged.action_items,
             vec![
-                action("Send the pricing deck to Ana", "Jeff Denworth", Some("2025-11-14")),
+                action(
+                    "Send the pricing deck to Ana",
+                    "Jeff Denworth",
+                    Some("2025-11-14")
+                ),
                 action("Book the venue", "Myself", None),
             ]
         );
-        assert_eq!(merged.decisions, ["Launch in March.", "Hire two engineers."]);
+        assert_eq!(
+            merged.decisions,
+            ["Launch in March.", "Hire two engineers."]
+        );
         assert!(merged.key_information.is_empty());
         assert_eq!(merged.title, "Launch");
     }

@@ -55,7 +55,10 @@ mod tests {
         );
         assert_eq!(note_file_name(None, "  ...  "), "note.md");
         assert_eq!(note_file_name(None, "CON"), "CON note.md");
-        assert_eq!(note_file_name(Some("2025-01-02"), "Plan."), "2025-01-02 - Plan.md");
+        assert_eq!(
+            note_file_name(Some("2025-01-02"), "Plan."),
+            "2025-01-02 - Plan.md"
+        );
         let long = "word ".repeat(40);
         let name = note_file_name(None, &long);
         assert!(name.chars().count() <= MAX_TITLE_CHARS + 3, "{name}");

@@ -87,12 +87,16 @@ mod tests {
                 .render(
                     "map",
                     context! { owners => ["Ana", "TBD"], me => "", date => "2025-11-07",
-                               participants => ["Ana", "Bo"], part, parts => 2, transcript },
+                    participants => ["Ana", "Bo"], part, parts => 2, transcript },
                 )
                 .unwrap()
         };
         let (one, two) = (render(1, "Ana: hi"), render(2, "Bo: bye"));
-        let shared = one.bytes().zip(two.bytes()).take_while(|(a, b)| a == b).count();
+        let shared = one
+            .bytes()
+            .zip(two.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
         assert!(one[..shared].contains("Participants: Ana, Bo."));
         assert!(one[shared..].starts_with("1 of 2"), "{}", &one[shared..]);
     }
@@ -102,7 +106,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("system.j2"), "Be brief, {{ who }}.").unwrap();
         let prompts = Prompts::load(Some(dir.path())).unwrap();
-        assert_eq!(prompts.render("system", context! { who => "model" }).unwrap(), "Be brief, model.");
-        assert!(prompts.render("reduce", context! {}).is_err(), "strict undefined variables");
+        assert_eq!(
+            prompts
+                .render("system", context! { who => "model" })
+                .unwrap(),
+            "Be brief, model."
+        );
+        assert!(
+            prompts.render("reduce", context! {}).is_err(),
+            "strict undefined variables"
+        );
     }
 }

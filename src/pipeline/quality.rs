@@ -60,7 +60,10 @@ pub fn assess<'a>(
             min: thresholds.min_words,
         });
     }
-    if let Some((phrase, &repeats)) = sentences.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
+    if let Some((phrase, &repeats)) = sentences
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+    {
         if sentence_count >= 8 && repeats * 2 > sentence_count {
             return Err(Rejection::Loop {
                 phrase: phrase.clone(),
@@ -111,7 +114,8 @@ mod tests {
 
     #[test]
     fn ordinary_dialogue_passes_and_the_threshold_is_configurable() {
-        let text = "We reviewed the budget for the new office and agreed to cut travel by ten percent.";
+        let text =
+            "We reviewed the budget for the new office and agreed to cut travel by ten percent.";
         assert!(assess([text, text], Thresholds { min_words: 20 }).is_ok());
         assert!(assess([text], Thresholds { min_words: 20 }).is_err());
     }

@@ -16,7 +16,11 @@ pub const SAME_TASK: f64 = 0.5;
 pub fn carry_over(old: &Note, mut fresh: Note) -> Note {
     let mut taken = vec![false; fresh.action_items.len()];
     let mut orphans: Vec<ActionItem> = Vec::new();
-    for item in old.action_items.iter().filter(|i| i.status != STATUS_PROPOSED) {
+    for item in old
+        .action_items
+        .iter()
+        .filter(|i| i.status != STATUS_PROPOSED)
+    {
         let best = fresh
             .action_items
             .iter()

@@ -65,7 +65,9 @@ pub struct Summary {
 /// Why a transcript did not become a note.
 #[derive(Debug, thiserror::Error)]
 pub enum SummarizeError {
-    #[error("not summarized: {0}\nhint: lower `min_words` in the config file to summarize it anyway")]
+    #[error(
+        "not summarized: {0}\nhint: lower `min_words` in the config file to summarize it anyway"
+    )]
     Rejected(#[from] Rejection),
     #[error("no meeting date found in the transcript, its header or its file name\nhint: pass --date YYYY-MM-DD")]
     NoDate,
@@ -93,7 +95,10 @@ pub fn summarize(
     generator: &mut dyn Generator,
     on_progress: &mut dyn FnMut(Stage, &Progress),
 ) -> Result<Summary, SummarizeError> {
-    quality::assess(transcript.turns.iter().map(|t| t.text.as_str()), settings.thresholds)?;
+    quality::assess(
+        transcript.turns.iter().map(|t| t.text.as_str()),
+        settings.thresholds,
+    )?;
     let meeting = Meeting::new(transcript, settings)?;
 
     let counter = GeneratorTokens(&*generator);
@@ -112,11 +117,20 @@ pub fn summarize(
     let system = prompts.render("system", meeting.context(""))?;
     let mut usage = Usage::default();
     let extract = if chunks.len() <= 1 {
-        let user = prompts.render("single", meeting.context(&transcript_text(transcript.turns.iter())))?;
+        let user = prompts.render(
+            "single",
+            meeting.context(&transcript_text(transcript.turns.iter())),
+        )?;
         on_progress(Stage::Map { part: 1, parts: 1 }, &Progress::default());
-        let answer = ask(generator, &system, &user, &meeting.extract_schema(), settings, &mut usage, &mut |p| {
-            on_progress(Stage::Map { part: 1, parts: 1 }, p)
-        })?;
+        let answer = ask(
+            generator,
+            &system,
+            &user,
+            &meeting.extract_schema(),
+            settings,
+            &mut usage,
+            &mut |p| on_progress(Stage::Map { part: 1, parts: 1 }, p),
+        )?;
         merge::dedupe(answer)
     } else {
         let parts = chunks.len();
@@ -128,26 +142,39 @@ pub fn summarize(
                 "map",
                 meeting.chunk_context(i + 1, parts, &transcript_text(chunk.turns.iter())),
             )?;
-            let partial: Extract = ask(generator, &system, &user, &meeting.extract_schema(), settings, &mut usage, &mut |p| {
-                on_progress(stage, p)
-            })?;
+            let partial: Extract = ask(
+                generator,
+                &system,
+                &user,
+                &meeting.extract_schema(),
+                settings,
+                &mut usage,
+                &mut |p| on_progress(stage, p),
+            )?;
             partials.push(partial);
         }
         on_progress(Stage::Reduce, &Progress::default());
         let user = prompts.render("reduce", meeting.reduce_context(&partials))?;
-        let overview: Overview = ask(generator, &system, &user, &overview_schema(), settings, &mut usage, &mut |p| {
-            on_progress(Stage::Reduce, p)
-        })?;
+        let overview: Overview = ask(
+            generator,
+            &system,
+            &user,
+            &overview_schema(),
+            settings,
+            &mut usage,
+            &mut |p| on_progress(Stage::Reduce, p),
+        )?;
         merge::merge(&partials, overview)
     };
 
     let note = meeting.assemble(extract, source_ref);
     let rendered = note.render();
-    let problems: Vec<String> = note::validate(&rendered, std::path::Path::new(source_ref), &meeting.rules)
-        .into_iter()
-        .filter(|d| d.severity == note::Severity::Error)
-        .map(|d| d.to_string())
-        .collect();
+    let problems: Vec<String> =
+        note::validate(&rendered, std::path::Path::new(source_ref), &meeting.rules)
+            .into_iter()
+            .filter(|d| d.severity == note::Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
     if !problems.is_empty() {
         return Err(SummarizeError::Invalid(problems.join("\n")));
     }
@@ -321,7 +348,9 @@ impl Meeting {
     fn assemble(&self, extract: Extract, source_ref: &str) -> Note {
         let topics = one_line(&extract.title);
         let topics = if topics.is_empty() {
-            self.title_hint.clone().unwrap_or_else(|| "Meeting notes".to_string())
+            self.title_hint
+                .clone()
+                .unwrap_or_else(|| "Meeting notes".to_string())
         } else {
             topics
         };
@@ -359,7 +388,11 @@ impl Meeting {
             })
             .collect();
         note.decisions = extract.decisions.iter().map(|d| one_line(d)).collect();
-        note.key_information = extract.key_information.iter().map(|k| one_line(k)).collect();
+        note.key_information = extract
+            .key_information
+            .iter()
+            .map(|k| one_line(k))
+            .collect();
         note
     }
 }
