@@ -112,6 +112,13 @@ impl ModelCache {
         std::fs::File::open(&staged)
             .and_then(|f| f.sync_all())
             .map_err(|e| FetchError::io(&staged, e))?;
+        // Staging files are created private (0600); a cached model is an ordinary file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| FetchError::io(&staged, e))?;
+        }
         staged
             .persist(&final_path)
             .map_err(|e| FetchError::io(&final_path, e.error))?;

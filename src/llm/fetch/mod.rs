@@ -238,9 +238,7 @@ pub fn sha256_file(path: &Path, progress: &mut dyn Progress) -> Result<String, F
     let mut buf = vec![0u8; 1 << 20];
     progress.start("checking sha256", size);
     loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| FetchError::io(path, e))?;
+        let n = reader.read(&mut buf).map_err(|e| FetchError::io(path, e))?;
         if n == 0 {
             break;
         }
