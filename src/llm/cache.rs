@@ -78,7 +78,8 @@ impl ModelCache {
 
     /// Creates the folder and a temporary file inside it. The file is deleted when the
     /// handle is dropped, so a failed or interrupted fetch leaves nothing behind but, at
-    /// worst (a killed process), a `.recap-*.part` file that is never read.
+    /// worst (a killed process), a `.recap-*` file that is never read and that the next
+    /// pull deletes once it has been untouched for an hour.
     pub fn temp_file(&self) -> Result<NamedTempFile, FetchError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| FetchError::io(&self.dir, e))?;
         tempfile::Builder::new()
@@ -106,17 +107,30 @@ impl ModelCache {
             format!("{sha256}  {}.gguf\n", entry.name).as_bytes(),
         )
         .map_err(|e| FetchError::io(hash_tmp.path(), e))?;
+        make_readable(hash_tmp.path())?;
         hash_tmp
             .persist(&hash_path)
             .map_err(|e| FetchError::io(&hash_path, e.error))?;
         std::fs::File::open(&staged)
             .and_then(|f| f.sync_all())
             .map_err(|e| FetchError::io(&staged, e))?;
+        make_readable(&staged)?;
         staged
             .persist(&final_path)
             .map_err(|e| FetchError::io(&final_path, e.error))?;
         Ok(final_path)
     }
+}
+
+/// Staging files are created private (0600); a cached file is an ordinary 0644 file.
+fn make_readable(path: &Path) -> Result<(), FetchError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| FetchError::io(path, e))?;
+    }
+    Ok(())
 }
 
 /// The cache folder from its possible settings, in order of precedence.

@@ -164,7 +164,10 @@ mod tests {
         let bytes = testing::tiny_gguf("llama", 64, 0.5);
         std::fs::write(&p, &bytes[..bytes.len() - 100]).unwrap();
         let err = check(&p).unwrap_err().to_string();
-        assert!(err.contains("tensor `token_embd.weight` needs bytes"), "{err}");
+        assert!(
+            err.contains("tensor `token_embd.weight` needs bytes"),
+            "{err}"
+        );
         assert!(err.ends_with("(truncated?)"), "{err}");
     }
 
@@ -174,9 +177,15 @@ mod tests {
         let p = dir.path().join("t.gguf");
         std::fs::write(&p, b"PK\x03\x04 not a gguf file at all, just some bytes").unwrap();
         let err = check(&p).unwrap_err().to_string();
-        assert!(err.contains("is not a valid GGUF file: unknown magic"), "{err}");
+        assert!(
+            err.contains("is not a valid GGUF file: unknown magic"),
+            "{err}"
+        );
         std::fs::write(&p, testing::tiny_gguf("qwen2", 64, 0.5)).unwrap();
         let err = check_architecture(&p, "llama").unwrap_err().to_string();
-        assert!(err.ends_with("the file's architecture is `qwen2`, the registry expects `llama`"), "{err}");
+        assert!(
+            err.ends_with("the file's architecture is `qwen2`, the registry expects `llama`"),
+            "{err}"
+        );
     }
 }

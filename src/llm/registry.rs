@@ -158,7 +158,10 @@ impl fmt::Display for Source {
                 ..
             } => write!(f, "hf {repo}@{revision}/{file}"),
             Self::Wheels { parts, .. } => {
-                let first = parts.first().map(WheelPart::requirement).unwrap_or_default();
+                let first = parts
+                    .first()
+                    .map(WheelPart::requirement)
+                    .unwrap_or_default();
                 match parts.len() {
                     1 => write!(f, "wheels {first}"),
                     n => write!(f, "wheels {first} .. ({n} parts)"),
@@ -185,7 +188,9 @@ pub enum RegistryError {
         message: String,
         hint: String,
     },
-    #[error("unknown model `{name}`\nhint: known models: {known}; `recap models list` describes them")]
+    #[error(
+        "unknown model `{name}`\nhint: known models: {known}; `recap models list` describes them"
+    )]
     UnknownModel { name: String, known: String },
 }
 
@@ -442,10 +447,7 @@ fn check_source(s: SourceSpec) -> Result<Source, (String, &'static str)> {
             ));
         }
         if !is_present && wants.contains(&key) {
-            return Err((
-                format!("a {} source needs `{key}`", s.kind),
-                KIND_HINT,
-            ));
+            return Err((format!("a {} source needs `{key}`", s.kind), KIND_HINT));
         }
     }
     let nonempty = |key: &str, v: &str| {
@@ -568,7 +570,11 @@ mod tests {
         }
         assert!(!r.get("gemma-3-270m").unwrap().instruct);
         for e in r.entries() {
-            assert!(!e.verified_here || e.pinned_sha256().len() == 1, "{}", e.name);
+            assert!(
+                !e.verified_here || e.pinned_sha256().len() == 1,
+                "{}",
+                e.name
+            );
         }
     }
 
@@ -609,7 +615,10 @@ mod tests {
             "{err}"
         );
         let err = parse(&format!("{HEAD}[[model.source]]\nkind = \"ftp\"\n")).unwrap_err();
-        assert!(err.to_string().contains("unknown source kind \"ftp\""), "{err}");
+        assert!(
+            err.to_string().contains("unknown source kind \"ftp\""),
+            "{err}"
+        );
     }
 
     #[test]
@@ -618,19 +627,30 @@ mod tests {
             "{HEAD}[[model.source]]\nkind = \"path\"\npath = \"x.gguf\"\nsha256 = \"abc\"\n"
         ))
         .unwrap_err();
-        assert!(err.to_string().contains("`sha256` \"abc\" is not 64 hex digits"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`sha256` \"abc\" is not 64 hex digits"),
+            "{err}"
+        );
         let err = parse(&format!(
             "{HEAD}[[model.source]]\nkind = \"wheels\"\nparts = [{{ wheel = \"pkg>=1\", member = \"a\" }}]\n"
         ))
         .unwrap_err();
-        assert!(err.to_string().contains("wheel \"pkg>=1\" is not `package==version`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("wheel \"pkg>=1\" is not `package==version`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn duplicate_names_and_missing_sources_are_rejected() {
         let one = format!("{HEAD}[[model.source]]\nkind = \"path\"\npath = \"x.gguf\"\n");
         let err = parse(&format!("{one}{one}")).unwrap_err();
-        assert!(err.to_string().contains("model `m` is listed twice"), "{err}");
+        assert!(
+            err.to_string().contains("model `m` is listed twice"),
+            "{err}"
+        );
         let err = parse(HEAD).unwrap_err();
         assert!(err.to_string().contains("model `m` has no source"), "{err}");
     }
@@ -660,6 +680,9 @@ mod tests {
     #[test]
     fn unknown_model_lists_the_known_ones() {
         let err = Registry::builtin().get("gpt-5").unwrap_err().to_string();
-        assert!(err.starts_with("unknown model `gpt-5`\nhint: known models: smollm2-135m-instruct, "), "{err}");
+        assert!(
+            err.starts_with("unknown model `gpt-5`\nhint: known models: smollm2-135m-instruct, "),
+            "{err}"
+        );
     }
 }

