@@ -167,11 +167,12 @@ pub(crate) struct TaskLine<'a> {
     pub owner: Option<Token<'a>>,
     /// Other `@words` in the description: a second owner.
     pub other_owners: Vec<Token<'a>>,
-    /// Priority emoji among the signifiers, first to last.
+    /// Priority emoji among the signifiers, in line order.
     pub priorities: Vec<(Priority, usize)>,
     /// Offsets of every priority emoji on the line (signifier or not).
     pub priority_tokens: Vec<usize>,
-    /// The due date's value (empty when `📅` stands alone) and the offset of `📅`.
+    /// The due date's value (empty when `📅` stands alone) and the offset of `📅`; the
+    /// first one when there are several.
     pub due: Option<Token<'a>>,
     /// Offsets of every `📅` on the line.
     pub due_tokens: Vec<usize>,
@@ -292,15 +293,11 @@ impl<'a> TaskLine<'a> {
                 });
                 end -= 1;
             } else if let Some(p) = Priority::from_emoji(t.text) {
-                if !priorities.is_empty() {
-                    break;
-                }
-                priorities.push((p, t.at));
+                // A second priority or due date is peeled too (the validator reports
+                // it); the item keeps the one nearest the owner.
+                priorities.insert(0, (p, t.at));
                 end -= 1;
             } else if t.text == DUE_EMOJI || before.is_some_and(|b| b.text == DUE_EMOJI) {
-                if task.due.is_some() {
-                    break;
-                }
                 if t.text == DUE_EMOJI {
                     task.due = Some(Token { text: "", at: t.at });
                     end -= 1;

@@ -808,7 +808,11 @@ impl Checker<'_, '_> {
             ),
         }
         if let Some(first) = t.other_owners.first() {
-            let mut all: Vec<String> = t.other_owners.iter().map(|o| format!("`{}`", o.text)).collect();
+            let mut all: Vec<String> = t
+                .other_owners
+                .iter()
+                .map(|o| format!("`{}`", o.text.trim_end_matches(['.', ',', ';', ':', '!', '?', ')'])))
+                .collect();
             if let Some(o) = t.owner {
                 all.push(format!("`@{}`", o.text));
             }
