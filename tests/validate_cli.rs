@@ -60,7 +60,11 @@ fn the_reference_passes_with_one_warning_and_fails_with_strict() {
 fn a_folder_is_checked_recursively_in_path_order() {
     let r = run(&["validate", "tests/fixtures/notes"]);
     assert_eq!(r.code, 1);
-    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.starts_with("  hint:")).collect();
+    let lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("  hint:"))
+        .collect();
     assert_eq!(
         lines.first().copied(),
         Some("tests/fixtures/notes/rules/date-invalid-shape.md:4:7: error[date-invalid]: `date` is \"Nov 12, 2025\", not a date in the form YYYY-MM-DD")
@@ -72,22 +76,37 @@ fn a_folder_is_checked_recursively_in_path_order() {
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
-    assert_eq!(lines.last().copied(), Some("checked 45 notes: 43 errors, 1 warning"));
+    assert_eq!(
+        lines.last().copied(),
+        Some("checked 45 notes: 43 errors, 1 warning")
+    );
 }
 
 #[test]
 fn json_output_is_one_document_on_stdout() {
-    let r = run(&["validate", "--format", "json", REFERENCE, "tests/fixtures/notes/rules/key-order.md"]);
+    let r = run(&[
+        "validate",
+        "--format",
+        "json",
+        REFERENCE,
+        "tests/fixtures/notes/rules/key-order.md",
+    ]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stderr, "");
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(doc["summary"], serde_json::json!({"files": 2, "errors": 1, "warnings": 1}));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"files": 2, "errors": 1, "warnings": 1})
+    );
     let d = &doc["diagnostics"];
     assert_eq!(d.as_array().unwrap().len(), 2);
     assert_eq!(d[0]["path"], REFERENCE);
     assert_eq!(d[0]["rule"], "person-empty");
     assert_eq!(d[0]["severity"], "warning");
-    assert_eq!((d[0]["line"].as_u64(), d[0]["column"].as_u64()), (Some(5), Some(9)));
+    assert_eq!(
+        (d[0]["line"].as_u64(), d[0]["column"].as_u64()),
+        (Some(5), Some(9))
+    );
     assert_eq!(d[1]["rule"], "key-order");
     assert_eq!(d[1]["message"], "`title` comes after `date`");
     assert_eq!(
@@ -100,7 +119,11 @@ fn json_output_is_one_document_on_stdout() {
 fn usage_errors_exit_2() {
     let r = run(&["validate"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("required arguments were not provided"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("required arguments were not provided"),
+        "{}",
+        r.stderr
+    );
     let r = run(&["validate", "--format", "yaml", REFERENCE]);
     assert_eq!(r.code, 2);
 }
@@ -111,16 +134,25 @@ fn configured_note_types_come_from_the_config_file() {
     let fixture = "tests/fixtures/notes/rules/type-unknown.md";
     assert_eq!(run_in(home.path(), &["validate", fixture]).code, 1);
     std::fs::create_dir_all(home.path().join("recap")).unwrap();
-    std::fs::write(home.path().join("recap/config.toml"), "note_types = [\"standup\"]\n").unwrap();
+    std::fs::write(
+        home.path().join("recap/config.toml"),
+        "note_types = [\"standup\"]\n",
+    )
+    .unwrap();
     let r = run_in(home.path(), &["validate", fixture]);
-    assert_eq!((r.code, r.stderr.as_str()), (0, "checked 1 note: 0 errors, 0 warnings\n"));
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (0, "checked 1 note: 0 errors, 0 warnings\n")
+    );
 }
 
 #[test]
 fn files_that_are_not_notes_get_a_diagnostic_and_the_rest_are_checked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let valid = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/notes/valid.md")).unwrap();
+    let valid =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/notes/valid.md"))
+            .unwrap();
     std::fs::write(d.join("a-valid.md"), &valid).unwrap();
     std::fs::write(d.join("binary.md"), b"---\ntype: \"x\0\"\n").unwrap();
     std::fs::write(d.join("latin1.md"), b"---\ntitle: \"caf\xe9\"\n").unwrap();
@@ -149,9 +181,17 @@ fn files_that_are_not_notes_get_a_diagnostic_and_the_rest_are_checked() {
     // A loop is an I/O error: status 2, after every other file was checked.
     assert_eq!(r.code, 2);
 
-    let r = run(&["validate", d.join("a-valid.md").to_str().unwrap(), d.join("binary.md").to_str().unwrap()]);
+    let r = run(&[
+        "validate",
+        d.join("a-valid.md").to_str().unwrap(),
+        d.join("binary.md").to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 1);
-    let r = run(&["validate", "tests/fixtures/notes/valid.md", "no/such/note.md"]);
+    let r = run(&[
+        "validate",
+        "tests/fixtures/notes/valid.md",
+        "no/such/note.md",
+    ]);
     assert_eq!(
         (r.code, r.stderr.as_str()),
         (2, "no/such/note.md: error[io-error]: no such file or folder\nchecked 1 note: 1 error, 0 warnings\n")

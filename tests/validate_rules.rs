@@ -301,7 +301,10 @@ fn every_note_rule_has_a_failing_fixture() {
         let case = CASES.iter().find(|(name, _)| *name == rule.id());
         let (name, diags) = case.unwrap_or_else(|| panic!("no fixture for {}", rule.id()));
         let tag = format!("[{}]", rule.id());
-        assert!(diags.iter().any(|d| d.contains(&tag)), "{name} does not show {tag}");
+        assert!(
+            diags.iter().any(|d| d.contains(&tag)),
+            "{name} does not show {tag}"
+        );
     }
 }
 
@@ -309,9 +312,17 @@ fn every_note_rule_has_a_failing_fixture() {
 fn the_valid_fixtures_pass_clean_and_are_in_the_rendered_layout() {
     for name in ["valid", "valid-people"] {
         let rel = format!("tests/fixtures/notes/{name}.md");
-        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel)).unwrap();
-        assert!(validate(&text, Path::new(&rel), &Rules::default()).is_empty(), "{name}");
-        assert_eq!(recap::note::Note::parse(&text).unwrap().render(), text, "{name}");
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel)).unwrap();
+        assert!(
+            validate(&text, Path::new(&rel), &Rules::default()).is_empty(),
+            "{name}"
+        );
+        assert_eq!(
+            recap::note::Note::parse(&text).unwrap().render(),
+            text,
+            "{name}"
+        );
     }
 }
 
@@ -328,7 +339,11 @@ fn configured_note_types_are_accepted() {
 #[test]
 fn only_person_empty_is_a_warning() {
     for rule in Rule::ALL {
-        let expected = if *rule == Rule::PersonEmpty { Severity::Warning } else { Severity::Error };
+        let expected = if *rule == Rule::PersonEmpty {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         assert_eq!(rule.severity(), expected, "{rule}");
     }
 }

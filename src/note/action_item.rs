@@ -130,7 +130,11 @@ impl ActionItem {
         if let Some(p) = self.priority {
             push(p.emoji());
         }
-        match self.due.as_deref().map(|d| super::render::one_line(d).trim().to_string()) {
+        match self
+            .due
+            .as_deref()
+            .map(|d| super::render::one_line(d).trim().to_string())
+        {
             Some(d) if d.is_empty() => push(DUE_EMOJI),
             Some(d) => push(&format!("{DUE_EMOJI} {d}")),
             None => {}
@@ -151,7 +155,7 @@ impl ActionItem {
 }
 
 /// A token of a task line: its text and byte offset in the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Token<'a> {
     pub text: &'a str,
     pub at: usize,
@@ -181,12 +185,6 @@ pub(crate) struct TaskLine<'a> {
     /// Tags anywhere on the line, without `#`.
     pub all_tags: Vec<&'a str>,
     pub fields: Vec<Token<'a>>,
-}
-
-impl Default for Token<'_> {
-    fn default() -> Self {
-        Token { text: "", at: 0 }
-    }
 }
 
 /// `- `, `* ` or `+ ` list markers as Tasks accepts them; returns the marker character.
@@ -303,7 +301,10 @@ impl<'a> TaskLine<'a> {
                     end -= 1;
                 } else {
                     let b = before.unwrap_or_default();
-                    task.due = Some(Token { text: t.text, at: b.at });
+                    task.due = Some(Token {
+                        text: t.text,
+                        at: b.at,
+                    });
                     end -= 2;
                 }
             } else if FIELD_EMOJI.contains(&t.text) {
@@ -400,7 +401,16 @@ mod tests {
 
     #[test]
     fn rejects_lines_that_are_not_tasks() {
-        for line in ["- Call Bob", "-[ ] x", "- [] x", "- [ ]x", "x", "", "- [", "- [ "] {
+        for line in [
+            "- Call Bob",
+            "-[ ] x",
+            "- [] x",
+            "- [ ]x",
+            "x",
+            "",
+            "- [",
+            "- [ ",
+        ] {
             assert!(TaskLine::scan(line).is_none(), "{line:?}");
         }
         let t = TaskLine::scan("- [ ]").unwrap();
