@@ -5,7 +5,8 @@
 //! `x` done, `-` cancelled; any other character a person or plugin wrote is kept.
 //! *Signifiers* are the trailing tokens after the owner: a priority emoji, `📅 <date>`,
 //! `#tags`, and other Tasks fields such as `✅ 2025-11-10` (kept verbatim as *fields*).
-//! [`TaskLine::scan`] reads a line with byte offsets, for both parsing and diagnostics.
+//! A crate-internal scanner reads a task line with byte offsets, for both parsing and
+//! diagnostics.
 
 use serde::{Deserialize, Serialize};
 
