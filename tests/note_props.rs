@@ -21,7 +21,12 @@ fn assert_fixed_point(text: &str) -> Result<(), TestCaseError> {
     if let Ok(note) = Note::parse(text) {
         let first = note.render();
         let again = Note::parse(&first);
-        prop_assert!(again.is_ok(), "rendered note does not parse: {:?}\n{}", again, first);
+        prop_assert!(
+            again.is_ok(),
+            "rendered note does not parse: {:?}\n{}",
+            again,
+            first
+        );
         let second = again.unwrap().render();
         prop_assert_eq!(&first, &second);
         let _ = validate(&first, Path::new("x.md"), &Rules::default());
@@ -130,8 +135,10 @@ fn apply(text: &str, edits: &[Edit]) -> String {
 }
 
 fn words(max: usize) -> impl Strategy<Value = String> {
-    proptest::string::string_regex(&format!("[A-Za-z0-9][A-Za-z0-9 ,.;:()’'-]{{0,{max}}}[A-Za-z0-9.]"))
-        .unwrap()
+    proptest::string::string_regex(&format!(
+        "[A-Za-z0-9][A-Za-z0-9 ,.;:()’'-]{{0,{max}}}[A-Za-z0-9.]"
+    ))
+    .unwrap()
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -155,41 +162,51 @@ fn valid_note() -> impl Strategy<Value = Note> {
         date(),
         "[a-z0-9/ _-]{0,20}[a-z0-9]",
         words(200),
-        proptest::collection::vec((words(80), any::<Index>(), priority(), proptest::option::of(date())), 0..5),
+        proptest::collection::vec(
+            (
+                words(80),
+                any::<Index>(),
+                priority(),
+                proptest::option::of(date()),
+            ),
+            0..5,
+        ),
         proptest::collection::vec(words(80), 0..4),
         proptest::collection::vec(words(80), 0..4),
     )
-        .prop_map(|(names, people, title, date, source, summary, items, decisions, facts)| {
-            let participants: Vec<String> = names.into_iter().collect();
-            let (note_type, person) = if people {
-                ("people", participants[0].clone())
-            } else {
-                ("meeting", String::new())
-            };
-            let mut owners = participants.clone();
-            owners.extend(["Myself".to_string(), "TBD".to_string()]);
-            let mut note = Note::new(Frontmatter::generated(
-                note_type,
-                &title,
-                &date,
-                &person,
-                participants,
-                &format!("/t/{source}.vtt"),
-            ));
-            note.summary = summary;
-            note.action_items = items
-                .into_iter()
-                .map(|(text, owner, priority, due)| {
-                    let mut item = ActionItem::proposed(&text, owner.get::<String>(&owners));
-                    item.priority = priority;
-                    item.due = due;
-                    item
-                })
-                .collect();
-            note.decisions = decisions;
-            note.key_information = facts;
-            note
-        })
+        .prop_map(
+            |(names, people, title, date, source, summary, items, decisions, facts)| {
+                let participants: Vec<String> = names.into_iter().collect();
+                let (note_type, person) = if people {
+                    ("people", participants[0].clone())
+                } else {
+                    ("meeting", String::new())
+                };
+                let mut owners = participants.clone();
+                owners.extend(["Myself".to_string(), "TBD".to_string()]);
+                let mut note = Note::new(Frontmatter::generated(
+                    note_type,
+                    &title,
+                    &date,
+                    &person,
+                    participants,
+                    &format!("/t/{source}.vtt"),
+                ));
+                note.summary = summary;
+                note.action_items = items
+                    .into_iter()
+                    .map(|(text, owner, priority, due)| {
+                        let mut item = ActionItem::proposed(&text, owner.get::<String>(&owners));
+                        item.priority = priority;
+                        item.due = due;
+                        item
+                    })
+                    .collect();
+                note.decisions = decisions;
+                note.key_information = facts;
+                note
+            },
+        )
 }
 
 fn user_content() -> impl Strategy<Value = UserContent> {
@@ -197,12 +214,18 @@ fn user_content() -> impl Strategy<Value = UserContent> {
     let kind = proptest::sample::select(SectionKind::ALL.to_vec());
     (
         proptest::collection::vec(
-            (proptest::option::of(proptest::sample::select(vec!["type", "date", "tags"])), "x_[a-z]{1,6}: [a-z0-9]{0,8}"),
+            (
+                proptest::option::of(proptest::sample::select(vec!["type", "date", "tags"])),
+                "x_[a-z]{1,6}: [a-z0-9]{0,8}",
+            ),
             0..3,
         ),
         proptest::collection::vec(text, 0..2),
         proptest::collection::vec((kind.clone(), 0usize..6, any::<bool>(), text), 0..4),
-        proptest::collection::vec((proptest::option::of(kind), "[A-Z][a-z ]{0,12}", text), 0..3),
+        proptest::collection::vec(
+            (proptest::option::of(kind), "[A-Z][a-z ]{0,12}", text),
+            0..3,
+        ),
         proptest::collection::vec(text, 0..2),
     )
         .prop_map(|(fm, head, asides, sections, tail)| UserContent {
@@ -218,11 +241,20 @@ fn user_content() -> impl Strategy<Value = UserContent> {
             head,
             asides: asides
                 .into_iter()
-                .map(|(section, after, attached, text)| Aside { section, after, attached, text })
+                .map(|(section, after, attached, text)| Aside {
+                    section,
+                    after,
+                    attached,
+                    text,
+                })
                 .collect(),
             sections: sections
                 .into_iter()
-                .map(|(after, heading, body)| UserSection { after, heading, body })
+                .map(|(after, heading, body)| UserSection {
+                    after,
+                    heading,
+                    body,
+                })
                 .collect(),
             tail,
         })
@@ -275,11 +307,20 @@ fn obsidian_edits_parse_to_the_same_note() {
     let crlf = format!("\u{feff}{}\r\n", REFERENCE.replace('\n', "\r\n"));
     assert_eq!(Note::parse(&crlf).unwrap(), note);
     let checked = REFERENCE
-        .replacen("- [?] Set up a 1:1 meeting", "- [x] Set up a 1:1 meeting", 1)
+        .replacen(
+            "- [?] Set up a 1:1 meeting",
+            "- [x] Set up a 1:1 meeting",
+            1,
+        )
         .replacen("- [?] Reach out", "- [-] Reach out", 1)
         .replacen("- [?] Schedule", "- [ ] Schedule", 1);
     let edited = Note::parse(&checked).unwrap();
-    let statuses: Vec<char> = edited.action_items.iter().take(4).map(|a| a.status).collect();
+    let statuses: Vec<char> = edited
+        .action_items
+        .iter()
+        .take(4)
+        .map(|a| a.status)
+        .collect();
     assert_eq!(statuses, ['x', '-', ' ', '?']);
     assert_eq!(edited.render(), checked);
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 use recap::note::{validate, Note, Rules};
 
 fn reference() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/1on1-jeff-denworth.md");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/1on1-jeff-denworth.md"
+    );
     std::fs::read_to_string(path).expect("the reference note at ../shared/reference")
 }
 
@@ -21,8 +24,14 @@ fn the_reference_round_trips_byte_for_byte() {
 fn the_reference_parses_into_its_parts() {
     let note = Note::parse(&reference()).unwrap();
     assert_eq!(note.frontmatter.note_type, "people");
-    assert_eq!(note.frontmatter.participants, ["Jason Vallery", "Jeff Denworth"]);
-    assert_eq!(note.frontmatter.tags, ["type/people", "person/", "generated"]);
+    assert_eq!(
+        note.frontmatter.participants,
+        ["Jason Vallery", "Jeff Denworth"]
+    );
+    assert_eq!(
+        note.frontmatter.tags,
+        ["type/people", "person/", "generated"]
+    );
     assert_eq!(note.action_items.len(), 13);
     assert_eq!(note.decisions.len(), 4);
     assert_eq!(note.key_information.len(), 8);

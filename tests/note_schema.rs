@@ -33,7 +33,10 @@ fn full_note() -> Note {
     note.decisions = vec!["China is a sales outpost.".into()];
     note.key_information = vec!["Jeff uses Apple Calendar.".into()];
     note.user = UserContent {
-        frontmatter: vec![ExtraYaml { after: Some("tags".into()), text: "aliases: [JD]".into() }],
+        frontmatter: vec![ExtraYaml {
+            after: Some("tags".into()),
+            text: "aliases: [JD]".into(),
+        }],
         head: vec!["Recorded in the office.".into()],
         asides: vec![Aside {
             section: SectionKind::Decisions,
@@ -68,19 +71,58 @@ fn every_key_the_types_write_is_in_the_schema_and_back() {
     let j = serde_json::to_value(full_note()).unwrap();
     let pairs: [(&Value, &Value); 7] = [
         (&j, def(&["properties"])),
-        (&j["frontmatter"], def(&["$defs", "frontmatter", "properties"])),
+        (
+            &j["frontmatter"],
+            def(&["$defs", "frontmatter", "properties"]),
+        ),
         (&j["action_items"][0], def(&["$defs", "task", "properties"])),
         (&j["user"], def(&["$defs", "user_content", "properties"])),
-        (&j["user"]["frontmatter"][0], def(&["$defs", "user_content", "properties", "frontmatter", "items", "properties"])),
-        (&j["user"]["asides"][0], def(&["$defs", "user_content", "properties", "asides", "items", "properties"])),
-        (&j["user"]["sections"][0], def(&["$defs", "user_content", "properties", "sections", "items", "properties"])),
+        (
+            &j["user"]["frontmatter"][0],
+            def(&[
+                "$defs",
+                "user_content",
+                "properties",
+                "frontmatter",
+                "items",
+                "properties",
+            ]),
+        ),
+        (
+            &j["user"]["asides"][0],
+            def(&[
+                "$defs",
+                "user_content",
+                "properties",
+                "asides",
+                "items",
+                "properties",
+            ]),
+        ),
+        (
+            &j["user"]["sections"][0],
+            def(&[
+                "$defs",
+                "user_content",
+                "properties",
+                "sections",
+                "items",
+                "properties",
+            ]),
+        ),
     ];
     for (instance, properties) in pairs {
         assert_eq!(keys(instance), keys(properties), "{instance}");
     }
     // The frontmatter's required keys are the struct's fields, in order.
-    let fields: Vec<String> = j["frontmatter"].as_object().unwrap().keys().cloned().collect();
-    let required: Vec<String> = serde_json::from_value(def(&["$defs", "frontmatter", "required"]).clone()).unwrap();
+    let fields: Vec<String> = j["frontmatter"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let required: Vec<String> =
+        serde_json::from_value(def(&["$defs", "frontmatter", "required"]).clone()).unwrap();
     assert_eq!(fields, required);
     assert_eq!(fields, recap::note::model::FRONTMATTER_KEYS);
 }
@@ -139,13 +181,20 @@ fn the_generation_schema_constrains_llguidance() {
         "key_information": []
     });
     assert!(accepts(&schema, &good.to_string()), "{good}");
-    assert!(accepts(&schema, &serde_json::to_string_pretty(&good).unwrap()));
+    assert!(accepts(
+        &schema,
+        &serde_json::to_string_pretty(&good).unwrap()
+    ));
 
-    let invented = good.to_string().replace("\"owner\":\"TBD\"", "\"owner\":\"Bob\"");
+    let invented = good
+        .to_string()
+        .replace("\"owner\":\"TBD\"", "\"owner\":\"Bob\"");
     assert!(!accepts(&schema, &invented));
     let bad_due = good.to_string().replace("2025-11-20", "2025-13-20");
     assert!(!accepts(&schema, &bad_due));
-    let extra_key = good.to_string().replacen('{', "{\"date\":\"2025-11-07\",", 1);
+    let extra_key = good
+        .to_string()
+        .replacen('{', "{\"date\":\"2025-11-07\",", 1);
     assert!(!accepts(&schema, &extra_key));
     let reasoning = format!("Let me think. {good}");
     assert!(!accepts(&schema, &reasoning));

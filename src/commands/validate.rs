@@ -4,7 +4,6 @@
 //! count line; `--format json` writes one JSON document to stdout:
 //! `{"diagnostics": [...], "summary": {"files", "errors", "warnings"}}`.
 
-
 use serde_json::json;
 
 use crate::cli::{OutputFormat, ValidateArgs};

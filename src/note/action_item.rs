@@ -5,7 +5,8 @@
 //! `x` done, `-` cancelled; any other character a person or plugin wrote is kept.
 //! *Signifiers* are the trailing tokens after the owner: a priority emoji, `📅 <date>`,
 //! `#tags`, and other Tasks fields such as `✅ 2025-11-10` (kept verbatim as *fields*).
-//! [`TaskLine::scan`] reads a line with byte offsets, for both parsing and diagnostics.
+//! A crate-internal scanner reads a task line with byte offsets, for both parsing and
+//! diagnostics.
 
 use serde::{Deserialize, Serialize};
 
@@ -130,7 +131,11 @@ impl ActionItem {
         if let Some(p) = self.priority {
             push(p.emoji());
         }
-        match self.due.as_deref().map(|d| super::render::one_line(d).trim().to_string()) {
+        match self
+            .due
+            .as_deref()
+            .map(|d| super::render::one_line(d).trim().to_string())
+        {
             Some(d) if d.is_empty() => push(DUE_EMOJI),
             Some(d) => push(&format!("{DUE_EMOJI} {d}")),
             None => {}
@@ -151,7 +156,7 @@ impl ActionItem {
 }
 
 /// A token of a task line: its text and byte offset in the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Token<'a> {
     pub text: &'a str,
     pub at: usize,
@@ -167,11 +172,12 @@ pub(crate) struct TaskLine<'a> {
     pub owner: Option<Token<'a>>,
     /// Other `@words` in the description: a second owner.
     pub other_owners: Vec<Token<'a>>,
-    /// Priority emoji among the signifiers, first to last.
+    /// Priority emoji among the signifiers, in line order.
     pub priorities: Vec<(Priority, usize)>,
     /// Offsets of every priority emoji on the line (signifier or not).
     pub priority_tokens: Vec<usize>,
-    /// The due date's value (empty when `📅` stands alone) and the offset of `📅`.
+    /// The due date's value (empty when `📅` stands alone) and the offset of `📅`; the
+    /// first one when there are several.
     pub due: Option<Token<'a>>,
     /// Offsets of every `📅` on the line.
     pub due_tokens: Vec<usize>,
@@ -180,12 +186,6 @@ pub(crate) struct TaskLine<'a> {
     /// Tags anywhere on the line, without `#`.
     pub all_tags: Vec<&'a str>,
     pub fields: Vec<Token<'a>>,
-}
-
-impl Default for Token<'_> {
-    fn default() -> Self {
-        Token { text: "", at: 0 }
-    }
 }
 
 /// `- `, `* ` or `+ ` list markers as Tasks accepts them; returns the marker character.
@@ -292,21 +292,20 @@ impl<'a> TaskLine<'a> {
                 });
                 end -= 1;
             } else if let Some(p) = Priority::from_emoji(t.text) {
-                if !priorities.is_empty() {
-                    break;
-                }
-                priorities.push((p, t.at));
+                // A second priority or due date is peeled too (the validator reports
+                // it); the item keeps the one nearest the owner.
+                priorities.insert(0, (p, t.at));
                 end -= 1;
             } else if t.text == DUE_EMOJI || before.is_some_and(|b| b.text == DUE_EMOJI) {
-                if task.due.is_some() {
-                    break;
-                }
                 if t.text == DUE_EMOJI {
                     task.due = Some(Token { text: "", at: t.at });
                     end -= 1;
                 } else {
                     let b = before.unwrap_or_default();
-                    task.due = Some(Token { text: t.text, at: b.at });
+                    task.due = Some(Token {
+                        text: t.text,
+                        at: b.at,
+                    });
                     end -= 2;
                 }
             } else if FIELD_EMOJI.contains(&t.text) {
@@ -403,7 +402,16 @@ mod tests {
 
     #[test]
     fn rejects_lines_that_are_not_tasks() {
-        for line in ["- Call Bob", "-[ ] x", "- [] x", "- [ ]x", "x", "", "- [", "- [ "] {
+        for line in [
+            "- Call Bob",
+            "-[ ] x",
+            "- [] x",
+            "- [ ]x",
+            "x",
+            "",
+            "- [",
+            "- [ ",
+        ] {
             assert!(TaskLine::scan(line).is_none(), "{line:?}");
         }
         let t = TaskLine::scan("- [ ]").unwrap();

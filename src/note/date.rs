@@ -11,7 +11,13 @@ pub fn is_calendar_date(s: &str) -> bool {
 pub fn has_date_shape(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
         return false;
     }
     let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
@@ -56,8 +62,17 @@ mod tests {
         assert!(!has_date_shape("2025-02-32"));
         assert!(!has_date_shape("2025-2-03"));
         for bad in [
-            "2025-02-29", "1900-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "2025-1-07",
-            "2025/11/07", "25-11-07", "", "2025-11-07 ", "２０２５-11-07",
+            "2025-02-29",
+            "1900-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-04-31",
+            "2025-1-07",
+            "2025/11/07",
+            "25-11-07",
+            "",
+            "2025-11-07 ",
+            "２０２５-11-07",
         ] {
             assert!(!is_calendar_date(bad), "{bad}");
         }

@@ -144,9 +144,7 @@ fn is_blank(line: &str) -> bool {
 /// line end are dropped too, so a rendered line never ends in one).
 pub(crate) fn split_lines(text: &str) -> Vec<&str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.split('\n')
-        .map(|l| l.trim_end_matches('\r'))
-        .collect()
+    text.split('\n').map(|l| l.trim_end_matches('\r')).collect()
 }
 
 /// Blocks of non-blank lines in `range`; blank lines inside a fence stay in the block.
@@ -415,7 +413,10 @@ impl<'a> Document<'a> {
         let heading = first(&|l| heading_text(l).is_some());
         let date_line = first(&|l| l.starts_with("**Date**:"));
         let with_line = first(&|l| l.starts_with("**With**:"));
-        let special: Vec<usize> = [heading, date_line, with_line].into_iter().flatten().collect();
+        let special: Vec<usize> = [heading, date_line, with_line]
+            .into_iter()
+            .flatten()
+            .collect();
         let head_blocks = blocks(&lines, body_start..head_end, &special);
 
         Document {
@@ -476,8 +477,14 @@ mod tests {
             e,
             [
                 Entry::Item(2),
-                Entry::Text { lines: 3..4, attached: true },
-                Entry::Text { lines: 5..7, attached: false },
+                Entry::Text {
+                    lines: 3..4,
+                    attached: true
+                },
+                Entry::Text {
+                    lines: 5..7,
+                    attached: false
+                },
                 Entry::None(8),
                 Entry::Item(9),
             ]

@@ -96,9 +96,10 @@ impl Frontmatter {
 
     /// Tags a person added: those that are not type, person or `generated` tags.
     pub fn user_tags(&self) -> impl Iterator<Item = &str> {
-        self.tags.iter().map(String::as_str).filter(|t| {
-            *t != GENERATED_TAG && !t.starts_with("type/") && !t.starts_with("person/")
-        })
+        self.tags
+            .iter()
+            .map(String::as_str)
+            .filter(|t| *t != GENERATED_TAG && !t.starts_with("type/") && !t.starts_with("person/"))
     }
 }
 
@@ -176,7 +177,10 @@ mod tests {
         assert_eq!(slug("Jeff Denworth"), "jeff-denworth");
         assert_eq!(slug("  Renée O'Neil-Smith "), "renée-o-neil-smith");
         assert_eq!(slug(""), "");
-        assert_eq!(source_stem("/a/b/2025-11-07 - x; y.md"), "2025-11-07 - x; y");
+        assert_eq!(
+            source_stem("/a/b/2025-11-07 - x; y.md"),
+            "2025-11-07 - x; y"
+        );
         assert_eq!(source_stem("C:\\t\\call.vtt"), "call");
         assert_eq!(source_stem(".hidden"), ".hidden");
         assert_eq!(source_stem("a.tar.gz"), "a.tar");
@@ -188,7 +192,10 @@ mod tests {
         let fm = Frontmatter::generated("meeting", "t", "2025-01-02", "", vec![], "x.vtt");
         assert_eq!(fm.tags, ["type/meeting", "generated"]);
         let fm = Frontmatter::generated("people", "t", "2025-01-02", "Jeff Denworth", vec![], "");
-        assert_eq!(fm.tags, ["type/people", "person/jeff-denworth", "generated"]);
+        assert_eq!(
+            fm.tags,
+            ["type/people", "person/jeff-denworth", "generated"]
+        );
         assert_eq!(fm.source, "transcript");
     }
 }

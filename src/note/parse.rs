@@ -24,7 +24,9 @@ use super::user_content::{Aside, ExtraYaml, SectionKind, UserContent, UserSectio
 pub enum ParseError {
     #[error("line 1: the note does not start with `---` frontmatter\nhint: start the file with a `---` line, the YAML keys, and another `---` line")]
     MissingFrontmatter,
-    #[error("line 1: the frontmatter is never closed\nhint: end the frontmatter with a `---` line")]
+    #[error(
+        "line 1: the frontmatter is never closed\nhint: end the frontmatter with a `---` line"
+    )]
     UnterminatedFrontmatter,
     #[error("line {line}, column {column}: invalid frontmatter: {message}")]
     Yaml {
@@ -62,7 +64,10 @@ impl Note {
     }
 
     pub(crate) fn from_document(doc: &Document<'_>) -> Result<Note, ParseError> {
-        let fm = doc.frontmatter.as_ref().ok_or(ParseError::MissingFrontmatter)?;
+        let fm = doc
+            .frontmatter
+            .as_ref()
+            .ok_or(ParseError::MissingFrontmatter)?;
         if fm.close.is_none() {
             return Err(ParseError::UnterminatedFrontmatter);
         }
@@ -132,9 +137,9 @@ impl Note {
                                     note.action_items.push(task.to_item());
                                 }
                             }
-                            SectionKind::Decisions => {
-                                note.decisions.push(line.get(1..).unwrap_or("").trim().into())
-                            }
+                            SectionKind::Decisions => note
+                                .decisions
+                                .push(line.get(1..).unwrap_or("").trim().into()),
                             SectionKind::KeyInformation => note
                                 .key_information
                                 .push(line.get(1..).unwrap_or("").trim().into()),
@@ -198,15 +203,31 @@ mod tests {
         assert_eq!(
             u.frontmatter,
             [
-                ExtraYaml { after: None, text: "aliases: [JD]".into() },
-                ExtraYaml { after: Some("source_ref".into()), text: "status: draft".into() },
+                ExtraYaml {
+                    after: None,
+                    text: "aliases: [JD]".into()
+                },
+                ExtraYaml {
+                    after: Some("source_ref".into()),
+                    text: "status: draft".into()
+                },
             ]
         );
         assert_eq!(
             u.asides,
             [
-                Aside { section: SectionKind::Summary, after: 1, attached: false, text: "My own note.".into() },
-                Aside { section: SectionKind::ActionItems, after: 1, attached: true, text: "  - sub note".into() },
+                Aside {
+                    section: SectionKind::Summary,
+                    after: 1,
+                    attached: false,
+                    text: "My own note.".into()
+                },
+                Aside {
+                    section: SectionKind::ActionItems,
+                    after: 1,
+                    attached: true,
+                    text: "  - sub note".into()
+                },
             ]
         );
         assert_eq!(
@@ -220,8 +241,14 @@ mod tests {
         assert_eq!(u.tail, ["later"]);
 
         let rendered = note.render();
-        assert!(rendered.starts_with("---\naliases: [JD]\ntype: \"meeting\"\n"), "{rendered}");
-        assert!(rendered.contains("source_ref: \"t/x.vtt\"\nstatus: draft\ntags:\n"), "{rendered}");
+        assert!(
+            rendered.starts_with("---\naliases: [JD]\ntype: \"meeting\"\n"),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("source_ref: \"t/x.vtt\"\nstatus: draft\ntags:\n"),
+            "{rendered}"
+        );
         assert!(rendered.contains("- [x] Ship it @A #task #proposed #auto\n  - sub note\n\n- [ ] Call @B 🔽 📅 2025-01-09 #task #proposed #auto #urgent\n\n\n\n\n## Mine\n\nprivate\n\n\n## Decisions\n\n\n_None._\n\n\n\n\n## Key Information"), "{rendered}");
         assert!(rendered.ends_with("*Source: [[x]]*\n\nlater"), "{rendered}");
         assert_eq!(Note::parse(&rendered).unwrap(), note);
@@ -230,10 +257,16 @@ mod tests {
     #[test]
     fn fails_only_without_a_frontmatter_mapping() {
         assert_eq!(Note::parse("# x"), Err(ParseError::MissingFrontmatter));
-        assert_eq!(Note::parse("---\ntype: x\n"), Err(ParseError::UnterminatedFrontmatter));
+        assert_eq!(
+            Note::parse("---\ntype: x\n"),
+            Err(ParseError::UnterminatedFrontmatter)
+        );
         let err = Note::parse("---\ntype: [x\n---\n").unwrap_err();
         assert!(matches!(err, ParseError::Yaml { .. }), "{err}");
-        assert!(matches!(Note::parse("---\n- a\n---\n"), Err(ParseError::Yaml { .. })));
+        assert!(matches!(
+            Note::parse("---\n- a\n---\n"),
+            Err(ParseError::Yaml { .. })
+        ));
         let empty = Note::parse("---\n---").unwrap();
         assert_eq!(empty.frontmatter, Frontmatter::default());
     }

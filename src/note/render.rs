@@ -263,14 +263,11 @@ impl Note {
                 };
                 (items, false)
             }
-            SectionKind::ActionItems => (
-                self.action_items.iter().map(|a| a.render()).collect(),
-                true,
-            ),
-            SectionKind::Decisions => (self.decisions.iter().map(item).collect(), true),
-            SectionKind::KeyInformation => {
-                (self.key_information.iter().map(item).collect(), true)
+            SectionKind::ActionItems => {
+                (self.action_items.iter().map(|a| a.render()).collect(), true)
             }
+            SectionKind::Decisions => (self.decisions.iter().map(item).collect(), true),
+            SectionKind::KeyInformation => (self.key_information.iter().map(item).collect(), true),
         };
         let body = join_blocks(&section_blocks(items, &asides));
         if list {
@@ -289,7 +286,12 @@ impl Note {
     }
 
     fn push_user_sections(&self, parts: &mut Vec<Part>, after: Option<SectionKind>) {
-        for s in self.user.sections.iter().filter(|s| effective_after(s) == after) {
+        for s in self
+            .user
+            .sections
+            .iter()
+            .filter(|s| effective_after(s) == after)
+        {
             let body = text_block(&s.body);
             let mut text = format!("## {}\n\n", one_line(&s.heading).trim());
             if !body.is_empty() {
@@ -314,7 +316,10 @@ mod tests {
         assert_eq!(yaml_quote("1:1 with Jeff"), "\"1:1 with Jeff\"");
         assert_eq!(yaml_quote("VAST’s"), "\"VAST’s\"");
         assert_eq!(yaml_quote("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
-        assert_eq!(yaml_quote("x\u{85}\u{2028}\u{1}"), "\"x\\u0085\\u2028\\u0001\"");
+        assert_eq!(
+            yaml_quote("x\u{85}\u{2028}\u{1}"),
+            "\"x\\u0085\\u2028\\u0001\""
+        );
     }
 
     #[test]

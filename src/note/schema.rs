@@ -126,7 +126,11 @@ pub fn generation_schema(owners: &[String]) -> Value {
     bound(&mut props["summary"], "minLength", 1);
     bound(&mut props["action_items"], "maxItems", limits.action_items);
     bound(&mut props["decisions"], "maxItems", limits.decisions);
-    bound(&mut props["key_information"], "maxItems", limits.key_information);
+    bound(
+        &mut props["key_information"],
+        "maxItems",
+        limits.key_information,
+    );
     for list in ["decisions", "key_information"] {
         bound(&mut props[list]["items"], "maxLength", limits.item_chars);
     }

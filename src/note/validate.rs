@@ -59,7 +59,8 @@ pub const OWNER_TBD: &str = "TBD";
 
 const KEY_ORDER_HINT: &str =
     "order the keys: type, title, date, person, participants, source, source_ref, tags";
-const EMPTY_SECTION_HINT: &str = "write `_None._` under the heading when there is nothing to record";
+const EMPTY_SECTION_HINT: &str =
+    "write `_None._` under the heading when there is nothing to record";
 const TASK_HINT: &str = "write `- [?] <text> @<Owner> #task #proposed #auto`";
 
 /// Checks `text`, the content of the note at `path` (used only to label diagnostics).
@@ -169,7 +170,14 @@ impl Checker<'_, '_> {
         self.push_col(rule, idx, col, message, hint);
     }
 
-    fn push_col(&mut self, rule: Rule, idx: usize, col: usize, message: String, hint: Option<String>) {
+    fn push_col(
+        &mut self,
+        rule: Rule,
+        idx: usize,
+        col: usize,
+        message: String,
+        hint: Option<String>,
+    ) {
         let mut d = Diagnostic::new(self.path, rule, Some((idx + 1, col)), message);
         d.hint = hint;
         if !self.out.contains(&d) {
@@ -182,7 +190,11 @@ impl Checker<'_, '_> {
     }
 
     fn key_line(&self, key: &str) -> Option<usize> {
-        self.fm()?.keys.iter().find(|(k, _)| *k == key).map(|(_, i)| *i)
+        self.fm()?
+            .keys
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, i)| *i)
     }
 
     /// Where `key`'s value starts: (line index, byte offset); the key itself when the
@@ -339,7 +351,10 @@ impl Checker<'_, '_> {
                 Some(n) => self.item_at(&key, n),
                 None => self.value_at(&key),
             };
-            let (rule, message, hint): (Rule, String, Option<String>) = match (&err.kind, key.as_str()) {
+            let (rule, message, hint): (Rule, String, Option<String>) = match (
+                &err.kind,
+                key.as_str(),
+            ) {
                 (K::Required { property }, _) => {
                     missing.push(property.as_str().unwrap_or_default().to_string());
                     continue;
@@ -357,7 +372,9 @@ impl Checker<'_, '_> {
                         None => format!("`{k}`"),
                     };
                     let hint = match k {
-                        "participants" => "write it as a list: [\"Jason Vallery\", \"Jeff Denworth\"]",
+                        "participants" => {
+                            "write it as a list: [\"Jason Vallery\", \"Jeff Denworth\"]"
+                        }
                         "tags" => "write it as a list of tags, one `  - \"tag\"` line each",
                         _ => "write the value in double quotes, e.g. `person: \"\"`",
                     };
@@ -370,7 +387,10 @@ impl Checker<'_, '_> {
                 (K::MinItems { .. }, "participants") => (
                     Rule::ParticipantsEmpty,
                     "`participants` is empty".into(),
-                    Some("list everyone in the meeting, e.g. [\"Jason Vallery\", \"Jeff Denworth\"]".into()),
+                    Some(
+                        "list everyone in the meeting, e.g. [\"Jason Vallery\", \"Jeff Denworth\"]"
+                            .into(),
+                    ),
                 ),
                 (K::MinLength { .. } | K::Pattern { .. }, "participants") => (
                     Rule::ParticipantsEmpty,
@@ -413,25 +433,27 @@ impl Checker<'_, '_> {
                 (K::MinLength { .. }, "source_ref") => (
                     Rule::SourceRefEmpty,
                     "`source_ref` is empty".into(),
-                    Some("set it to the transcript's path; the footer links to its file name".into()),
+                    Some(
+                        "set it to the transcript's path; the footer links to its file name".into(),
+                    ),
                 ),
                 (K::Pattern { .. }, "tags") => (
                     Rule::TagInvalid,
                     format!("tag {instance} is not a valid tag"),
                     Some("tags have no spaces and no `#`".into()),
                 ),
-                (_, k) => (
-                    Rule::KeyType,
-                    format!("`{k}` is invalid: {err}"),
-                    None,
-                ),
+                (_, k) => (Rule::KeyType, format!("`{k}` is invalid: {err}"), None),
             };
             self.push(rule, i, b, message, hint);
         }
         if !missing.is_empty() {
             let close = self.fm().and_then(|f| f.close).unwrap_or(0);
             let keys = quoted_list(&missing);
-            let (s, it) = if missing.len() == 1 { ("", "it") } else { ("s", "them") };
+            let (s, it) = if missing.len() == 1 {
+                ("", "it")
+            } else {
+                ("s", "them")
+            };
             self.push(
                 Rule::KeyMissing,
                 close,
@@ -533,7 +555,11 @@ impl Checker<'_, '_> {
                 }
                 let (l, b) = self.value_at("person");
                 if t == "people" {
-                    let and_tag = if bare { " and a bare `person/` tag" } else { "" };
+                    let and_tag = if bare {
+                        " and a bare `person/` tag"
+                    } else {
+                        ""
+                    };
                     self.push(
                         Rule::PersonEmpty,
                         l,
@@ -560,7 +586,11 @@ impl Checker<'_, '_> {
             missing.push(GENERATED_TAG.into());
         }
         if !missing.is_empty() {
-            let (s, it) = if missing.len() == 1 { ("", "it") } else { ("s", "them") };
+            let (s, it) = if missing.len() == 1 {
+                ("", "it")
+            } else {
+                ("s", "them")
+            };
             self.push(
                 Rule::TagMissing,
                 tags_at.0,
@@ -590,7 +620,10 @@ impl Checker<'_, '_> {
                     at,
                     0,
                     "the note has no `# ` title heading".into(),
-                    Some(format!("add `# {}` under the frontmatter", one_line(&title).trim())),
+                    Some(format!(
+                        "add `# {}` under the frontmatter",
+                        one_line(&title).trim()
+                    )),
                 );
             }
             Some(h) => {
@@ -609,7 +642,9 @@ impl Checker<'_, '_> {
                 }
             }
         }
-        let below = doc.heading.map_or_else(|| self.first_body_line(), |h| h + 1);
+        let below = doc
+            .heading
+            .map_or_else(|| self.first_body_line(), |h| h + 1);
         let date = self.v.date.clone().map(|d| one_line(&d).trim().to_string());
         let with = self.v.participants.clone().map(|p| {
             p.iter()
@@ -617,8 +652,24 @@ impl Checker<'_, '_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         });
-        self.line_value(doc.date_line, "**Date**:", "date", date, below, Rule::DateLineMissing, Rule::DateLineMismatch);
-        self.line_value(doc.with_line, "**With**:", "participants", with, below, Rule::WithLineMissing, Rule::WithLineMismatch);
+        self.line_value(
+            doc.date_line,
+            "**Date**:",
+            "date",
+            date,
+            below,
+            Rule::DateLineMissing,
+            Rule::DateLineMismatch,
+        );
+        self.line_value(
+            doc.with_line,
+            "**With**:",
+            "participants",
+            with,
+            below,
+            Rule::WithLineMissing,
+            Rule::WithLineMismatch,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -649,7 +700,11 @@ impl Checker<'_, '_> {
                 if value != want {
                     let byte = label.len() + (rest.len() - rest.trim_start().len());
                     let value = value.to_string();
-                    let what = if key == "date" { "`date` is" } else { "`participants` are" };
+                    let what = if key == "date" {
+                        "`date` is"
+                    } else {
+                        "`participants` are"
+                    };
                     self.push(
                         mismatch,
                         i,
@@ -682,7 +737,10 @@ impl Checker<'_, '_> {
                     s.heading,
                     0,
                     format!("`## {}` comes after `## {}`", kind.title(), m.title()),
-                    Some("order the sections: Summary, Action Items, Decisions, Key Information".into()),
+                    Some(
+                        "order the sections: Summary, Action Items, Decisions, Key Information"
+                            .into(),
+                    ),
                 ),
                 _ => max = Some(kind),
             }
@@ -703,10 +761,7 @@ impl Checker<'_, '_> {
                 at,
                 0,
                 format!("the note has no `## {}` section", kind.title()),
-                Some(format!(
-                    "add `## {}`; {EMPTY_SECTION_HINT}",
-                    kind.title()
-                )),
+                Some(format!("add `## {}`; {EMPTY_SECTION_HINT}", kind.title())),
             );
         }
         for s in &doc.sections {
@@ -732,7 +787,10 @@ impl Checker<'_, '_> {
                             Rule::SectionNoneWithItems,
                             *i,
                             0,
-                            format!("`{NONE_MARKER}` in `## {}`, which is not empty", kind.title()),
+                            format!(
+                                "`{NONE_MARKER}` in `## {}`, which is not empty",
+                                kind.title()
+                            ),
                             Some(format!("remove the `{NONE_MARKER}` line")),
                         );
                     }
@@ -760,16 +818,16 @@ impl Checker<'_, '_> {
                             }
                         }
                     }
-                    (Entry::Item(i), SectionKind::Decisions | SectionKind::KeyInformation) => {
-                        if self.line(*i).get(1..).unwrap_or("").trim().is_empty() {
-                            self.push(
-                                Rule::ItemEmpty,
-                                *i,
-                                0,
-                                format!("an empty item in `## {}`", kind.title()),
-                                Some("write the statement, or remove the line".into()),
-                            );
-                        }
+                    (Entry::Item(i), SectionKind::Decisions | SectionKind::KeyInformation)
+                        if self.line(*i).get(1..).unwrap_or("").trim().is_empty() =>
+                    {
+                        self.push(
+                            Rule::ItemEmpty,
+                            *i,
+                            0,
+                            format!("an empty item in `## {}`", kind.title()),
+                            Some("write the statement, or remove the line".into()),
+                        );
                     }
                     _ => {}
                 }
@@ -779,7 +837,9 @@ impl Checker<'_, '_> {
 
     fn task(&mut self, idx: usize) {
         let line = self.line(idx).to_string();
-        let Some(t) = TaskLine::scan(&line) else { return };
+        let Some(t) = TaskLine::scan(&line) else {
+            return;
+        };
         let end = line.len();
         if t.text.text.is_empty() {
             self.push(
@@ -800,7 +860,10 @@ impl Checker<'_, '_> {
                         Rule::TaskOwnerUnknown,
                         idx,
                         o.at,
-                        format!("the owner `@{}` is not a participant, `Myself` or `TBD`", o.text),
+                        format!(
+                            "the owner `@{}` is not a participant, `Myself` or `TBD`",
+                            o.text
+                        ),
                         Some(format!("use one of: {}", list.join(", "))),
                     );
                 }
@@ -814,7 +877,16 @@ impl Checker<'_, '_> {
             ),
         }
         if let Some(first) = t.other_owners.first() {
-            let mut all: Vec<String> = t.other_owners.iter().map(|o| format!("`{}`", o.text)).collect();
+            let mut all: Vec<String> = t
+                .other_owners
+                .iter()
+                .map(|o| {
+                    format!(
+                        "`{}`",
+                        o.text.trim_end_matches(['.', ',', ';', ':', '!', '?', ')'])
+                    )
+                })
+                .collect();
             if let Some(o) = t.owner {
                 all.push(format!("`@{}`", o.text));
             }
@@ -822,7 +894,10 @@ impl Checker<'_, '_> {
                 Rule::TaskOwnerMultiple,
                 idx,
                 first.at,
-                format!("the action item has more than one owner: {}", all.join(", ")),
+                format!(
+                    "the action item has more than one owner: {}",
+                    all.join(", ")
+                ),
                 Some("keep one `@Owner`; name anyone else in the text without `@`".into()),
             );
         }
@@ -846,13 +921,22 @@ impl Checker<'_, '_> {
             );
         } else if let Some(d) = t.due {
             if d.text.is_empty() {
-                self.push(Rule::TaskDueInvalid, idx, d.at, "`📅` has no date".into(), due_hint);
+                self.push(
+                    Rule::TaskDueInvalid,
+                    idx,
+                    d.at,
+                    "`📅` has no date".into(),
+                    due_hint,
+                );
             } else if !is_calendar_date(d.text) {
                 self.push(
                     Rule::TaskDueInvalid,
                     idx,
                     d.at,
-                    format!("the due date \"{}\" is not a real date in the form YYYY-MM-DD", d.text),
+                    format!(
+                        "the due date \"{}\" is not a real date in the form YYYY-MM-DD",
+                        d.text
+                    ),
                     due_hint,
                 );
             }
@@ -861,7 +945,8 @@ impl Checker<'_, '_> {
                 Rule::TaskDueInvalid,
                 idx,
                 at,
-                "`📅` is not among the signifiers at the end of the item, where Tasks reads it".into(),
+                "`📅` is not among the signifiers at the end of the item, where Tasks reads it"
+                    .into(),
                 due_hint,
             );
         }
@@ -883,7 +968,12 @@ impl Checker<'_, '_> {
 
     fn footer(&mut self) {
         let doc = self.doc;
-        let stem = self.v.source_ref.as_deref().map(source_stem).map(str::to_string);
+        let stem = self
+            .v
+            .source_ref
+            .as_deref()
+            .map(source_stem)
+            .map(str::to_string);
         match doc.source {
             None => {
                 let n = doc.lines.len();
@@ -897,7 +987,9 @@ impl Checker<'_, '_> {
                     last,
                     0,
                     "the note does not end with a `*Source: [[…]]*` line".into(),
-                    Some(format!("end the note with `---`, a blank line and `*Source: [[{shown}]]*`")),
+                    Some(format!(
+                        "end the note with `---`, a blank line and `*Source: [[{shown}]]*`"
+                    )),
                 );
             }
             Some((idx, link)) => {
