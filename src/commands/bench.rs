@@ -5,7 +5,7 @@
 //! needed); it is fed as one prefill batch, then `--gen-tokens` tokens are generated
 //! greedily one at a time, so decode is measured from position = prompt length.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};

@@ -100,10 +100,7 @@ impl LocalGenerator {
 
 impl Generator for LocalGenerator {
     fn count_tokens(&self, text: &str) -> usize {
-        // Counting never fails for text the tokenizer can encode; fall back to an estimate.
-        self.tokenizer
-            .count(text)
-            .unwrap_or_else(|_| text.len().div_ceil(4))
+        self.tokenizer.count(text)
     }
 
     fn context_length(&self) -> usize {
