@@ -25,6 +25,10 @@ pub const QUERY_BLOCK: usize = 256;
 /// Batches with at least this many rows use the GEMM strategy.
 pub const GEMM_MIN_ROWS: usize = 16;
 
+/// One query row is spread over threads only above this many multiply-adds: below it,
+/// handing work to another thread costs more than it saves.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
+
 /// The geometry of one layer's attention.
 #[derive(Debug, Clone, Copy)]
 pub struct AttentionShape {
@@ -92,7 +96,7 @@ fn attend_one(
     let group = shape.group();
     let first = shape.first_key(pos);
     let n = pos + 1 - first;
-    out.par_chunks_mut(d).enumerate().for_each(|(h, out)| {
+    let one_head = |(h, out): (usize, &mut [f32])| {
         let q = &query[h * d..(h + 1) * d];
         let kvh = h / group;
         let mut scores = Vec::with_capacity(n);
@@ -113,7 +117,12 @@ fn attend_one(
             let at = j * kv_row + kvh * d;
             axpy(out, p / sum, &values[at..at + d]);
         }
-    });
+    };
+    if shape.heads * n * d >= PARALLEL_MIN_WORK {
+        out.par_chunks_mut(d).enumerate().for_each(one_head);
+    } else {
+        out.chunks_mut(d).enumerate().for_each(one_head);
+    }
 }
 
 /// Batched attention in query blocks, through candle's GEMM.
