@@ -204,6 +204,68 @@ mod tests {
     }
 
     #[test]
+    fn bench_reports_every_figure_for_a_tiny_model() {
+        use crate::llm::model_config::Architecture;
+        use crate::llm::tiny_gguf::{write, TinySpec};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        std::fs::write(&path, write(&TinySpec::of(Architecture::Qwen2))).unwrap();
+        let args = BenchArgs {
+            model: path.display().to_string(),
+            prompt_tokens: 40,
+            gen_tokens: 5,
+            dense: DenseArg::PerCall,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        let exit = run(&args, &Config::default(), &mut io).unwrap();
+        assert_eq!(exit, Exit::Success);
+        let text = String::from_utf8(out.clone()).unwrap();
+        let labels: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| *w != "note")
+            .collect();
+        assert_eq!(
+            labels,
+            ["model", "file", "threads", "load", "prefill", "decode", "peak"],
+            "{text}"
+        );
+        assert!(text.contains("(qwen2, 2 layers, hidden 64, 4 heads / 2 KV, context 128)"));
+        assert!(text.contains("prefill   40 tokens in "), "{text}");
+        assert!(text.contains("decode    5 tokens in "), "{text}");
+        assert!(text.contains("from position 40"), "{text}");
+
+        let too_long = BenchArgs {
+            prompt_tokens: 120,
+            gen_tokens: 20,
+            ..args
+        };
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        let e = run(&too_long, &Config::default(), &mut io).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "120 prompt + 20 generated tokens exceed the model's context of 128"
+        );
+    }
+
+    #[test]
+    fn a_missing_model_file_gives_a_hint() {
+        let e = resolve_model("no/such/model.gguf", &Config::default()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("no model file at no/such/model.gguf\nhint: "),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn argmax_takes_the_first_maximum() {
         assert_eq!(argmax(&[0.0, 3.0, -1.0, 3.0]), 1);
     }
