@@ -102,7 +102,10 @@ fn greedy_continuation_repeats_a_repeated_pattern_the_same_every_run() {
 /// Largest difference between two logit vectors, relative to the largest logit of `want`.
 fn rel_diff(got: &[f32], want: &[f32]) -> f32 {
     let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
-    got.iter().zip(want).fold(0f32, |m, (a, b)| m.max((a - b).abs())) / scale
+    got.iter()
+        .zip(want)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
+        / scale
 }
 
 #[test]

@@ -35,8 +35,10 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
     };
     writeln!(io.err, "loading {} ...", path.display())?;
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let mut model = GgufModel::load(&path, options)?;
     let load_s = started.elapsed().as_secs_f64();
+    let load_cpu = cpu_seconds() - cpu;
     let needed = args.prompt_tokens + args.gen_tokens;
     if needed > model.context_length() {
         bail!(
@@ -50,16 +52,20 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
     let prompt = bench_prompt(args.prompt_tokens, model.vocab_size());
     writeln!(io.err, "prefill of {} tokens ...", prompt.len())?;
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let mut logits = model.forward(&prompt)?;
     let prefill_s = started.elapsed().as_secs_f64();
+    let prefill_cpu = cpu_seconds() - cpu;
 
     writeln!(io.err, "decoding {} tokens ...", args.gen_tokens)?;
     let started = Instant::now();
+    let cpu = cpu_seconds();
     for _ in 0..args.gen_tokens {
         let next = argmax(&logits);
         logits = model.forward(&[next])?;
     }
     let decode_s = started.elapsed().as_secs_f64();
+    let decode_cpu = cpu_seconds() - cpu;
     if logits.iter().any(|v| !v.is_finite()) {
         bail!("the model produced non-finite logits");
     }
@@ -88,20 +94,27 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         options.dense
     )?;
     writeln!(out, "threads   {threads}")?;
-    writeln!(out, "load      {load_s:.2} s")?;
+    writeln!(out, "load      {load_s:.2} s (CPU {load_cpu:.2} s)")?;
     writeln!(
         out,
-        "prefill   {} tokens in {prefill_s:.2} s: {:.1} tok/s",
+        "prefill   {} tokens in {prefill_s:.2} s: {:.1} tok/s (CPU {prefill_cpu:.2} s)",
         prompt.len(),
         prompt.len() as f64 / prefill_s
     )?;
     if args.gen_tokens > 0 {
         writeln!(
             out,
-            "decode    {} tokens in {decode_s:.2} s: {:.1} tok/s (from position {})",
+            "decode    {} tokens in {decode_s:.2} s: {:.1} tok/s from position {} (CPU {decode_cpu:.2} s)",
             args.gen_tokens,
             args.gen_tokens as f64 / decode_s,
             prompt.len()
+        )?;
+    }
+    let busy = (load_cpu + prefill_cpu + decode_cpu) / (load_s + prefill_s + decode_s);
+    if busy < 0.9 * threads as f64 {
+        writeln!(
+            out,
+            "note      the process got {busy:.2} of {threads} cores: other work was running, so the rates are low"
         )?;
     }
     match peak_rss_bytes() {
@@ -138,6 +151,26 @@ pub fn argmax(logits: &[f32]) -> u32 {
     best as u32
 }
 
+/// CPU time (user + system) the process has used, in seconds; 0 where unknown.
+pub fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at field 3; utime and
+    // stime are fields 14 and 15, in clock ticks of 1/100 s.
+    let Some(rest) = stat.rsplit(')').next() else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// The process's peak resident memory (`VmHWM`), in bytes.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -159,8 +192,82 @@ mod tests {
     }
 
     #[test]
+    fn bench_reports_every_figure_for_a_tiny_model() {
+        use crate::llm::model_config::Architecture;
+        use crate::llm::tiny_gguf::{write, TinySpec};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.gguf");
+        std::fs::write(&path, write(&TinySpec::of(Architecture::Qwen2))).unwrap();
+        let args = BenchArgs {
+            model: path.display().to_string(),
+            prompt_tokens: 40,
+            gen_tokens: 5,
+            dense: DenseArg::PerCall,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        let exit = run(&args, &Config::default(), &mut io).unwrap();
+        assert_eq!(exit, Exit::Success);
+        let text = String::from_utf8(out.clone()).unwrap();
+        let labels: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| *w != "note")
+            .collect();
+        assert_eq!(
+            labels,
+            ["model", "file", "threads", "load", "prefill", "decode", "peak"],
+            "{text}"
+        );
+        assert!(text.contains("(qwen2, 2 layers, hidden 64, 4 heads / 2 KV, context 128)"));
+        assert!(text.contains("prefill   40 tokens in "), "{text}");
+        assert!(text.contains("decode    5 tokens in "), "{text}");
+        assert!(text.contains("from position 40"), "{text}");
+
+        let too_long = BenchArgs {
+            prompt_tokens: 120,
+            gen_tokens: 20,
+            ..args
+        };
+        let mut io = Io {
+            out: &mut out,
+            err: &mut err,
+        };
+        let e = run(&too_long, &Config::default(), &mut io).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "120 prompt + 20 generated tokens exceed the model's context of 128"
+        );
+    }
+
+    #[test]
+    fn a_missing_model_file_gives_a_hint() {
+        let e = resolve_model("no/such/model.gguf", &Config::default()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("no model file at no/such/model.gguf\nhint: "),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn argmax_takes_the_first_maximum() {
         assert_eq!(argmax(&[0.0, 3.0, -1.0, 3.0]), 1);
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = cpu_seconds();
+        let mut x = 0u64;
+        let start = Instant::now();
+        while start.elapsed().as_millis() < 300 {
+            x = x.wrapping_mul(31).wrapping_add(std::hint::black_box(7));
+        }
+        std::hint::black_box(x);
+        assert!(cpu_seconds() > before, "no CPU time counted");
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub const QUERY_BLOCK: usize = 256;
 /// Batches with at least this many rows use the GEMM strategy.
 pub const GEMM_MIN_ROWS: usize = 16;
 
+/// One query row is spread over threads only above this many multiply-adds: below it,
+/// handing work to another thread costs more than it saves.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
+
 /// The geometry of one layer's attention.
 #[derive(Debug, Clone, Copy)]
 pub struct AttentionShape {
@@ -78,7 +82,9 @@ pub fn attend(
     }
 }
 
-/// One query row at position `pos`, every head in parallel.
+/// One query row at position `pos`. The query heads that share a KV head are handled
+/// together, so each cached key and value is read once per KV head, not once per query
+/// head; KV heads run in parallel when the work is large enough.
 fn attend_one(
     shape: &AttentionShape,
     query: &[f32],
@@ -92,28 +98,43 @@ fn attend_one(
     let group = shape.group();
     let first = shape.first_key(pos);
     let n = pos + 1 - first;
-    out.par_chunks_mut(d).enumerate().for_each(|(h, out)| {
-        let q = &query[h * d..(h + 1) * d];
-        let kvh = h / group;
-        let mut scores = Vec::with_capacity(n);
-        let mut max = f32::NEG_INFINITY;
-        for j in first..=pos {
-            let at = j * kv_row + kvh * d;
-            let s = dot(q, &keys[at..at + d]) * shape.scale;
-            max = max.max(s);
-            scores.push(s);
+    let one_group = |(kvh, out): (usize, &mut [f32])| {
+        let queries = &query[kvh * group * d..(kvh + 1) * group * d];
+        // scores[g * n + j]: query head g of the group against position first + j.
+        let mut scores = vec![0f32; group * n];
+        for (j, pos_j) in (first..=pos).enumerate() {
+            let at = pos_j * kv_row + kvh * d;
+            let k = &keys[at..at + d];
+            for (g, q) in queries.chunks_exact(d).enumerate() {
+                scores[g * n + j] = dot(q, k) * shape.scale;
+            }
         }
-        let mut sum = 0.0;
-        for s in &mut scores {
-            *s = (*s - max).exp();
-            sum += *s;
+        for row in scores.chunks_exact_mut(n) {
+            let max = row.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
+            let mut sum = 0.0;
+            for s in row.iter_mut() {
+                *s = (*s - max).exp();
+                sum += *s;
+            }
+            let inv = 1.0 / sum;
+            row.iter_mut().for_each(|s| *s *= inv);
         }
         out.fill(0.0);
-        for (j, p) in (first..=pos).zip(&scores) {
-            let at = j * kv_row + kvh * d;
-            axpy(out, p / sum, &values[at..at + d]);
+        for (j, pos_j) in (first..=pos).enumerate() {
+            let at = pos_j * kv_row + kvh * d;
+            let v = &values[at..at + d];
+            for (g, o) in out.chunks_exact_mut(d).enumerate() {
+                axpy(o, scores[g * n + j], v);
+            }
         }
-    });
+    };
+    if shape.heads * n * d >= PARALLEL_MIN_WORK {
+        out.par_chunks_mut(group * d)
+            .enumerate()
+            .for_each(one_group);
+    } else {
+        out.chunks_mut(group * d).enumerate().for_each(one_group);
+    }
 }
 
 /// Batched attention in query blocks, through candle's GEMM.

@@ -22,7 +22,7 @@ use candle_core::{Device, Tensor};
 use super::attention::{attend, AttentionShape};
 use super::kv_cache::{KvCache, KvSnapshot};
 use super::lm::CausalLm;
-use super::matmul::{DenseWeights, Linear};
+use super::matmul::{DenseWeights, FusedLinear, Linear};
 use super::model_config::{Architecture, ConfigError, ModelConfig};
 use super::ops::{add_assign, gated_activation, rms_norm, rms_norm_into, Rope};
 
@@ -76,9 +76,8 @@ pub enum ModelError {
 #[derive(Debug)]
 struct Layer {
     attn_norm: Vec<f32>,
-    q: Linear,
-    k: Linear,
-    v: Linear,
+    /// Query, key and value projections.
+    qkv: FusedLinear,
     q_bias: Option<Vec<f32>>,
     k_bias: Option<Vec<f32>>,
     v_bias: Option<Vec<f32>>,
@@ -87,8 +86,8 @@ struct Layer {
     o: Linear,
     post_attn_norm: Option<Vec<f32>>,
     ffn_norm: Vec<f32>,
-    gate: Linear,
-    up: Linear,
+    /// Gate and up projections.
+    gate_up: FusedLinear,
     down: Linear,
     post_ffn_norm: Option<Vec<f32>>,
     /// Index into the model's RoPE tables.
@@ -153,12 +152,7 @@ impl<R: Read + Seek> Loader<'_, R> {
         }
     }
 
-    fn linear(
-        &mut self,
-        name: &str,
-        shape: (usize, usize),
-        dense: DenseWeights,
-    ) -> Result<Linear, ModelError> {
+    fn matrix(&mut self, name: &str, shape: (usize, usize)) -> Result<QTensor, ModelError> {
         let t = self.qtensor(name)?;
         let dims = t.shape().dims().to_vec();
         if dims != [shape.0, shape.1] {
@@ -167,7 +161,29 @@ impl<R: Read + Seek> Loader<'_, R> {
                 format!("has shape {dims:?}, expected [{}, {}]", shape.0, shape.1),
             ));
         }
+        Ok(t)
+    }
+
+    fn linear(
+        &mut self,
+        name: &str,
+        shape: (usize, usize),
+        dense: DenseWeights,
+    ) -> Result<Linear, ModelError> {
+        let t = self.matrix(name, shape)?;
         Linear::new(t, dense).map_err(|e| self.err(name, e.to_string()))
+    }
+
+    fn fused(
+        &mut self,
+        parts: &[(&str, (usize, usize))],
+        dense: DenseWeights,
+    ) -> Result<FusedLinear, ModelError> {
+        let weights = parts
+            .iter()
+            .map(|(name, shape)| self.matrix(name, *shape))
+            .collect::<Result<Vec<_>, _>>()?;
+        FusedLinear::new(weights, dense).map_err(|e| self.err(parts[0].0, e.to_string()))
     }
 
     fn err(&self, name: &str, message: String) -> ModelError {
@@ -236,9 +252,16 @@ impl GgufModel {
             lm_head.qtensor()
         };
 
-        let mut ropes = vec![Rope::new(c.rope_dim, c.rope_base, c.rope_neox)];
+        // Llama 3 stores its long-context frequency scaling as a tensor.
+        let factors = ld.optional_vector("rope_freqs.weight", c.rope_dim / 2)?;
+        let mut ropes = vec![Rope::new(
+            c.rope_dim,
+            c.rope_base,
+            c.rope_neox,
+            factors.as_deref(),
+        )];
         if c.rope_base_local != c.rope_base {
-            ropes.push(Rope::new(c.rope_dim, c.rope_base_local, c.rope_neox));
+            ropes.push(Rope::new(c.rope_dim, c.rope_base_local, c.rope_neox, None));
         }
         let mut layers = Vec::with_capacity(c.layers);
         for i in 0..c.layers {
@@ -252,9 +275,14 @@ impl GgufModel {
             let d = options.dense;
             layers.push(Layer {
                 attn_norm: ld.vector(&n("attn_norm.weight"), hidden)?,
-                q: ld.linear(&n("attn_q.weight"), (q_dim, hidden), d)?,
-                k: ld.linear(&n("attn_k.weight"), (kv_dim, hidden), d)?,
-                v: ld.linear(&n("attn_v.weight"), (kv_dim, hidden), d)?,
+                qkv: ld.fused(
+                    &[
+                        (&n("attn_q.weight"), (q_dim, hidden)),
+                        (&n("attn_k.weight"), (kv_dim, hidden)),
+                        (&n("attn_v.weight"), (kv_dim, hidden)),
+                    ],
+                    d,
+                )?,
                 q_bias: ld.optional_vector(&n("attn_q.bias"), q_dim)?,
                 k_bias: ld.optional_vector(&n("attn_k.bias"), kv_dim)?,
                 v_bias: ld.optional_vector(&n("attn_v.bias"), kv_dim)?,
@@ -263,8 +291,13 @@ impl GgufModel {
                 o: ld.linear(&n("attn_output.weight"), (hidden, q_dim), d)?,
                 post_attn_norm: ld.optional_vector(&n("post_attention_norm.weight"), hidden)?,
                 ffn_norm: ld.vector(&n("ffn_norm.weight"), hidden)?,
-                gate: ld.linear(&n("ffn_gate.weight"), (ffn, hidden), d)?,
-                up: ld.linear(&n("ffn_up.weight"), (ffn, hidden), d)?,
+                gate_up: ld.fused(
+                    &[
+                        (&n("ffn_gate.weight"), (ffn, hidden)),
+                        (&n("ffn_up.weight"), (ffn, hidden)),
+                    ],
+                    d,
+                )?,
                 down: ld.linear(&n("ffn_down.weight"), (hidden, ffn), d)?,
                 post_ffn_norm: ld.optional_vector(&n("post_ffw_norm.weight"), hidden)?,
                 rope: usize::from(c.rope_base_of(i) != c.rope_base),
@@ -288,12 +321,7 @@ impl GgufModel {
             + lm_head.bytes()
             + layers
                 .iter()
-                .map(|l| {
-                    [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down]
-                        .iter()
-                        .map(|w| w.bytes())
-                        .sum::<usize>()
-                })
+                .map(|l| l.qkv.bytes() + l.o.bytes() + l.gate_up.bytes() + l.down.bytes())
                 .sum::<usize>();
         let cache = KvCache::new(c.layers, kv_dim, options.reserve.min(c.context_length));
         Ok(Self {
@@ -322,7 +350,7 @@ impl GgufModel {
     pub fn weight_type(&self) -> String {
         self.layers
             .first()
-            .map_or_else(|| "none".into(), |l| format!("{:?}", l.q.dtype()))
+            .map_or_else(|| "none".into(), |l| format!("{:?}", l.qkv.dtype()))
     }
 
     fn embed(&self, tokens: &[u32]) -> Result<Vec<f32>, ModelError> {
@@ -353,9 +381,11 @@ impl GgufModel {
         let mut h = Vec::with_capacity(x.len());
         for (i, l) in self.layers.iter().enumerate() {
             rms_norm_into(&x, &l.attn_norm, hidden, eps, &mut h);
-            let mut q = l.q.forward(&h, rows)?;
-            let mut k = l.k.forward(&h, rows)?;
-            let mut v = l.v.forward(&h, rows)?;
+            let mut qkv = l.qkv.forward(&h, rows)?.into_iter();
+            let (Some(mut q), Some(mut k), Some(mut v)) = (qkv.next(), qkv.next(), qkv.next())
+            else {
+                unreachable!("three projections give three outputs")
+            };
             for (t, b) in [
                 (&mut q, &l.q_bias),
                 (&mut k, &l.k_bias),
@@ -386,8 +416,10 @@ impl GgufModel {
             add_assign(&mut x, &o);
 
             rms_norm_into(&x, &l.ffn_norm, hidden, eps, &mut h);
-            let mut g = l.gate.forward(&h, rows)?;
-            let u = l.up.forward(&h, rows)?;
+            let mut gate_up = l.gate_up.forward(&h, rows)?.into_iter();
+            let (Some(mut g), Some(u)) = (gate_up.next(), gate_up.next()) else {
+                unreachable!("two projections give two outputs")
+            };
             gated_activation(&mut g, &u, c.activation);
             let mut d = l.down.forward(&g, rows)?;
             if let Some(w) = &l.post_ffn_norm {

@@ -10,10 +10,16 @@
 //!
 //! Types without a fast SIMD kernel in candle (Q4_1, Q5_0, Q5_1, Q8_1) are re-quantized to
 //! Q8_0 at load: same 32-value blocks, so any width that fits the original fits Q8_0.
+//!
+//! A [`FusedLinear`] stacks the weights of projections that read the same input (query,
+//! key and value; gate and up) into one matrix when their types match, so one token costs
+//! one parallel region instead of three: on a busy 2-core machine each region is a thread
+//! handoff that may wait for the scheduler.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{Device, Module, Tensor};
 
 /// Where the f32 copy of a weight used by prompt batches lives.
@@ -106,6 +112,96 @@ impl Linear {
     }
 }
 
+/// Several projections of the same input, stacked where their types allow.
+#[derive(Debug, Clone)]
+pub struct FusedLinear {
+    /// Each matrix and the output widths stacked in it, in order.
+    groups: Vec<(Linear, Vec<usize>)>,
+}
+
+impl FusedLinear {
+    /// Stacks consecutive weights (`out_i x in`, same `in`) of the same type.
+    pub fn new(weights: Vec<QTensor>, mode: DenseWeights) -> candle_core::Result<Self> {
+        let mut runs: Vec<Vec<QTensor>> = Vec::new();
+        for w in weights {
+            let w = requantize_slow(w)?;
+            match runs.last_mut() {
+                Some(run) if run[0].dtype() == w.dtype() => run.push(w),
+                _ => runs.push(vec![w]),
+            }
+        }
+        let groups = runs
+            .into_iter()
+            .map(|run| {
+                let widths = run
+                    .iter()
+                    .map(|w| w.shape().dims2().map(|d| d.0))
+                    .collect::<candle_core::Result<Vec<_>>>()?;
+                Ok((Linear::new(stack(run)?, mode)?, widths))
+            })
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Self { groups })
+    }
+
+    /// The outputs of every projection, in order, each `rows x out_i`.
+    pub fn forward(&self, x: &[f32], rows: usize) -> candle_core::Result<Vec<Vec<f32>>> {
+        let mut outs = Vec::new();
+        for (linear, widths) in &self.groups {
+            let y = linear.forward(x, rows)?;
+            if widths.len() == 1 {
+                outs.push(y);
+                continue;
+            }
+            let total = linear.out_dim();
+            let mut offset = 0;
+            for &w in widths {
+                let mut part = Vec::with_capacity(rows * w);
+                for row in y.chunks_exact(total) {
+                    part.extend_from_slice(&row[offset..offset + w]);
+                }
+                outs.push(part);
+                offset += w;
+            }
+        }
+        Ok(outs)
+    }
+
+    /// How many matrices the projections became.
+    pub fn matrices(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The type of the first matrix.
+    pub fn dtype(&self) -> GgmlDType {
+        self.groups[0].0.dtype()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.groups.iter().map(|(l, _)| l.bytes()).sum()
+    }
+}
+
+/// One matrix with the rows of every weight of `run` (same type and width).
+fn stack(mut run: Vec<QTensor>) -> candle_core::Result<QTensor> {
+    if run.len() == 1 {
+        return Ok(run.remove(0));
+    }
+    let dtype = run[0].dtype();
+    let in_dim = run[0].shape().dims2()?.1;
+    let mut rows = 0;
+    let mut bytes = Vec::new();
+    for w in &run {
+        let (r, k) = w.shape().dims2()?;
+        if k != in_dim {
+            candle_core::bail!("cannot stack weights of widths {in_dim} and {k}");
+        }
+        rows += r;
+        bytes.extend_from_slice(&w.data()?);
+    }
+    let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype)?;
+    QTensor::new(storage, (rows, in_dim))
+}
+
 /// Re-quantizes a weight whose type has no fast kernel in candle to Q8_0, which has one
 /// and uses the same 32-value blocks.
 pub fn requantize_slow(weight: QTensor) -> candle_core::Result<QTensor> {
@@ -159,6 +255,33 @@ mod tests {
             let one = lin.forward(&x[..64], 1).unwrap();
             for (a, b) in one.iter().zip(&want[..8]) {
                 assert!((a - b).abs() < 0.05, "{mode:?} single row: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn fused_projections_equal_separate_ones() {
+        let (w, _) = weight(GgmlDType::Q8_0);
+        let parts = || {
+            vec![
+                QTensor::quantize(&w.narrow(0, 0, 4).unwrap(), GgmlDType::Q8_0).unwrap(),
+                QTensor::quantize(&w.narrow(0, 4, 2).unwrap(), GgmlDType::Q8_0).unwrap(),
+                QTensor::quantize(&w.narrow(0, 6, 2).unwrap(), GgmlDType::Q4_0).unwrap(),
+            ]
+        };
+        let x: Vec<f32> = (0..3 * 64).map(|i| (i % 11) as f32 / 11.0 - 0.4).collect();
+        for mode in [DenseWeights::PerCall, DenseWeights::Off] {
+            let fused = FusedLinear::new(parts(), mode).unwrap();
+            assert_eq!(fused.matrices(), 2);
+            for rows in [1, 3] {
+                let outs = fused.forward(&x[..rows * 64], rows).unwrap();
+                for (part, out) in parts().into_iter().zip(&outs) {
+                    let want = Linear::new(part, mode)
+                        .unwrap()
+                        .forward(&x[..rows * 64], rows)
+                        .unwrap();
+                    assert_eq!(out, &want);
+                }
             }
         }
     }

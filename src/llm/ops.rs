@@ -90,10 +90,15 @@ pub struct Rope {
 }
 
 impl Rope {
-    /// RoPE over the first `rope_dim` values of each head.
-    pub fn new(rope_dim: usize, base: f32, neox: bool) -> Self {
+    /// RoPE over the first `rope_dim` values of each head. `factors` (Llama 3's
+    /// `rope_freqs`) divide the frequencies, one per pair.
+    pub fn new(rope_dim: usize, base: f32, neox: bool, factors: Option<&[f32]>) -> Self {
         let inv_freq = (0..rope_dim / 2)
-            .map(|i| 1.0 / (base as f64).powf(2.0 * i as f64 / rope_dim as f64) as f32)
+            .map(|i| {
+                let f = 1.0 / (base as f64).powf(2.0 * i as f64 / rope_dim as f64);
+                let factor = factors.and_then(|f| f.get(i)).copied().unwrap_or(1.0);
+                (f / factor as f64) as f32
+            })
             .collect();
         Self {
             inv_freq,
@@ -171,7 +176,7 @@ mod tests {
     #[test]
     fn rope_rotates_by_position_and_keeps_position_zero() {
         for neox in [false, true] {
-            let mut rope = Rope::new(4, 10_000.0, neox);
+            let mut rope = Rope::new(4, 10_000.0, neox, None);
             let mut x = vec![1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0];
             rope.apply(&mut x, 0, 1, 4);
             assert_eq!(&x[..4], [1.0, 2.0, 3.0, 4.0]);
