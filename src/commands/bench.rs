@@ -5,7 +5,6 @@
 //! needed); it is fed as one prefill batch, then `--gen-tokens` tokens are generated
 //! greedily one at a time, so decode is measured from position = prompt length.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -240,16 +239,6 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "120 prompt + 20 generated tokens exceed the model's context of 128"
-        );
-    }
-
-    #[test]
-    fn a_missing_model_file_gives_a_hint() {
-        let e = resolve_model("no/such/model.gguf", &Config::default()).unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("no model file at no/such/model.gguf\nhint: "),
-            "{e}"
         );
     }
 

@@ -29,6 +29,11 @@ pub fn resolve(
     if path.is_file() {
         return Ok(path.to_path_buf());
     }
+    if name.ends_with(".gguf") || name.contains(std::path::MAIN_SEPARATOR) {
+        anyhow::bail!(
+            "no model file at {name}\nhint: pass the path to a .gguf file, or a name from `recap models list`"
+        );
+    }
     let registry = Registry::load(Registry::user_path().as_deref())?;
     let entry = registry.get(name)?;
     let cache = ModelCache::resolve(config.cache_dir.as_deref());
@@ -47,4 +52,18 @@ pub fn resolve(
         &FetchOptions::from_env(),
         &mut reporter,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_model_file_gives_a_hint() {
+        let e = resolve(Some("no/such/model.gguf"), &Config::default(), &mut Vec::new()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no model file at no/such/model.gguf\nhint: pass the path to a .gguf file, or a name from `recap models list`"
+        );
+    }
 }

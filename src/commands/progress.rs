@@ -2,7 +2,7 @@
 //! for the file at hand (its stage, tokens and tokens/s). Drawn only on a terminal; in a
 //! pipe or a log, only the per-file result lines are written.
 
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 

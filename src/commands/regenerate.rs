@@ -3,7 +3,6 @@
 //! since a person may have corrected them. A note whose transcript is missing, or that
 //! does not parse, is reported and left untouched.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
