@@ -19,7 +19,9 @@ use crate::llm::chat_template::{ChatTemplate, Message};
 use crate::llm::generate::{generate, GenerationOptions, StopReason};
 use crate::llm::sampler::SamplingOptions;
 use crate::llm::tokenizer::Tokenizer;
-use crate::llm::{CausalLm, GgufModel, JsonConstraint, LoadOptions, Vocabulary};
+use crate::llm::{
+    CausalLm, ConstraintOptions, GgufModel, JsonConstraint, LoadOptions, Vocabulary, Whitespace,
+};
 
 use super::generator::{Chat, Generator, Progress, Usage};
 
@@ -60,7 +62,12 @@ impl LocalGenerator {
             tokenizer,
             template,
             vocab,
-            sampling: SamplingOptions::greedy(),
+            // Greedy, with a mild penalty on repeats: small models otherwise loop on a
+            // phrase until a length bound stops them.
+            sampling: SamplingOptions {
+                repetition_penalty: 1.1,
+                ..SamplingOptions::greedy()
+            },
             prefix: None,
             last_prompt: Vec::new(),
         })
@@ -121,7 +128,11 @@ impl Generator for LocalGenerator {
         let warmup = started.elapsed().as_secs_f64();
         self.last_prompt.clone_from(&prompt);
 
-        let mut constraint = JsonConstraint::new(chat.schema, &self.vocab)?;
+        // Compact JSON: whitespace between tokens would only spend the answer's budget.
+        let compact = ConstraintOptions {
+            whitespace: Whitespace::Compact,
+        };
+        let mut constraint = JsonConstraint::with_options(chat.schema, &self.vocab, &compact)?;
         let options = GenerationOptions {
             max_tokens: chat.max_tokens,
             sampling: self.sampling.clone(),
@@ -147,13 +158,14 @@ impl Generator for LocalGenerator {
                 })
             },
         )?;
+        let answer = String::from_utf8_lossy(constraint.output()).into_owned();
         if generation.stop_reason == StopReason::TokenLimit {
+            let tail: String = answer.chars().rev().take(160).collect::<Vec<_>>().into_iter().rev().collect();
             anyhow::bail!(
-                "the answer was cut off at {} tokens before its JSON was complete",
+                "the answer was cut off at {} tokens before its JSON was complete; it ended: {tail:?}",
                 chat.max_tokens
             );
         }
-        let answer = String::from_utf8_lossy(constraint.output()).into_owned();
         let value: Value = serde_json::from_str(answer.trim())
             .with_context(|| format!("the model's answer is not JSON: {answer}"))?;
         let usage = Usage {

@@ -15,6 +15,17 @@ use super::plan::{self, TokenCounter};
 use super::prompts::{PromptError, Prompts};
 use super::quality::{self, Rejection, Thresholds};
 
+/// Bounds on one answer, tighter than the note's: a chunk's answer must fit
+/// [`Settings::answer_tokens`] even when a small model writes every list to its limit
+/// (about 3,000 characters, some 800 tokens), and terse items read better in a note.
+pub const ANSWER_LIMITS: note::schema::GenerationLimits = note::schema::GenerationLimits {
+    summary_chars: 600,
+    item_chars: 160,
+    action_items: 6,
+    decisions: 5,
+    key_information: 6,
+};
+
 /// What the pipeline needs besides the transcript.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -40,7 +51,7 @@ impl Default for Settings {
             date: None,
             thresholds: Thresholds::default(),
             max_chunk_tokens: 3072,
-            answer_tokens: 1024,
+            answer_tokens: 1280,
         }
     }
 }
@@ -325,9 +336,23 @@ impl Meeting {
     }
 
     /// What the model writes for a meeting or a chunk: the note's generation schema with
-    /// this meeting's owners, and a title.
+    /// this meeting's owners, a title, and the tighter [`ANSWER_LIMITS`].
     fn extract_schema(&self) -> Value {
         let mut schema = note::generation_schema(&self.owners);
+        let props = &mut schema["properties"];
+        let limits = ANSWER_LIMITS;
+        props["summary"]["maxLength"] = json!(limits.summary_chars);
+        for (list, count) in [
+            ("action_items", limits.action_items),
+            ("decisions", limits.decisions),
+            ("key_information", limits.key_information),
+        ] {
+            props[list]["maxItems"] = json!(count);
+        }
+        props["action_items"]["items"]["properties"]["text"]["maxLength"] = json!(limits.item_chars);
+        for list in ["decisions", "key_information"] {
+            props[list]["items"]["maxLength"] = json!(limits.item_chars);
+        }
         let mut properties = serde_json::Map::new();
         properties.insert(
             "title".into(),
