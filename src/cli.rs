@@ -172,7 +172,7 @@ pub enum DenseArg {
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Model name from `recap models list`, or a path to a .gguf file (default: the
-    /// config's `model`, else smollm2-135m-instruct). Fetched on first use.
+    /// config's `model`, else qwen2.5-coder-1.5b-instruct). Fetched on first use.
     #[arg(long, value_name = "NAME_OR_PATH")]
     pub model: Option<String>,
 

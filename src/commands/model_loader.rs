@@ -13,7 +13,7 @@ use super::models::Reporter;
 
 /// The model used when neither `--model` nor the config names one; see the README's
 /// quality table for why.
-pub const DEFAULT_MODEL: &str = "smollm2-135m-instruct";
+pub const DEFAULT_MODEL: &str = "qwen2.5-coder-1.5b-instruct";
 
 /// The GGUF file for `--model` (else the config's `model`, else [`DEFAULT_MODEL`]):
 /// an existing file as it is, or a registry model's cached file, pulled first if needed.
