@@ -76,7 +76,7 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         out,
         "model     {} ({}, {} layers, hidden {}, {} heads / {} KV, context {})",
         c.name.as_deref().unwrap_or("(unnamed)"),
-        c.architecture.name(),
+        c.architecture.as_str(),
         c.layers,
         c.hidden_size,
         c.heads,

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 
 use candle_core::quantized::gguf_file::{Content, Value};
 
-/// The model families this runtime runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The model families this runtime runs; `models.toml` names them in lowercase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Architecture {
     /// Llama 2/3, SmolLM2, Mistral-style models.
     Llama,
@@ -25,9 +26,15 @@ pub enum Architecture {
     Gemma3,
 }
 
+impl std::fmt::Display for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Architecture {
-    /// The GGUF name, which is also the metadata key prefix.
-    pub fn name(self) -> &'static str {
+    /// The GGUF name (`general.architecture`), which is also the metadata key prefix.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Llama => "llama",
             Self::Qwen2 => "qwen2",

@@ -22,33 +22,7 @@ use serde::Deserialize;
 /// The repository's `models.toml`, embedded at build time.
 pub const BUILTIN_TOML: &str = include_str!("../../models.toml");
 
-/// The model families the runtime implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Architecture {
-    Llama,
-    Qwen2,
-    Qwen3,
-    Gemma3,
-}
-
-impl Architecture {
-    /// The name GGUF files use in `general.architecture`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Llama => "llama",
-            Self::Qwen2 => "qwen2",
-            Self::Qwen3 => "qwen3",
-            Self::Gemma3 => "gemma3",
-        }
-    }
-}
-
-impl fmt::Display for Architecture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use super::model_config::Architecture;
 
 /// One model recap knows.
 #[derive(Debug, Clone, PartialEq)]

@@ -99,7 +99,7 @@ fn norm(n: usize, seed: u64) -> QTensor {
 
 /// The GGUF bytes of a tiny model.
 pub fn write(spec: &TinySpec) -> Vec<u8> {
-    let arch = spec.architecture.name();
+    let arch = spec.architecture.as_str();
     let hd = spec.head_dim();
     let (q_dim, kv_dim) = (spec.heads * hd, spec.kv_heads * hd);
     let mut meta: Vec<(String, Value)> = vec![
