@@ -10,7 +10,7 @@ use recap::note::{self, Note};
 use recap::pipeline::generator::{Chat, Generator, Progress, Usage};
 use recap::pipeline::prompts::Prompts;
 use recap::pipeline::regenerate::carry_over;
-use recap::pipeline::summarize::{summarize, Settings, Stage, Summary, SummarizeError};
+use recap::pipeline::summarize::{summarize, Settings, Stage, SummarizeError, Summary};
 use recap::transcript::{self, Format, Metadata, Transcript, Turn};
 
 const ROADMAP: &str = concat!(
@@ -72,7 +72,10 @@ fn transcript_lines(user: &str) -> Vec<(String, String)> {
 }
 
 fn first_words(text: &str, n: usize) -> String {
-    text.split_whitespace().take(n).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(n)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn truncate(text: &str, max: Option<u64>) -> String {
@@ -102,11 +105,7 @@ impl Generator for FakeGenerator {
         let props = &chat.schema["properties"];
         let overview = props.get("action_items").is_none();
         let answer = if overview {
-            let parts = chat
-                .user
-                .lines()
-                .filter(|l| l.starts_with("Part "))
-                .count();
+            let parts = chat.user.lines().filter(|l| l.starts_with("Part ")).count();
             json!({
                 "title": "Kick-off of the remote control project",
                 "summary": format!("Merged from {parts} parts."),
@@ -120,8 +119,11 @@ impl Generator for FakeGenerator {
                 .iter()
                 .filter_map(Value::as_str)
                 .collect();
-            let text_max = props["action_items"]["items"]["properties"]["text"]["maxLength"].as_u64();
-            let mut actions = vec![json!({ "text": SHARED_ACTION, "owner": "TBD", "priority": null, "due": null })];
+            let text_max =
+                props["action_items"]["items"]["properties"]["text"]["maxLength"].as_u64();
+            let mut actions = vec![
+                json!({ "text": SHARED_ACTION, "owner": "TBD", "priority": null, "due": null }),
+            ];
             let mut said: Vec<Value> = lines
                 .iter()
                 .filter_map(|(speaker, text)| {
@@ -160,7 +162,10 @@ impl Generator for FakeGenerator {
             .iter_errors(&answer)
             .map(|e| e.to_string())
             .collect();
-        assert!(errors.is_empty(), "the fake's answer {answer} fails: {errors:?}");
+        assert!(
+            errors.is_empty(),
+            "the fake's answer {answer} fails: {errors:?}"
+        );
         self.calls.push(Call {
             user: chat.user.to_string(),
             schema: chat.schema.clone(),
@@ -305,14 +310,19 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     let parts = maps.len();
     assert!(parts >= 3, "{parts} chunks");
     assert_eq!(summary.chunks, parts);
-    assert_eq!(fake.calls.len(), parts + 1, "one reduce call after the maps");
+    assert_eq!(
+        fake.calls.len(),
+        parts + 1,
+        "one reduce call after the maps"
+    );
     assert!(fake.calls.last().unwrap().overview);
     let mut expected: Vec<Stage> = (1..=parts).map(|part| Stage::Map { part, parts }).collect();
     expected.push(Stage::Reduce);
     assert_eq!(stages, expected);
     for (i, call) in maps.iter().enumerate() {
         assert!(
-            call.user.contains(&format!("Transcript, part {} of {parts}:", i + 1)),
+            call.user
+                .contains(&format!("Transcript, part {} of {parts}:", i + 1)),
             "{}",
             call.user
         );
@@ -386,7 +396,11 @@ fn thin_input_and_hallucination_loops_are_rejected_without_asking_the_model() {
         result.unwrap_err().to_string(),
         format!("not summarized: the transcript is mostly one phrase repeated (30 of 31 sentences are \"thank you\"), which speech recognisers produce over silence{hint}")
     );
-    assert!(fake.calls.is_empty(), "the model was asked: {:?}", fake.calls);
+    assert!(
+        fake.calls.is_empty(),
+        "the model was asked: {:?}",
+        fake.calls
+    );
 }
 
 #[test]
@@ -443,7 +457,10 @@ fn three_people_make_a_meeting_note_without_a_person() {
         fake.calls[0].schema["properties"]["action_items"]["items"]["properties"]["owner"]["enum"],
         json!(["Bo", "Cy", "Myself", "TBD"])
     );
-    assert_eq!(note.action_items[1].text, "send the travel numbers by Friday");
+    assert_eq!(
+        note.action_items[1].text,
+        "send the travel numbers by Friday"
+    );
     assert_eq!(note.action_items[1].owner, "Bo");
     assert_eq!(errors(&note), Vec::<String>::new());
 
@@ -466,7 +483,10 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
     // What a person does to the note: tick the second item, add a tag and a section.
     let ticked_text = "send them a note this afternoon";
     let edited = text
-        .replace(&format!("- [?] {ticked_text}"), &format!("- [x] {ticked_text}"))
+        .replace(
+            &format!("- [?] {ticked_text}"),
+            &format!("- [x] {ticked_text}"),
+        )
         .replace(
             "  - \"generated\"\n",
             "  - \"generated\"\n  - \"project/mobile\"\n",
