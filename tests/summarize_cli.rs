@@ -2,7 +2,9 @@
 //! model (`RECAP_SMOLLM2`; the test fails when it is unset) on the short 1:1 shipped in
 //! `examples/transcripts`: the note is written and validates, a second run skips it,
 //! `--force` rewrites it, `--dry-run` writes nothing, and regenerate keeps a ticked item,
-//! a user tag and a user section. Four model runs of some 15 s each.
+//! a user tag and a user section (four model runs of some 15 s each). A folder of bad
+//! transcripts (thin, undated) fails file by file with exit 1, and regenerating a note
+//! whose transcript is gone leaves it untouched (the model is loaded but never run).
 
 use std::path::{Path, PathBuf};
 
@@ -235,4 +237,73 @@ fn summarize_skip_force_dry_run_and_regenerate_with_smollm2() {
         "{text}"
     );
     assert_eq!(files(&out), names);
+}
+
+#[test]
+fn a_folder_keeps_going_past_failures_and_a_missing_transcript_leaves_the_note_alone() {
+    let model = model_path();
+    let model = model.to_str().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let inbox = home.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let thin = inbox.join("2025-11-07 - hello.txt");
+    std::fs::write(&thin, "Ana: Hello?\nBo: Yes, hi.\n").unwrap();
+    let undated = inbox.join("budget.txt");
+    let talk = "We went through the budget for the new office, agreed to cut travel by ten \
+                percent, and looked at the hiring plan for the first quarter of next year.";
+    std::fs::write(&undated, format!("Ana: {talk}\nBo: {talk}\n")).unwrap();
+    let out = home.join("notes");
+
+    let run = recap(
+        home,
+        &[
+            "summarize",
+            inbox.to_str().unwrap(),
+            "--model",
+            model,
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&run);
+    run.code(1);
+    assert!(
+        err.contains(&format!(
+            "failed {}: no meeting date found in the transcript, its header or its file name",
+            undated.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "failed {}: not summarized: the transcript has only 3 words (at least 40 are needed to write a note)",
+            thin.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("summarized 0, skipped 0, failed 2"), "{err}");
+    assert!(files(&out).is_empty(), "{:?}", files(&out));
+
+    // A note whose transcript is gone is reported and left as it was.
+    let note_path = home.join("orphan.md");
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/notes/valid-people.md"
+    ))
+    .unwrap();
+    std::fs::write(&note_path, &fixture).unwrap();
+    let regen = recap(
+        home,
+        &["regenerate", note_path.to_str().unwrap(), "--model", model],
+    );
+    let err = stderr(&regen);
+    regen.code(1);
+    assert!(
+        err.contains("its transcript \"/vault/Sources/Transcripts/2025-11-12 - storage sync.vtt\" (source_ref) is missing"),
+        "{err}"
+    );
+    assert!(err.contains("the note was left as it was"), "{err}");
+    assert!(err.contains("regenerated 0, failed 1"), "{err}");
+    assert_eq!(std::fs::read_to_string(&note_path).unwrap(), fixture);
 }
