@@ -474,6 +474,43 @@ fn three_people_make_a_meeting_note_without_a_person() {
 }
 
 #[test]
+fn a_note_type_must_be_configured() {
+    let transcript = in_memory(
+        &[("Ana", BUDGET_TALK), ("Bo", BUDGET_TALK)],
+        Some("2025-11-07"),
+    );
+    let standup = Settings {
+        note_type: Some("standup".into()),
+        ..settings(None)
+    };
+    let mut fake = FakeGenerator::new(2400);
+    let (result, _) = run(&transcript, &standup, &mut fake);
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "note type \"standup\" is not configured\nhint: use one of `people`, `meeting`; add others to `note_types` in the config file"
+    );
+    assert!(fake.calls.is_empty());
+
+    let mut rules = note::Rules::default();
+    rules.note_types.push("standup".into());
+    let configured = Settings { rules, ..standup };
+    let (result, _) = run(&transcript, &configured, &mut fake);
+    let note = result.unwrap().note;
+    assert_eq!(note.frontmatter.note_type, "standup");
+    assert_eq!(note.frontmatter.tags, ["type/standup", "generated"]);
+    // The note passes the validator configured with the same types, and only that one.
+    let rendered = note.render();
+    let errors_under = |rules: &note::Rules| {
+        note::validate(&rendered, Path::new("note.md"), rules)
+            .into_iter()
+            .filter(|d| d.severity == note::Severity::Error)
+            .count()
+    };
+    assert_eq!(errors_under(&configured.rules), 0);
+    assert_eq!(errors_under(&note::Rules::default()), 1);
+}
+
+#[test]
 fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
     let transcript = transcript::read_path(Path::new(ROADMAP), None).unwrap();
     let me = settings(Some("Priya Natarajan"));
