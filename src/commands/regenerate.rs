@@ -119,6 +119,7 @@ fn regenerate_one(
         note_type: Some(old.frontmatter.note_type.clone()).filter(|t| !t.is_empty()),
         date: Some(old.frontmatter.date.clone()).filter(|d| crate::date::Date::parse(d).is_ok()),
         thresholds: config.thresholds(),
+        rules: crate::note::Rules::from_config(config),
         ..Settings::default()
     };
     let summary = summarize(

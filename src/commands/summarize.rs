@@ -48,6 +48,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         note_type: args.note_type.clone(),
         date: args.date.clone(),
         thresholds: config.thresholds(),
+        rules: crate::note::Rules::from_config(config),
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;

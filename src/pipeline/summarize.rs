@@ -41,6 +41,9 @@ pub struct Settings {
     pub max_chunk_tokens: usize,
     /// Tokens reserved for each answer.
     pub answer_tokens: usize,
+    /// What the note is checked against (the configured note types): a note of a type
+    /// that `recap validate` would reject is never made.
+    pub rules: note::Rules,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             thresholds: Thresholds::default(),
             max_chunk_tokens: 3072,
             answer_tokens: 1280,
+            rules: note::Rules::default(),
         }
     }
 }
@@ -84,6 +88,8 @@ pub enum SummarizeError {
     NoDate,
     #[error("--date {0:?} is not a calendar date in the form YYYY-MM-DD")]
     BadDate(String),
+    #[error("note type {note_type:?} is not configured\nhint: use one of {known}; add others to `note_types` in the config file")]
+    UnknownType { note_type: String, known: String },
     #[error(transparent)]
     Prompt(#[from] PromptError),
     #[error("the prompt and answer do not fit the model's context of {context} tokens (the instructions alone take {fixed})")]
@@ -295,9 +301,17 @@ impl Meeting {
             owners.push(note::OWNER_MYSELF.to_string());
         }
         owners.push(note::OWNER_TBD.to_string());
-        let mut rules = note::Rules::default();
+        let rules = settings.rules.clone();
         if !rules.note_types.contains(&note_type) {
-            rules.note_types.push(note_type.clone());
+            return Err(SummarizeError::UnknownType {
+                note_type,
+                known: rules
+                    .note_types
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
         }
         Ok(Self {
             date,
