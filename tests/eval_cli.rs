@@ -94,7 +94,7 @@ fn out_writes_the_report_to_a_file() {
 }
 
 #[test]
-fn a_model_run_says_the_pipeline_is_not_wired_yet() {
+fn an_unknown_model_is_named_with_the_known_ones() {
     let dataset = dev_set();
     let (exit, out, err) = recap(&[
         "eval",
@@ -109,10 +109,10 @@ fn a_model_run_says_the_pipeline_is_not_wired_yet() {
     assert!(out.is_empty());
     assert_eq!(
         err,
-        format!(
-            "error: cannot evaluate qwen: the model pipeline is not wired into `recap eval` yet\n\
-             hint: run `recap eval --baseline --dataset {dataset}` to score the extractive baseline\n"
-        )
+        "error: unknown model `qwen`\n\
+         hint: known models: smollm2-135m-instruct, qwen2.5-coder-0.5b-instruct, \
+         qwen2.5-coder-1.5b-instruct, gemma-3-270m, qwen2.5-1.5b-instruct, qwen2.5-3b-instruct, \
+         llama-3.2-3b-instruct, qwen3-1.7b; `recap models list` describes them\n"
     );
 }
 

@@ -60,7 +60,12 @@ mod tests {
 
     #[test]
     fn a_missing_model_file_gives_a_hint() {
-        let e = resolve(Some("no/such/model.gguf"), &Config::default(), &mut Vec::new()).unwrap_err();
+        let e = resolve(
+            Some("no/such/model.gguf"),
+            &Config::default(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "no model file at no/such/model.gguf\nhint: pass the path to a .gguf file, or a name from `recap models list`"

@@ -160,7 +160,14 @@ impl Generator for LocalGenerator {
         )?;
         let answer = String::from_utf8_lossy(constraint.output()).into_owned();
         if generation.stop_reason == StopReason::TokenLimit {
-            let tail: String = answer.chars().rev().take(160).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = answer
+                .chars()
+                .rev()
+                .take(160)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             anyhow::bail!(
                 "the answer was cut off at {} tokens before its JSON was complete; it ended: {tail:?}",
                 chat.max_tokens

@@ -363,7 +363,8 @@ impl Meeting {
         ] {
             props[list]["maxItems"] = json!(count);
         }
-        props["action_items"]["items"]["properties"]["text"]["maxLength"] = json!(limits.item_chars);
+        props["action_items"]["items"]["properties"]["text"]["maxLength"] =
+            json!(limits.item_chars);
         for list in ["decisions", "key_information"] {
             props[list]["items"]["maxLength"] = json!(limits.item_chars);
         }
