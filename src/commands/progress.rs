@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -14,6 +14,8 @@ use crate::pipeline::summarize::Stage;
 use super::Io;
 
 pub struct PipelineProgress {
+    /// When the file at hand was started.
+    started: Instant,
     multi: Option<MultiProgress>,
     overall: ProgressBar,
     file: ProgressBar,
@@ -24,6 +26,7 @@ impl PipelineProgress {
     pub fn new(files: usize) -> Self {
         if !std::io::stderr().is_terminal() {
             return Self {
+                started: Instant::now(),
                 multi: None,
                 overall: ProgressBar::hidden(),
                 file: ProgressBar::hidden(),
@@ -37,6 +40,7 @@ impl PipelineProgress {
         let file = multi.add(ProgressBar::new_spinner().with_style(style("{spinner} {msg}")));
         file.enable_steady_tick(Duration::from_millis(150));
         Self {
+            started: Instant::now(),
             multi: Some(multi),
             overall,
             file,
@@ -44,6 +48,7 @@ impl PipelineProgress {
     }
 
     pub fn start_file(&mut self, path: &Path) {
+        self.started = Instant::now();
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -73,8 +78,31 @@ impl PipelineProgress {
             .set_message(format!("{}: {where_}, {what}", self.file.prefix()));
     }
 
-    pub fn finish_file(&mut self) {
+    /// Ends the file at hand: counts it on the overall bar and prints its outcome with the
+    /// time it took (`failed <path>: <error><after_failure>` on failure). True when it
+    /// succeeded.
+    pub fn finish_file(
+        &mut self,
+        io: &mut Io<'_>,
+        path: &Path,
+        result: anyhow::Result<String>,
+        after_failure: &str,
+    ) -> bool {
         self.overall.inc(1);
+        let seconds = self.started.elapsed().as_secs_f64();
+        match result {
+            Ok(message) => {
+                self.println(io, &format!("{message} ({seconds:.1} s)"));
+                true
+            }
+            Err(e) => {
+                self.println(
+                    io,
+                    &format!("failed {}: {e:#}{after_failure}", path.display()),
+                );
+                false
+            }
+        }
     }
 
     /// Writes a result line above the bars (or plainly when there are none).

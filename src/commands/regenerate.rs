@@ -4,7 +4,6 @@
 //! does not parse, is reported and left untouched.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{bail, Context as _};
 use similar::TextDiff;
@@ -42,7 +41,6 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
     let (mut done, mut failed) = (0, 0);
     for path in &notes {
         progress.start_file(path);
-        let started = Instant::now();
         let result = regenerate_one(
             path,
             config,
@@ -64,25 +62,10 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
                 Ok(format!("regenerated {}", path.display()))
             }
         });
-        progress.finish_file();
-        match result {
-            Ok(message) => {
-                done += 1;
-                progress.println(
-                    io,
-                    &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()),
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                progress.println(
-                    io,
-                    &format!(
-                        "failed {}: {e:#}; the note was left as it was",
-                        path.display()
-                    ),
-                );
-            }
+        if progress.finish_file(io, path, result, "; the note was left as it was") {
+            done += 1;
+        } else {
+            failed += 1;
         }
     }
     drop(progress);

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::Context as _;
 
@@ -88,7 +87,6 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     let (mut written, mut failed) = (0, 0);
     for (path, source_ref, note_path) in &todo {
         progress.start_file(path);
-        let started = Instant::now();
         let result = transcript::read_path(path, args.input_format)
             .map_err(anyhow::Error::from)
             .map(|t| t.with_aliases(&config.aliases))
@@ -104,19 +102,10 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
                 .map_err(anyhow::Error::from)
             })
             .and_then(|summary| deliver(args, &out_dir, note_path.as_deref(), &summary, io));
-        progress.finish_file();
-        match result {
-            Ok(message) => {
-                written += 1;
-                progress.println(
-                    io,
-                    &format!("{message} ({:.1} s)", started.elapsed().as_secs_f64()),
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                progress.println(io, &format!("failed {}: {e:#}", path.display()));
-            }
+        if progress.finish_file(io, path, result, "") {
+            written += 1;
+        } else {
+            failed += 1;
         }
     }
     drop(progress);
