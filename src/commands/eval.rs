@@ -19,7 +19,6 @@ use crate::eval::candidate::Summarizer;
 use crate::eval::dataset::Dataset;
 use crate::eval::pipeline_summarizer::PipelineSummarizer;
 use crate::eval::report::{self, Report};
-use crate::pipeline::local::LocalGenerator;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::Settings;
 
@@ -99,9 +98,8 @@ fn model_summarizer(
     config: &Config,
     io: &mut Io<'_>,
 ) -> anyhow::Result<Box<dyn Summarizer>> {
-    let path = super::model_loader::resolve(args.model.as_deref(), config, &mut *io.err)?;
-    crate::llm::threads::configure(config.threads);
-    let generator = LocalGenerator::load(&path)?;
+    let generator =
+        super::model_loader::load_generator(args.model.as_deref(), config, &mut *io.err)?;
     let name = args
         .model
         .clone()

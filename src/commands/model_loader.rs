@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::llm::cache::ModelCache;
 use crate::llm::fetch::{self, FetchOptions};
 use crate::llm::registry::Registry;
+use crate::pipeline::local::LocalGenerator;
 
 use super::models::Reporter;
 
@@ -52,6 +53,18 @@ pub fn resolve(
         &FetchOptions::from_env(),
         &mut reporter,
     )?)
+}
+
+/// Resolves the model as [`resolve`] does, sizes the thread pools, and loads it.
+pub fn load_generator(
+    requested: Option<&str>,
+    config: &Config,
+    err: &mut dyn Write,
+) -> anyhow::Result<LocalGenerator> {
+    let path = resolve(requested, config, err)?;
+    let threads = crate::llm::threads::configure(config.threads);
+    writeln!(err, "loading {} ({threads} threads)", path.display())?;
+    LocalGenerator::load(&path)
 }
 
 #[cfg(test)]

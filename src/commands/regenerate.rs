@@ -11,7 +11,7 @@ use similar::TextDiff;
 use crate::cli::RegenerateArgs;
 use crate::config::Config;
 use crate::note::Note;
-use crate::pipeline::local::LocalGenerator;
+use crate::pipeline::generator::Generator;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::regenerate::carry_over;
 use crate::pipeline::summarize::{summarize, Settings};
@@ -27,14 +27,8 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
         bail!("no notes (*.md) found in the paths given");
     }
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
-    let model_path = model_loader::resolve(args.model.model.as_deref(), config, &mut *io.err)?;
-    let threads = crate::llm::threads::configure(config.threads);
-    writeln!(
-        io.err,
-        "loading {} ({threads} threads)",
-        model_path.display()
-    )?;
-    let mut generator = LocalGenerator::load(&model_path)?;
+    let mut generator =
+        model_loader::load_generator(args.model.model.as_deref(), config, &mut *io.err)?;
     let me = args.model.me.clone().or_else(|| config.me.clone());
 
     let mut progress = PipelineProgress::new(notes.len());
@@ -83,7 +77,7 @@ fn regenerate_one(
     config: &Config,
     me: Option<String>,
     prompts: &Prompts,
-    generator: &mut LocalGenerator,
+    generator: &mut dyn Generator,
     progress: &mut PipelineProgress,
 ) -> anyhow::Result<(String, String)> {
     let old_text =

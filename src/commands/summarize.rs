@@ -12,7 +12,6 @@ use anyhow::Context as _;
 use crate::cli::SummarizeArgs;
 use crate::config::Config;
 use crate::note::Note;
-use crate::pipeline::local::LocalGenerator;
 use crate::pipeline::naming::note_file_name;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::{summarize, Settings, Summary};
@@ -74,14 +73,8 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         return Ok(Exit::Success);
     }
 
-    let model_path = model_loader::resolve(args.model.model.as_deref(), config, &mut *io.err)?;
-    let threads = crate::llm::threads::configure(config.threads);
-    writeln!(
-        io.err,
-        "loading {} ({threads} threads)",
-        model_path.display()
-    )?;
-    let mut generator = LocalGenerator::load(&model_path)?;
+    let mut generator =
+        model_loader::load_generator(args.model.model.as_deref(), config, &mut *io.err)?;
 
     let mut progress = PipelineProgress::new(todo.len());
     let (mut written, mut failed) = (0, 0);
