@@ -408,7 +408,7 @@ impl Meeting {
             source_ref,
         );
         let mut note = Note::new(frontmatter);
-        note.summary = one_line(&extract.summary);
+        note.summary = whole_sentences(&one_line(&extract.summary));
         note.action_items = extract
             .action_items
             .iter()
@@ -437,7 +437,38 @@ impl Meeting {
     }
 }
 
+/// `text` without a trailing fragment: an answer that hit its length bound ends mid-word,
+/// so it is cut back to its last complete sentence (when it has one).
+fn whole_sentences(text: &str) -> String {
+    if text.ends_with(['.', '!', '?']) {
+        return text.to_string();
+    }
+    match [". ", "! ", "? "]
+        .iter()
+        .filter_map(|end| text.rfind(end))
+        .max()
+    {
+        Some(end) => text[..=end].to_string(),
+        None => text.to_string(),
+    }
+}
+
 /// Text on one line with single spaces: what a list item or a paragraph can hold.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_sentences;
+
+    #[test]
+    fn a_cut_off_summary_ends_at_its_last_sentence() {
+        assert_eq!(
+            whole_sentences("They met. They agreed on the case. Dec"),
+            "They met. They agreed on the case."
+        );
+        assert_eq!(whole_sentences("They met."), "They met.");
+        assert_eq!(whole_sentences("no sentence end"), "no sentence end");
+    }
 }
