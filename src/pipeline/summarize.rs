@@ -187,7 +187,7 @@ pub fn summarize(
     let note = meeting.assemble(extract, source_ref);
     let rendered = note.render();
     let problems: Vec<String> =
-        note::validate(&rendered, std::path::Path::new(source_ref), &meeting.rules)
+        note::validate(&rendered, std::path::Path::new(source_ref), &settings.rules)
             .into_iter()
             .filter(|d| d.severity == note::Severity::Error)
             .map(|d| d.to_string())
@@ -265,7 +265,6 @@ struct Meeting {
     /// Who may own an action item: participants (less `me`), `Myself`, `TBD`.
     owners: Vec<String>,
     title_hint: Option<String>,
-    rules: note::Rules,
 }
 
 impl Meeting {
@@ -301,7 +300,7 @@ impl Meeting {
             owners.push(note::OWNER_MYSELF.to_string());
         }
         owners.push(note::OWNER_TBD.to_string());
-        let rules = settings.rules.clone();
+        let rules = &settings.rules;
         if !rules.note_types.contains(&note_type) {
             return Err(SummarizeError::UnknownType {
                 note_type,
@@ -321,7 +320,6 @@ impl Meeting {
             person,
             owners,
             title_hint: transcript.metadata.title_hint.clone(),
-            rules,
         })
     }
 
