@@ -153,8 +153,9 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 128)]
     pub gen_tokens: usize,
 
-    /// Where prompt batches get f32 weights: dequantized per call, kept resident, or not
-    /// at all (quantized matmul for everything).
+    /// How prompt batches multiply by the weights: an int8 GEMM (on CPUs with AVX-512
+    /// VNNI), f32 weights dequantized per call or kept resident, or the quantized matmul
+    /// that decoding uses.
     #[arg(long, value_enum, default_value_t)]
     pub dense: DenseArg,
 }
@@ -163,6 +164,7 @@ pub struct BenchArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum DenseArg {
     #[default]
+    Int8,
     PerCall,
     Resident,
     Off,

@@ -26,11 +26,13 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         .len();
     let options = LoadOptions {
         dense: match args.dense {
+            DenseArg::Int8 => DenseWeights::Int8,
             DenseArg::PerCall => DenseWeights::PerCall,
             DenseArg::Resident => DenseWeights::Resident,
             DenseArg::Off => DenseWeights::Off,
         },
         reserve: args.prompt_tokens + args.gen_tokens,
+        ..LoadOptions::default()
     };
     writeln!(io.err, "loading {} ...", path.display())?;
     let started = Instant::now();

@@ -73,7 +73,7 @@ pub fn check(path: &Path) -> Result<GgufSummary, GgufError> {
         let bytes = elems / block * info.ggml_dtype.type_size() as u64;
         let start = content.tensor_data_offset.saturating_add(info.offset);
         let end = start.saturating_add(bytes);
-        if elems % block != 0 || end > file_size {
+        if !elems.is_multiple_of(block) || end > file_size {
             return Err(GgufError::TensorOutOfBounds {
                 path: path.to_path_buf(),
                 tensor: name.clone(),

@@ -97,12 +97,18 @@ impl KvCache {
         self.len += n;
     }
 
-    /// Drops positions appended to some layers by a forward pass that failed.
-    pub fn discard_partial(&mut self) {
-        let keep = self.len * self.row;
+    /// Keeps the first `len` positions (at most those held) and drops the rest, with any
+    /// positions a failed forward pass appended to some layers only.
+    pub fn truncate(&mut self, len: usize) {
+        let len = len.min(self.len);
+        let keep = len * self.row;
         for kv in &mut self.layers {
             kv.keys.truncate(keep);
             kv.values.truncate(keep);
+        }
+        self.len = len;
+        if matches!(self.origin.get(), Some((_, n)) if n > len) {
+            self.origin.set(None);
         }
     }
 

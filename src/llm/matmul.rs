@@ -22,12 +22,16 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{Device, Module, Tensor};
 
-/// Where the f32 copy of a weight used by prompt batches lives.
+/// How prompt batches multiply by a weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenseWeights {
-    /// Dequantized once at load and kept: fastest, four bytes per weight.
+    /// An int8 GEMM straight from the quantized weights ([`super::int8_gemm`]) where the
+    /// CPU has AVX-512 VNNI and the type allows, else as [`Self::PerCall`]: the fastest,
+    /// with activations rounded to 8 bits as the quantized matmul rounds them.
+    Int8,
+    /// f32, dequantized once at load and kept: four bytes per weight.
     Resident,
-    /// Dequantized for each batched call and dropped: no extra memory.
+    /// f32, dequantized for each batched call and dropped: no extra memory.
     PerCall,
     /// Never: prompt batches use the quantized matmul as well.
     Off,
@@ -57,7 +61,7 @@ impl Linear {
         let qmatmul = QMatMul::from_arc(quantized.clone())?;
         let dense = match mode {
             DenseWeights::Resident => Some(quantized.dequantize(&Device::Cpu)?),
-            DenseWeights::PerCall | DenseWeights::Off => None,
+            DenseWeights::Int8 | DenseWeights::PerCall | DenseWeights::Off => None,
         };
         Ok(Self {
             quantized,
@@ -97,6 +101,11 @@ impl Linear {
     pub fn forward(&self, x: &[f32], rows: usize) -> candle_core::Result<Vec<f32>> {
         debug_assert_eq!(x.len(), rows * self.in_dim);
         let xs = Tensor::from_slice(x, (rows, self.in_dim), &Device::Cpu)?;
+        if rows >= DENSE_MIN_ROWS && self.mode == DenseWeights::Int8 {
+            if let Some(ys) = self.forward_int8(x, rows)? {
+                return Ok(ys);
+            }
+        }
         let ys = if rows >= DENSE_MIN_ROWS && self.mode != DenseWeights::Off {
             match &self.dense {
                 Some(w) => xs.matmul(&w.t()?)?,
@@ -109,6 +118,29 @@ impl Linear {
             self.qmatmul.forward(&xs)?
         };
         ys.flatten_all()?.to_vec1::<f32>()
+    }
+}
+
+impl Linear {
+    /// The prompt-batch product in int8 straight from the quantized weights, where the
+    /// CPU and the weight type allow it: several times faster than the f32 GEMM, and it
+    /// needs no dense copy.
+    #[cfg(target_arch = "x86_64")]
+    fn forward_int8(&self, x: &[f32], rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
+        use super::int8_gemm::{available, matmul, QuantizedRows};
+        let data = self.quantized.data()?;
+        let w = QuantizedRows {
+            dtype: self.quantized.dtype(),
+            bytes: &data,
+            out_dim: self.out_dim,
+            in_dim: self.in_dim,
+        };
+        Ok((available() && w.supported()).then(|| matmul(x, rows, w)))
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn forward_int8(&self, _x: &[f32], _rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
+        Ok(None)
     }
 }
 
@@ -243,6 +275,7 @@ mod tests {
             .to_vec1()
             .unwrap();
         for mode in [
+            DenseWeights::Int8,
             DenseWeights::Resident,
             DenseWeights::PerCall,
             DenseWeights::Off,
@@ -270,7 +303,7 @@ mod tests {
             ]
         };
         let x: Vec<f32> = (0..3 * 64).map(|i| (i % 11) as f32 / 11.0 - 0.4).collect();
-        for mode in [DenseWeights::PerCall, DenseWeights::Off] {
+        for mode in [DenseWeights::Int8, DenseWeights::PerCall, DenseWeights::Off] {
             let fused = FusedLinear::new(parts(), mode).unwrap();
             assert_eq!(fused.matrices(), 2);
             for rows in [1, 3] {

@@ -13,6 +13,8 @@ pub mod fetch;
 pub mod generate;
 pub mod gguf_check;
 pub mod gguf_model;
+#[cfg(target_arch = "x86_64")]
+pub mod int8_gemm;
 pub mod kv_cache;
 pub mod lm;
 pub mod matmul;

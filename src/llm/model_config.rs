@@ -228,7 +228,7 @@ impl ModelConfig {
     /// The sliding window of layer `layer`, `None` for a global-attention layer.
     pub fn window_of(&self, layer: usize) -> Option<usize> {
         self.sliding_window
-            .and_then(|(size, period)| ((layer + 1) % period != 0).then_some(size))
+            .and_then(|(size, period)| (!(layer + 1).is_multiple_of(period)).then_some(size))
     }
 
     /// The RoPE base of layer `layer`.

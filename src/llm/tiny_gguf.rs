@@ -206,7 +206,7 @@ pub fn write(spec: &TinySpec) -> Vec<u8> {
 impl TinySpec {
     fn dtype_for_embeddings(&self) -> GgmlDType {
         // Real files keep K-quant embeddings only when rows are multiples of 256.
-        if self.hidden % 256 == 0 {
+        if self.hidden.is_multiple_of(256) {
             self.dtype
         } else if self.dtype == GgmlDType::Q4K {
             GgmlDType::Q8_0

@@ -10,6 +10,8 @@ use super::extract::{ActionDraft, Extract, Overview};
 pub const DUPLICATE_SIMILARITY: f64 = 0.7;
 
 /// Joins the chunk extracts under the model's overview, keeping the first of duplicates.
+/// A piece of key information that repeats a decision or an action item is dropped: the
+/// note already says it where it matters more.
 pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
     let mut merged = Extract {
         title: overview.title,
@@ -27,6 +29,15 @@ pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
             push_unique(&mut merged.key_information, info);
         }
     }
+    let said: Vec<String> = merged
+        .decisions
+        .iter()
+        .cloned()
+        .chain(merged.action_items.iter().map(|a| a.text.clone()))
+        .collect();
+    merged
+        .key_information
+        .retain(|info| !said.iter().any(|s| same_item(s, info)));
     merged
 }
 
@@ -162,5 +173,24 @@ mod tests {
         );
         assert!(merged.key_information.is_empty());
         assert_eq!(merged.title, "Launch");
+    }
+
+    #[test]
+    fn key_information_that_repeats_a_decision_or_an_action_is_dropped() {
+        let extract = Extract {
+            action_items: vec![action("Ship a patch release next Monday", "Myself", None)],
+            decisions: vec!["Lena stays on offline sync until it ships".into()],
+            key_information: vec![
+                "Lena stays on offline sync until it ships.".into(),
+                "Marco can ship a patch release next Monday".into(),
+                "The crash rate on Android is 1.8 percent".into(),
+            ],
+            ..Extract::default()
+        };
+        // "ship a patch release next monday" shares 6 of 7 words with the action.
+        assert_eq!(
+            dedupe(extract).key_information,
+            ["The crash rate on Android is 1.8 percent"]
+        );
     }
 }

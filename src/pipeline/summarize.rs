@@ -53,7 +53,7 @@ impl Default for Settings {
             note_type: None,
             date: None,
             thresholds: Thresholds::default(),
-            max_chunk_tokens: 3072,
+            max_chunk_tokens: 6144,
             answer_tokens: 1280,
             rules: note::Rules::default(),
         }
