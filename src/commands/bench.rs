@@ -35,11 +35,9 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         ..LoadOptions::default()
     };
     writeln!(io.err, "loading {} ...", path.display())?;
-    let started = Instant::now();
-    let cpu = cpu_seconds();
+    let load = Phase::start();
     let mut model = GgufModel::load(&path, options)?;
-    let load_s = started.elapsed().as_secs_f64();
-    let load_cpu = cpu_seconds() - cpu;
+    let load = load.finish();
     let needed = args.prompt_tokens + args.gen_tokens;
     if needed > model.context_length() {
         bail!(
@@ -52,21 +50,17 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
 
     let prompt = bench_prompt(args.prompt_tokens, model.vocab_size());
     writeln!(io.err, "prefill of {} tokens ...", prompt.len())?;
-    let started = Instant::now();
-    let cpu = cpu_seconds();
+    let prefill = Phase::start();
     let mut logits = model.forward(&prompt)?;
-    let prefill_s = started.elapsed().as_secs_f64();
-    let prefill_cpu = cpu_seconds() - cpu;
+    let prefill = prefill.finish();
 
     writeln!(io.err, "decoding {} tokens ...", args.gen_tokens)?;
-    let started = Instant::now();
-    let cpu = cpu_seconds();
+    let decode = Phase::start();
     for _ in 0..args.gen_tokens {
         let next = argmax(&logits);
         logits = model.forward(&[next])?;
     }
-    let decode_s = started.elapsed().as_secs_f64();
-    let decode_cpu = cpu_seconds() - cpu;
+    let decode = decode.finish();
     if logits.iter().any(|v| !v.is_finite()) {
         bail!("the model produced non-finite logits");
     }
@@ -95,27 +89,32 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         options.dense
     )?;
     writeln!(out, "threads   {threads}")?;
-    writeln!(out, "load      {load_s:.2} s (CPU {load_cpu:.2} s)")?;
+    writeln!(out, "load      {:.2} s (CPU {:.2} s)", load.wall, load.cpu)?;
     writeln!(
         out,
-        "prefill   {} tokens in {prefill_s:.2} s: {:.1} tok/s (CPU {prefill_cpu:.2} s)",
+        "prefill   {} tokens in {:.2} s: {:.1} tok/s (CPU {:.2} s)",
         prompt.len(),
-        prompt.len() as f64 / prefill_s
+        prefill.wall,
+        prompt.len() as f64 / prefill.wall,
+        prefill.cpu
     )?;
     if args.gen_tokens > 0 {
         writeln!(
             out,
-            "decode    {} tokens in {decode_s:.2} s: {:.1} tok/s from position {} (CPU {decode_cpu:.2} s)",
+            "decode    {} tokens in {:.2} s: {:.1} tok/s from position {} (CPU {:.2} s)",
             args.gen_tokens,
-            args.gen_tokens as f64 / decode_s,
-            prompt.len()
+            decode.wall,
+            args.gen_tokens as f64 / decode.wall,
+            prompt.len(),
+            decode.cpu
         )?;
     }
-    let busy = (load_cpu + prefill_cpu + decode_cpu) / (load_s + prefill_s + decode_s);
-    if busy < 0.9 * threads as f64 {
+    let wall = prefill.wall + decode.wall;
+    let others = (prefill.others + decode.others) / wall;
+    if others > 0.2 {
         writeln!(
             out,
-            "note      the process got {busy:.2} of {threads} cores: other work was running, so the rates are low"
+            "note      other programs kept {others:.2} cores busy meanwhile, so the rates are low"
         )?;
     }
     match peak_rss_bytes() {
@@ -150,6 +149,65 @@ pub fn argmax(logits: &[f32]) -> u32 {
         }
     }
     best as u32
+}
+
+/// The time one phase of the bench took, and what else the machine did meanwhile.
+struct Phase {
+    wall: f64,
+    /// CPU seconds of this process.
+    cpu: f64,
+    /// CPU seconds of every other program (0 where unknown).
+    others: f64,
+}
+
+/// The clocks at the start of a [`Phase`].
+struct PhaseStart {
+    at: Instant,
+    cpu: f64,
+    machine: f64,
+}
+
+impl Phase {
+    fn start() -> PhaseStart {
+        PhaseStart {
+            at: Instant::now(),
+            cpu: cpu_seconds(),
+            machine: machine_busy_seconds(),
+        }
+    }
+}
+
+impl PhaseStart {
+    fn finish(self) -> Phase {
+        let cpu = cpu_seconds() - self.cpu;
+        Phase {
+            wall: self.at.elapsed().as_secs_f64(),
+            cpu,
+            others: (machine_busy_seconds() - self.machine - cpu).max(0.0),
+        }
+    }
+}
+
+/// CPU time every core of the machine has spent busy (not idle or waiting for I/O), in
+/// seconds, from `/proc/stat`; 0 where unknown.
+fn machine_busy_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return 0.0;
+    };
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return 0.0;
+    };
+    // user nice system idle iowait irq softirq steal ..., in ticks of 1/100 s.
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| ticks.get(i))
+        .sum::<f64>()
+        / 100.0
 }
 
 /// CPU time (user + system) the process has used, in seconds; 0 where unknown.

@@ -7,13 +7,16 @@
 //!
 //! Two strategies:
 //! - few rows (decoding): a direct loop per head — dot products against every cached key,
-//!   softmax, weighted sum of values — run in parallel over heads. Memory-bound; no
-//!   temporaries beyond one score row per head.
+//!   softmax, weighted sum of values — run in parallel over KV heads on candle's thread
+//!   pool. Memory-bound; no temporaries beyond one score row per head.
 //! - a prompt batch: blocks of [`QUERY_BLOCK`] queries, each a pair of batched GEMMs
 //!   (scores = Q·Kᵀ, output = P·V) over the keys that block can see, with the causal mask
 //!   applied inside the softmax, so no `rows x positions` matrix of the whole prompt is
 //!   ever built.
 
+use std::sync::Mutex;
+
+use candle_core::utils::barrier_pool;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
@@ -98,7 +101,7 @@ fn attend_one(
     let group = shape.group();
     let first = shape.first_key(pos);
     let n = pos + 1 - first;
-    let one_group = |(kvh, out): (usize, &mut [f32])| {
+    let one_group = |kvh: usize, out: &mut [f32]| {
         let queries = &query[kvh * group * d..(kvh + 1) * group * d];
         // scores[g * n + j]: query head g of the group against position first + j.
         let mut scores = vec![0f32; group * n];
@@ -129,11 +132,19 @@ fn attend_one(
         }
     };
     if shape.heads * n * d >= PARALLEL_MIN_WORK {
-        out.par_chunks_mut(group * d)
-            .enumerate()
-            .for_each(one_group);
+        // On candle's pool, which the matmuls around this step use: a second pool's
+        // threads would still be spinning down when the next matmul wants the cores.
+        let groups: Vec<Mutex<&mut [f32]>> = out.chunks_mut(group * d).map(Mutex::new).collect();
+        barrier_pool().execute_chunked(groups.len(), |range| {
+            for kvh in range {
+                let mut out = groups[kvh].lock().unwrap_or_else(|e| e.into_inner());
+                one_group(kvh, &mut out);
+            }
+        });
     } else {
-        out.chunks_mut(group * d).enumerate().for_each(one_group);
+        for (kvh, out) in out.chunks_mut(group * d).enumerate() {
+            one_group(kvh, out);
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 //!
 //! The weights (`out x in`) are dequantized one panel of [`PANEL`] output columns at a
 //! time and re-quantized straight into the interleaved layout the kernel reads, so no
-//! dense copy of the matrix is ever made; panels are spread over the rayon pool. Each
+//! dense copy of the matrix is ever made; panels are spread over candle's pool. Each
 //! panel then meets every activation row, [`ROWS`] rows per kernel call.
 //!
 //! `vpdpbusd` multiplies unsigned by signed bytes, so activations are stored offset by
@@ -29,8 +29,10 @@ use candle_core::quantized::k_quants::{
     BlockQ2K, BlockQ3K, BlockQ4K, BlockQ4_0, BlockQ4_1, BlockQ5K, BlockQ5_0, BlockQ5_1, BlockQ6K,
     BlockQ8K, BlockQ8_0, BlockQ8_1, GgmlType,
 };
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use candle_core::quantized::GgmlDType;
-use rayon::prelude::*;
+use candle_core::utils::barrier_pool;
 
 /// Output columns per packed panel: four 16-lane vectors.
 const PANEL: usize = 64;
@@ -84,7 +86,7 @@ fn quantize_activations(x: &[f32], in_dim: usize, block: usize) -> Quantized {
     for blk in x.chunks_exact(block) {
         let (scale, inv) = scale_of(blk);
         for (b, v) in bytes.iter_mut().zip(blk) {
-            *b = ((v * inv).round() as i32 + 128) as u8;
+            *b = ((v * inv).round_ties_even() as i32 + 128) as u8;
         }
         words.extend(
             bytes
@@ -118,6 +120,8 @@ struct Panel {
     offsets: Vec<i32>,
     /// One dequantized weight row.
     row: Vec<f32>,
+    /// The same row quantized.
+    bytes: Vec<i8>,
 }
 
 impl Panel {
@@ -128,6 +132,7 @@ impl Panel {
             scales: vec![0.0; blocks * PANEL],
             offsets: vec![0; blocks * PANEL],
             row: vec![0.0; in_dim],
+            bytes: vec![0; in_dim],
         }
     }
 
@@ -148,26 +153,29 @@ impl Panel {
             } else {
                 self.row.fill(0.0);
             }
-            for (b, blk) in self.row.chunks_exact(block).enumerate() {
+            for (b, (blk, q)) in self
+                .row
+                .chunks_exact(block)
+                .zip(self.bytes.chunks_exact_mut(block))
+                .enumerate()
+            {
                 let (scale, inv) = scale_of(blk);
-                let mut sum = 0i32;
-                for (g, four) in blk.chunks_exact(4).enumerate() {
-                    let q = quantize_four(four, inv);
-                    sum += q.iter().map(|&v| i32::from(v)).sum::<i32>();
-                    let word = u32::from_le_bytes(q.map(|v| v as u8));
-                    self.words[(b * block / 4 + g) * PANEL + c] = word;
+                for (q, v) in q.iter_mut().zip(blk) {
+                    *q = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8;
                 }
                 self.scales[b * PANEL + c] = scale;
-                self.offsets[b * PANEL + c] = 128 * sum;
+                self.offsets[b * PANEL + c] = 128 * q.iter().map(|&v| i32::from(v)).sum::<i32>();
+            }
+            for (g, four) in self.bytes.chunks_exact(4).enumerate() {
+                self.words[g * PANEL + c] = u32::from_le_bytes([
+                    four[0] as u8,
+                    four[1] as u8,
+                    four[2] as u8,
+                    four[3] as u8,
+                ]);
             }
         }
     }
-}
-
-/// Four weights quantized with inverse scale `inv` to signed bytes.
-#[inline]
-fn quantize_four(four: &[f32], inv: f32) -> [i8; 4] {
-    [0, 1, 2, 3].map(|i| (four[i] * inv).round().clamp(-127.0, 127.0) as i8)
 }
 
 /// `x` (`rows x in`, row-major f32) times the transposed weight: `rows x out`.
@@ -185,9 +193,17 @@ pub fn matmul(x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
     let mut out = vec![0f32; rows * w.out_dim];
     let out_addr = out.as_mut_ptr() as usize;
     let panels = w.out_dim.div_ceil(PANEL);
-    (0..panels).into_par_iter().for_each_init(
-        || Panel::new(w.in_dim, block),
-        |panel, p| {
+    // Panels go to threads from a shared cursor, on candle's pool (the one decoding uses,
+    // so no second set of threads competes for the cores).
+    let next = AtomicUsize::new(0);
+    barrier_pool().execute(|_| {
+        let mut panel = Panel::new(w.in_dim, block);
+        loop {
+            let p = next.fetch_add(1, Ordering::Relaxed);
+            if p >= panels {
+                break;
+            }
+            let panel = &mut panel;
             let first = p * PANEL;
             let cols = PANEL.min(w.out_dim - first);
             panel.fill(&w, dequantize, first, cols, block);
@@ -220,8 +236,8 @@ pub fn matmul(x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
                 }
                 r += n;
             }
-        },
-    );
+        }
+    });
     out
 }
 
@@ -348,7 +364,7 @@ mod tests {
         let x = [0.5, -1.0, 0.25, 0.0, 2.0, 2.0, -2.0, 1.0];
         let q = quantize_activations(&x, 8, 4);
         assert_eq!(q.scales, vec![1.0 / 127.0, 2.0 / 127.0]);
-        // 0.5 -> 64 (63.5 rounded away from zero), -1 -> -127, 0.25 -> 32, 0 -> 0.
+        // 0.5 -> 64 (63.5 rounded to even), -1 -> -127, 0.25 -> 32, 0 -> 0.
         assert_eq!(q.words[0].to_le_bytes(), [192, 1, 160, 128]);
         assert_eq!(q.words[1].to_le_bytes(), [255, 255, 1, 192]);
     }

@@ -25,16 +25,19 @@ pub fn rms_norm_into(x: &[f32], weight: &[f32], dim: usize, eps: f32, out: &mut 
     rms_norm(out, weight, dim, eps);
 }
 
-/// `a · b`, with eight independent sums so that the compiler vectorizes it.
+/// `a · b`, with 32 independent sums so that the compiler vectorizes it into several
+/// registers: a single vector of sums would make every multiply-add wait for the one
+/// before it (for a 128-wide attention head, 16 dependent steps instead of 4).
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    const LANES: usize = 32;
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let mut ca = a.chunks_exact(8);
-    let mut cb = b.chunks_exact(8);
+    let mut acc = [0f32; LANES];
+    let mut ca = a.chunks_exact(LANES);
+    let mut cb = b.chunks_exact(LANES);
     for (x, y) in (&mut ca).zip(&mut cb) {
-        for i in 0..8 {
+        for i in 0..LANES {
             acc[i] += x[i] * y[i];
         }
     }
