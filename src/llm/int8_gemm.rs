@@ -374,7 +374,6 @@ mod tests {
         if !available() {
             // The kernel cannot run on this CPU; prompt batches take the f32 path, which
             // `matmul::tests` checks with the same `DenseWeights::Int8` setting.
-            eprintln!("no AVX-512 VNNI on this CPU: the int8 kernel is not exercised");
             return;
         }
         // 100 outputs: one full panel and a partial one; 13 rows: two full kernel calls
