@@ -380,6 +380,8 @@ impl GgufModel {
         Ok(x)
     }
 
+    /// Runs `tokens` through every layer, appending to the cache, and returns the hidden
+    /// state of the last one.
     fn run(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ModelError> {
         let c = &self.config;
         let (hidden, eps, hd) = (c.hidden_size, c.rms_eps, c.head_dim);
@@ -436,8 +438,13 @@ impl GgufModel {
             add_assign(&mut x, &d);
         }
         self.cache.advance(rows);
-        let mut last = x[(rows - 1) * hidden..].to_vec();
-        rms_norm(&mut last, &self.output_norm, hidden, eps);
+        Ok(x[(rows - 1) * hidden..].to_vec())
+    }
+
+    /// The next-token logits from the last position's hidden state.
+    fn logits(&self, mut last: Vec<f32>) -> Result<Vec<f32>, ModelError> {
+        let c = &self.config;
+        rms_norm(&mut last, &self.output_norm, c.hidden_size, c.rms_eps);
         Ok(self.lm_head.forward(&last, 1)?)
     }
 }
@@ -458,17 +465,18 @@ impl CausalLm for GgufModel {
             .into());
         }
         let before = self.cache.len();
-        let mut logits = Vec::new();
+        let mut last = Vec::new();
         for batch in tokens.chunks(self.prefill_batch) {
             match self.run(batch) {
-                Ok(l) => logits = l,
+                Ok(hidden) => last = hidden,
                 Err(e) => {
                     self.cache.truncate(before);
                     return Err(e.into());
                 }
             }
         }
-        Ok(logits)
+        // Only the last batch's last position needs the vocabulary-wide projection.
+        Ok(self.logits(last)?)
     }
 
     fn position(&self) -> usize {

@@ -36,8 +36,9 @@ use candle_core::utils::barrier_pool;
 
 /// Output columns per packed panel: four 16-lane vectors.
 const PANEL: usize = 64;
-/// Activation rows per kernel call: with four accumulators each, 24 of the 32 vector
-/// registers, leaving room for the panel's four vectors and a broadcast.
+/// Activation rows per kernel call: four i32 accumulators each, 24 of the 32 vector
+/// registers, leaving room for the panel's four vectors and a broadcast (the f32 sums
+/// across blocks are touched once a block and may live in memory).
 const ROWS: usize = 6;
 
 /// Whether this CPU can run [`matmul`].
@@ -82,32 +83,31 @@ fn quantize_activations(x: &[f32], in_dim: usize, block: usize) -> Quantized {
     let rows = x.len() / in_dim;
     let mut words = Vec::with_capacity(x.len() / 4);
     let mut scales = Vec::with_capacity(rows * in_dim / block);
-    let mut bytes = vec![0u8; block];
+    let mut bytes = vec![0i8; block];
     for blk in x.chunks_exact(block) {
-        let (scale, inv) = scale_of(blk);
-        for (b, v) in bytes.iter_mut().zip(blk) {
-            *b = ((v * inv).round_ties_even() as i32 + 128) as u8;
-        }
-        words.extend(
-            bytes
-                .chunks_exact(4)
-                .map(|q| u32::from_le_bytes([q[0], q[1], q[2], q[3]])),
-        );
-        scales.push(scale);
+        scales.push(quantize_block(blk, &mut bytes));
+        // Adding 128 to a two's-complement byte flips its top bit.
+        words.extend(bytes.chunks_exact(4).map(|q| word(q) ^ 0x8080_8080));
     }
     Quantized { words, scales }
 }
 
-/// The scale of a block whose largest magnitude becomes 127, and its inverse (0 for an
-/// all-zero block).
+/// Quantizes `block` into `out` (-127..=127, the largest magnitude becoming 127) and
+/// returns the scale (0 for an all-zero block).
 #[inline]
-fn scale_of(block: &[f32]) -> (f32, f32) {
+fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
     let max = block.iter().fold(0f32, |m, v| m.max(v.abs()));
-    if max > 0.0 {
-        (max / 127.0, 127.0 / max)
-    } else {
-        (0.0, 0.0)
+    let inv = if max > 0.0 { 127.0 / max } else { 0.0 };
+    for (q, v) in out.iter_mut().zip(block) {
+        *q = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8;
     }
+    max / 127.0
+}
+
+/// Four signed bytes as one little-endian word.
+#[inline]
+fn word(four: &[i8]) -> u32 {
+    u32::from_le_bytes([four[0] as u8, four[1] as u8, four[2] as u8, four[3] as u8])
 }
 
 /// One panel of weights: [`PANEL`] output columns, interleaved for the kernel.
@@ -159,20 +159,11 @@ impl Panel {
                 .zip(self.bytes.chunks_exact_mut(block))
                 .enumerate()
             {
-                let (scale, inv) = scale_of(blk);
-                for (q, v) in q.iter_mut().zip(blk) {
-                    *q = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8;
-                }
-                self.scales[b * PANEL + c] = scale;
+                self.scales[b * PANEL + c] = quantize_block(blk, q);
                 self.offsets[b * PANEL + c] = 128 * q.iter().map(|&v| i32::from(v)).sum::<i32>();
             }
             for (g, four) in self.bytes.chunks_exact(4).enumerate() {
-                self.words[g * PANEL + c] = u32::from_le_bytes([
-                    four[0] as u8,
-                    four[1] as u8,
-                    four[2] as u8,
-                    four[3] as u8,
-                ]);
+                self.words[g * PANEL + c] = word(four);
             }
         }
     }
