@@ -20,7 +20,8 @@ use candle_core::utils::barrier_pool;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
-use super::ops::{axpy, dot};
+use super::cache_rows;
+use super::ops::axpy;
 
 /// Queries per block in batched attention.
 pub const QUERY_BLOCK: usize = 256;
@@ -87,7 +88,9 @@ pub fn attend(
 
 /// One query row at position `pos`. The query heads that share a KV head are handled
 /// together, so each cached key and value is read once per KV head, not once per query
-/// head; KV heads run in parallel when the work is large enough.
+/// head. When the work is large enough, each KV head's positions are also cut into
+/// segments (so two threads stay busy with SmolLM2's three KV heads), attended in
+/// parallel and merged exactly through their softmax maxima and sums.
 fn attend_one(
     shape: &AttentionShape,
     query: &[f32],
@@ -97,53 +100,119 @@ fn attend_one(
     out: &mut [f32],
 ) {
     let d = shape.head_dim;
-    let kv_row = shape.kv_heads * d;
     let group = shape.group();
     let first = shape.first_key(pos);
     let n = pos + 1 - first;
-    let one_group = |kvh: usize, out: &mut [f32]| {
-        let queries = &query[kvh * group * d..(kvh + 1) * group * d];
-        // scores[g * n + j]: query head g of the group against position first + j.
-        let mut scores = vec![0f32; group * n];
-        for (j, pos_j) in (first..=pos).enumerate() {
-            let at = pos_j * kv_row + kvh * d;
-            let k = &keys[at..at + d];
-            for (g, q) in queries.chunks_exact(d).enumerate() {
-                scores[g * n + j] = dot(q, k) * shape.scale;
-            }
+    let parallel = shape.heads * n * d >= PARALLEL_MIN_WORK;
+    let segments = if parallel {
+        let threads = candle_core::utils::get_num_threads().max(1);
+        (2 * threads)
+            .div_ceil(shape.kv_heads)
+            .min(n / SEGMENT_MIN_KEYS)
+            .max(1)
+    } else {
+        1
+    };
+    let seg_len = n.div_ceil(segments);
+    let units = shape.kv_heads * segments;
+    let parts: Vec<Mutex<Partial>> = (0..units)
+        .map(|_| Mutex::new(Partial::new(group, d)))
+        .collect();
+    let run = |unit: usize| {
+        let (kvh, seg) = (unit / segments, unit % segments);
+        let lo = first + seg * seg_len;
+        let hi = (lo + seg_len).min(pos + 1);
+        let mut part = parts[unit].lock().unwrap_or_else(|e| e.into_inner());
+        if lo < hi {
+            part.attend(shape, query, keys, values, kvh, lo..hi);
         }
-        for row in scores.chunks_exact_mut(n) {
-            let max = row.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
+    };
+    if parallel {
+        // On candle's pool, which the matmuls around this step use: a second pool's
+        // threads would still be spinning down when the next matmul wants the cores.
+        barrier_pool().execute_chunked(units, |range| range.for_each(run));
+    } else {
+        (0..units).for_each(run);
+    }
+    let parts: Vec<Partial> = parts
+        .into_iter()
+        .map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    for (out, parts) in out.chunks_mut(group * d).zip(parts.chunks(segments)) {
+        Partial::merge(parts, out);
+    }
+}
+
+/// A segment of positions holds at least this many keys.
+const SEGMENT_MIN_KEYS: usize = 256;
+
+/// One KV head's query group attended over a segment of positions, not yet normalized.
+struct Partial {
+    /// Per query head: the largest score, or -inf before any.
+    max: Vec<f32>,
+    /// Per query head: the sum of `exp(score - max)`.
+    sum: Vec<f32>,
+    /// Per query head: `Σ exp(score - max) * value` (`group x head_dim`).
+    acc: Vec<f32>,
+}
+
+impl Partial {
+    fn new(group: usize, d: usize) -> Self {
+        Self {
+            max: vec![f32::NEG_INFINITY; group],
+            sum: vec![0.0; group],
+            acc: vec![0.0; group * d],
+        }
+    }
+
+    fn attend(
+        &mut self,
+        shape: &AttentionShape,
+        query: &[f32],
+        keys: &[f32],
+        values: &[f32],
+        kvh: usize,
+        positions: std::ops::Range<usize>,
+    ) {
+        let d = shape.head_dim;
+        let group = shape.group();
+        let kv_row = shape.kv_heads * d;
+        let at = positions.start * kv_row + kvh * d;
+        let mut scores = vec![0f32; positions.len()];
+        let queries = &query[kvh * group * d..(kvh + 1) * group * d];
+        for (g, q) in queries.chunks_exact(d).enumerate() {
+            cache_rows::scores(q, &keys[at..], kv_row, shape.scale, &mut scores);
+            let max = scores.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
             let mut sum = 0.0;
-            for s in row.iter_mut() {
+            for s in scores.iter_mut() {
                 *s = (*s - max).exp();
                 sum += *s;
             }
+            self.max[g] = max;
+            self.sum[g] = sum;
+            cache_rows::weighted_sum(
+                &scores,
+                &values[at..],
+                kv_row,
+                &mut self.acc[g * d..(g + 1) * d],
+            );
+        }
+    }
+
+    /// The normalized output of each query head from the segments of one KV head.
+    fn merge(parts: &[Partial], out: &mut [f32]) {
+        let d = out.len() / parts[0].max.len();
+        for (g, out) in out.chunks_exact_mut(d).enumerate() {
+            let max = parts.iter().fold(f32::NEG_INFINITY, |m, p| m.max(p.max[g]));
+            out.fill(0.0);
+            let mut sum = 0.0;
+            for p in parts.iter().filter(|p| p.max[g] > f32::NEG_INFINITY) {
+                let w = (p.max[g] - max).exp();
+                sum += w * p.sum[g];
+                axpy(out, w, &p.acc[g * d..(g + 1) * d]);
+            }
             let inv = 1.0 / sum;
-            row.iter_mut().for_each(|s| *s *= inv);
-        }
-        out.fill(0.0);
-        for (j, pos_j) in (first..=pos).enumerate() {
-            let at = pos_j * kv_row + kvh * d;
-            let v = &values[at..at + d];
-            for (g, o) in out.chunks_exact_mut(d).enumerate() {
-                axpy(o, scores[g * n + j], v);
-            }
-        }
-    };
-    if shape.heads * n * d >= PARALLEL_MIN_WORK {
-        // On candle's pool, which the matmuls around this step use: a second pool's
-        // threads would still be spinning down when the next matmul wants the cores.
-        let groups: Vec<Mutex<&mut [f32]>> = out.chunks_mut(group * d).map(Mutex::new).collect();
-        barrier_pool().execute_chunked(groups.len(), |range| {
-            for kvh in range {
-                let mut out = groups[kvh].lock().unwrap_or_else(|e| e.into_inner());
-                one_group(kvh, &mut out);
-            }
-        });
-    } else {
-        for (kvh, out) in out.chunks_mut(group * d).enumerate() {
-            one_group(kvh, out);
+            out.iter_mut().for_each(|o| *o *= inv);
         }
     }
 }
@@ -246,6 +315,9 @@ mod tests {
             (4, 2, 8, 5, QUERY_BLOCK + 40, Some(7)),
             (9, 3, 64, 0, 48, None),
             (12, 2, 128, 3, 20, None),
+            // Long enough for a single row to be cut into segments across threads.
+            (9, 3, 64, 600, 20, None),
+            (12, 2, 128, 700, 17, Some(600)),
         ];
         for (heads, kv_heads, head_dim, start, rows, window) in cases {
             let shape = AttentionShape {

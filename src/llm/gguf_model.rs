@@ -577,8 +577,11 @@ mod tests {
         for arch in ARCHITECTURES {
             // 40 tokens: the batch goes through the GEMM attention and dense weights.
             let prompt = tokens(40, 1);
+            // Single tokens go through recap's decoding kernels; with `Off` the batch goes
+            // through candle's quantized matmul, which rounds the activations' scales to
+            // f16 where recap keeps f32.
             for (dense, tolerance) in [
-                (DenseWeights::Off, 2e-3),
+                (DenseWeights::Off, 3e-2),
                 (DenseWeights::PerCall, 3e-2),
                 (DenseWeights::Int8, 3e-2),
             ] {

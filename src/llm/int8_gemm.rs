@@ -18,8 +18,8 @@
 //! `vpdpbusd` multiplies unsigned by signed bytes, so activations are stored offset by
 //! 128; the kernel subtracts `128 * sum(weights)` of each block, kept with the panel.
 
-// The only unsafe code of the crate: SIMD intrinsics, and reading GGUF bytes as candle's
-// block structs. Each block says why it is sound.
+// SIMD intrinsics, and reading GGUF bytes as candle's block structs. Each block says why
+// it is sound.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
@@ -95,7 +95,7 @@ fn quantize_activations(x: &[f32], in_dim: usize, block: usize) -> Quantized {
 /// Quantizes `block` into `out` (-127..=127, the largest magnitude becoming 127) and
 /// returns the scale (0 for an all-zero block).
 #[inline]
-fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
+pub(super) fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
     let max = block.iter().fold(0f32, |m, v| m.max(v.abs()));
     let inv = if max > 0.0 { 127.0 / max } else { 0.0 };
     for (q, v) in out.iter_mut().zip(block) {

@@ -106,6 +106,11 @@ impl Linear {
                 return Ok(ys);
             }
         }
+        if rows < DENSE_MIN_ROWS {
+            if let Some(ys) = self.forward_gemv(x, rows)? {
+                return Ok(ys);
+            }
+        }
         let ys = if rows >= DENSE_MIN_ROWS && self.mode != DenseWeights::Off {
             match &self.dense {
                 Some(w) => xs.matmul(&w.t()?)?,
@@ -127,19 +132,49 @@ impl Linear {
     /// needs no dense copy.
     #[cfg(target_arch = "x86_64")]
     fn forward_int8(&self, x: &[f32], rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
-        use super::int8_gemm::{available, matmul, QuantizedRows};
+        use super::int8_gemm::{available, matmul};
         let data = self.quantized.data()?;
-        let w = QuantizedRows {
+        let w = self.rows(&data);
+        Ok((available() && w.supported()).then(|| matmul(x, rows, w)))
+    }
+
+    /// The quantized weight's bytes, `data`, with its geometry.
+    #[cfg(target_arch = "x86_64")]
+    fn rows<'a>(&self, data: &'a [u8]) -> super::int8_gemm::QuantizedRows<'a> {
+        super::int8_gemm::QuantizedRows {
             dtype: self.quantized.dtype(),
-            bytes: &data,
+            bytes: data,
             out_dim: self.out_dim,
             in_dim: self.in_dim,
-        };
-        Ok((available() && w.supported()).then(|| matmul(x, rows, w)))
+        }
     }
 
     #[cfg(not(target_arch = "x86_64"))]
     fn forward_int8(&self, _x: &[f32], _rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
+        Ok(None)
+    }
+
+    /// Rows fewer than a batch, one at a time through recap's decoding kernels
+    /// ([`super::gemv`]) where the CPU and the weight type allow: they read the weights as
+    /// the file stores them, where candle's quantized matmul reads a larger repacked copy
+    /// (made on first use) or an AVX2 kernel.
+    #[cfg(target_arch = "x86_64")]
+    fn forward_gemv(&self, x: &[f32], rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
+        use super::gemv::{gemv, supported};
+        let data = self.quantized.data()?;
+        let w = self.rows(&data);
+        if !supported(&w) {
+            return Ok(None);
+        }
+        let mut ys = Vec::with_capacity(rows * self.out_dim);
+        for row in x.chunks_exact(self.in_dim) {
+            ys.extend(gemv(row, w));
+        }
+        Ok(Some(ys))
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn forward_gemv(&self, _x: &[f32], _rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
         Ok(None)
     }
 }

@@ -7,9 +7,12 @@
 
 pub mod attention;
 pub mod cache;
+pub mod cache_rows;
 pub mod chat_template;
 pub mod constraint;
 pub mod fetch;
+#[cfg(target_arch = "x86_64")]
+pub mod gemv;
 pub mod generate;
 pub mod gguf_check;
 pub mod gguf_model;
