@@ -154,8 +154,8 @@ pub struct BenchArgs {
     pub gen_tokens: usize,
 
     /// How prompt batches multiply by the weights: an int8 GEMM (on CPUs with AVX-512
-    /// VNNI), f32 weights dequantized per call or kept resident, or the quantized matmul
-    /// that decoding uses.
+    /// VNNI), f32 weights dequantized per call or kept resident, or candle's quantized
+    /// matmul. Single tokens always use recap's decoding kernels where the CPU has them.
     #[arg(long, value_enum, default_value_t)]
     pub dense: DenseArg,
 }

@@ -21,6 +21,7 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         bail!("--prompt-tokens must be at least 1");
     }
     let threads = threads::configure(config.threads);
+    crate::llm::alloc::keep_freed_memory();
     let path = super::model_loader::resolve(Some(&args.model), config, &mut *io.err)?;
     let file_bytes = std::fs::metadata(&path)
         .with_context(|| format!("cannot read {}", path.display()))?

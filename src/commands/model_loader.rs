@@ -63,6 +63,7 @@ pub fn load_generator(
 ) -> anyhow::Result<LocalGenerator> {
     let path = resolve(requested, config, err)?;
     let threads = crate::llm::threads::configure(config.threads);
+    crate::llm::alloc::keep_freed_memory();
     writeln!(err, "loading {} ({threads} threads)", path.display())?;
     LocalGenerator::load(&path)
 }

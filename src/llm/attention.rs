@@ -21,10 +21,10 @@ use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
 use super::cache_rows;
-use super::ops::axpy;
+use super::ops::{axpy, exp_sum};
 
 /// Queries per block in batched attention.
-pub const QUERY_BLOCK: usize = 256;
+pub const QUERY_BLOCK: usize = 64;
 
 /// Batches with at least this many rows use the GEMM strategy.
 pub const GEMM_MIN_ROWS: usize = 16;
@@ -178,25 +178,17 @@ impl Partial {
         let group = shape.group();
         let kv_row = shape.kv_heads * d;
         let at = positions.start * kv_row + kvh * d;
-        let mut scores = vec![0f32; positions.len()];
+        let n = positions.len();
         let queries = &query[kvh * group * d..(kvh + 1) * group * d];
-        for (g, q) in queries.chunks_exact(d).enumerate() {
-            cache_rows::scores(q, &keys[at..], kv_row, shape.scale, &mut scores);
-            let max = scores.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
-            let mut sum = 0.0;
-            for s in scores.iter_mut() {
-                *s = (*s - max).exp();
-                sum += *s;
-            }
+        // scores[g * n + j]: query head g of the group against position start + j.
+        let mut scores = vec![0f32; group * n];
+        cache_rows::scores(queries, d, &keys[at..], kv_row, shape.scale, &mut scores);
+        for (g, row) in scores.chunks_exact_mut(n).enumerate() {
+            let max = row.iter().fold(f32::NEG_INFINITY, |m, s| m.max(*s));
             self.max[g] = max;
-            self.sum[g] = sum;
-            cache_rows::weighted_sum(
-                &scores,
-                &values[at..],
-                kv_row,
-                &mut self.acc[g * d..(g + 1) * d],
-            );
+            self.sum[g] = exp_sum(row, 1.0, max);
         }
+        cache_rows::weighted_sums(&scores, n, &values[at..], kv_row, &mut self.acc);
     }
 
     /// The normalized output of each query head from the segments of one KV head.
@@ -280,12 +272,7 @@ fn masked_softmax(row: &mut [f32], lo: usize, hi: usize, scale: f32) {
     for s in &row[lo..hi] {
         max = max.max(*s * scale);
     }
-    let mut sum = 0.0;
-    for s in &mut row[lo..hi] {
-        *s = (*s * scale - max).exp();
-        sum += *s;
-    }
-    let inv = 1.0 / sum;
+    let inv = 1.0 / exp_sum(&mut row[lo..hi], scale, max);
     for s in &mut row[lo..hi] {
         *s *= inv;
     }

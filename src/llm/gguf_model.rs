@@ -1,5 +1,5 @@
 //! A llama-family transformer loaded from a GGUF file, with its own forward pass on
-//! candle tensors and candle's quantized matmul, implementing [`CausalLm`].
+//! candle tensors and the hybrid matmul of [`super::matmul`], implementing [`CausalLm`].
 //!
 //! Terms: a *layer* (GGUF `blk.N`) is attention then a gated MLP, each behind an RMS norm
 //! and added to the residual stream; *prefill* feeds many prompt tokens in one call
@@ -45,7 +45,7 @@ impl Default for LoadOptions {
         Self {
             dense: DenseWeights::Int8,
             reserve: 1024,
-            prefill_batch: 512,
+            prefill_batch: 2048,
         }
     }
 }

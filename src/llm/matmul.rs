@@ -2,10 +2,11 @@
 //!
 //! A *linear* layer multiplies activations (`rows x in`, row-major f32) by a weight matrix
 //! stored as GGUF gives it (`out x in`, quantized). Decoding one token is bound by memory
-//! bandwidth, so it reads the compact quantized weights with candle's quantized matmul
-//! (`QMatMul`). A prompt batch is bound by arithmetic, where a real f32 GEMM is several
-//! times faster than the quantized dot products: those rows go through weights
-//! dequantized to f32 — kept resident when [`DenseWeights::Resident`] was chosen at load,
+//! bandwidth, so it reads the compact quantized weights: with recap's kernels
+//! ([`super::gemv`]) where the CPU has AVX-512 VNNI and the type has one, else with
+//! candle's quantized matmul (`QMatMul`). A prompt batch is bound by arithmetic: it goes
+//! through recap's int8 GEMM ([`super::int8_gemm`]), or through weights dequantized to
+//! f32 and a real GEMM — kept resident when [`DenseWeights::Resident`] was chosen at load,
 //! otherwise dequantized for the call and dropped.
 //!
 //! Types without a fast SIMD kernel in candle (Q4_1, Q5_0, Q5_1, Q8_1) are re-quantized to

@@ -5,6 +5,7 @@
 //! the next token, one per vocabulary entry; the *KV cache* holds the attention keys and
 //! values of every position fed so far, and its *position* is how many tokens it holds.
 
+pub mod alloc;
 pub mod attention;
 pub mod cache;
 pub mod cache_rows;
