@@ -71,17 +71,24 @@ fn metadata_gives_the_full_context_and_shape() {
     );
     assert_eq!(model.context_length(), 8192);
     assert_eq!(model.vocab_size(), 49152);
-    assert_eq!(model.weight_type(), "Q8_0", "Q4_1 is re-quantized at load");
+    // Q4_1 stays where recap's own kernels read it, else it becomes Q8_0 at load.
+    let want = if recap::llm::matmul::recap_kernels() {
+        "Q4_1"
+    } else {
+        "Q8_0"
+    };
+    assert_eq!(model.weight_type(), want);
 }
 
 #[test]
 fn greedy_continuation_repeats_a_repeated_pattern_the_same_every_run() {
-    // Three repetitions of a pattern, then its first two tokens: a working model copies
-    // the pattern on (an induction head), a broken forward pass does not.
+    // Four repetitions of a pattern, then its first two tokens: a working model copies
+    // the pattern on (an induction head), a broken forward pass does not. (After three,
+    // this 135M model with its Q4_1 weights as the file stores them starts a new line.)
     let mut prompt: Vec<u32> = PATTERN
         .iter()
         .cycle()
-        .take(PATTERN.len() * 3)
+        .take(PATTERN.len() * 4)
         .copied()
         .collect();
     prompt.extend_from_slice(&PATTERN[..2]);

@@ -6,7 +6,7 @@
 //! fresh `mmap`s and gives them back on free, so every layer paid page faults and zeroing
 //! for memory it had just released: 15% of a 4,096-token prefill in `perf`. Served from
 //! the heap and kept there instead, the same memory is reused layer after layer (prefill
-//! 59.7 to 70.6 tok/s at 4,096 tokens; peak RSS 1.80 to 1.88 GB).
+//! 59.7 to 74.1 tok/s at 4,096 tokens; peak RSS 1.80 to 1.88 GB).
 
 /// Makes glibc serve every allocation from its heap and keep freed memory for reuse
 /// rather than returning it to the system. A no-op with other allocators.

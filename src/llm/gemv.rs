@@ -33,13 +33,14 @@ const QK_K: usize = 256;
 const Q4K_BYTES: usize = 144;
 const Q6K_BYTES: usize = 210;
 const Q8_0_BYTES: usize = 34;
+const Q4_1_BYTES: usize = 20;
 
 /// Whether [`gemv`] can multiply by `w` on this CPU.
 pub fn supported(w: &QuantizedRows<'_>) -> bool {
     let shape_ok = match w.dtype {
         GgmlDType::Q4K | GgmlDType::Q6K => w.in_dim.is_multiple_of(QK_K),
         // Blocks are read in pairs, one 64-byte vector at a time.
-        GgmlDType::Q8_0 => w.in_dim.is_multiple_of(64),
+        GgmlDType::Q8_0 | GgmlDType::Q4_1 => w.in_dim.is_multiple_of(64),
         _ => false,
     };
     shape_ok && w.supported() && super::int8_gemm::available()
@@ -51,7 +52,8 @@ struct Activation {
     q: Vec<i8>,
     /// One scale per block.
     d: Vec<f32>,
-    /// The sum of each sub-block's bytes: 32 values for Q4_K, 16 for Q6_K (none for Q8_0).
+    /// The sum of each sub-block's bytes: 32 values for Q4_K and Q4_1, 16 for Q6_K (none for
+    /// Q8_0).
     sums: Vec<i16>,
 }
 
@@ -85,6 +87,14 @@ impl Activation {
                 }
             } else {
                 q.extend_from_slice(&bytes);
+            }
+        }
+        if dtype == GgmlDType::Q4_1 {
+            // Two Q4_1 blocks unpack to values 0..16 of both, then values 16..32 of both.
+            for pair in q.chunks_exact_mut(64) {
+                let natural = pair.to_vec();
+                pair[16..32].copy_from_slice(&natural[32..48]);
+                pair[32..48].copy_from_slice(&natural[16..32]);
             }
         }
         Self { q, d, sums }
@@ -151,6 +161,7 @@ unsafe fn run<const R: usize>(
     let sums = match dtype {
         GgmlDType::Q4K => q4k::<R>(rows, row_bytes, a, in_dim / QK_K),
         GgmlDType::Q6K => q6k::<R>(rows, row_bytes, a, in_dim / QK_K),
+        GgmlDType::Q4_1 => q4_1::<R>(rows, row_bytes, a, in_dim / 64),
         _ => q8_0::<R>(rows, row_bytes, a, in_dim / 64),
     };
     std::ptr::copy_nonoverlapping(sums.as_ptr(), out, R);
@@ -382,6 +393,48 @@ unsafe fn q8_0<const R: usize>(
     acc.map(|a| _mm512_reduce_add_ps(a))
 }
 
+/// Q4_1: 32 values per block as 4-bit codes `q` with an f16 scale `d` and minimum `m`:
+/// `d * q + m`; read two blocks at a time.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
+unsafe fn q4_1<const R: usize>(
+    rows: *const u8,
+    row_bytes: usize,
+    a: &Activation,
+    pairs: usize,
+) -> [f32; R] {
+    let nibble = _mm256_set1_epi8(0x0F);
+    let zero = _mm512_setzero_si512();
+    let mut acc = [_mm512_setzero_ps(); R];
+    let mut mins = [0f32; R];
+    for p in 0..pairs {
+        let ax = _mm512_loadu_si512(a.q.as_ptr().add(64 * p) as *const _);
+        let (dx0, dx1) = (a.d[2 * p], a.d[2 * p + 1]);
+        let (sx0, sx1) = (a.sums[2 * p] as f32 * dx0, a.sums[2 * p + 1] as f32 * dx1);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let blk = rows.add(r * row_bytes + p * 2 * Q4_1_BYTES);
+            prefetch(blk.wrapping_add(R * row_bytes), 2 * Q4_1_BYTES);
+            let codes = _mm256_inserti128_si256(
+                _mm256_castsi128_si256(_mm_loadu_si128(blk.add(4) as *const _)),
+                _mm_loadu_si128(blk.add(Q4_1_BYTES + 4) as *const _),
+                1,
+            );
+            let lo = _mm256_and_si256(codes, nibble);
+            let hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble);
+            let q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+            // Lanes 0-3 and 8-11 hold the first block's sums, 4-7 and 12-15 the second's.
+            let i = _mm512_dpbusd_epi32(zero, q, ax);
+            let scale = _mm512_mask_blend_ps(
+                0xF0F0,
+                _mm512_set1_ps(f16_at(blk) * dx0),
+                _mm512_set1_ps(f16_at(blk.add(Q4_1_BYTES)) * dx1),
+            );
+            *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, *acc);
+            mins[r] += f16_at(blk.add(2)) * sx0 + f16_at(blk.add(Q4_1_BYTES + 2)) * sx1;
+        }
+    }
+    std::array::from_fn(|r| _mm512_reduce_add_ps(acc[r]) + mins[r])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,6 +475,7 @@ mod tests {
             (GgmlDType::Q4K, 23, 512),
             (GgmlDType::Q6K, 21, 768),
             (GgmlDType::Q8_0, 13, 576),
+            (GgmlDType::Q4_1, 9, 576),
         ] {
             let wv = values(out_dim * in_dim, 7);
             let dense = Tensor::from_vec(wv, (out_dim, in_dim), &Device::Cpu).unwrap();
@@ -444,8 +498,9 @@ mod tests {
             let got = gemv(&x, rows);
             let candle = candle_product(&dense, dtype, &x);
             let scale = want.iter().fold(0f64, |m, v| m.max(v.abs()));
-            // candle keeps the Q8_0 activations' scales in f16, this module in f32.
-            let same = if dtype == GgmlDType::Q8_0 { 1e-3 } else { 1e-5 };
+            // candle keeps the activations' scales of 32-value blocks in f16, this module
+            // in f32.
+            let same = if dtype.block_size() == 32 { 1e-3 } else { 1e-5 };
             for (row, ((g, w), c)) in got.iter().zip(&want).zip(&candle).enumerate() {
                 // Rounding the activations to 8 bits costs under 1% of the largest output;
                 // candle rounds them the same way, so its sums agree closely.

@@ -36,8 +36,21 @@ pub struct LoadOptions {
     /// The most prompt tokens one pass of the layers takes: a longer prompt is fed in
     /// batches of this size, so the activations of a 10,000-token chunk never sit in
     /// memory at once, while each batch is still large enough to amortize unpacking the
-    /// weights for it.
+    /// weights for it. Small models take less (see [`batch_limit`]).
     pub prefill_batch: usize,
+}
+
+/// The prompt batch for a model: at most `requested` tokens, and few enough that the
+/// batch's widest activation (the gate and up projections, `widest` floats a token) stays
+/// within a quarter of the weights' bytes, so peak memory stays under three times the
+/// file for small models (SmolLM2-135M: 1,024 tokens; Qwen2.5-1.5B: 2,048).
+fn batch_limit(requested: usize, weight_bytes: usize, widest: usize) -> usize {
+    let fits = weight_bytes / 4 / (widest * 4).max(1);
+    let mut batch = requested.max(1);
+    while batch > 64 && batch > fits {
+        batch /= 2;
+    }
+    batch
 }
 
 impl Default for LoadOptions {
@@ -324,8 +337,18 @@ impl GgufModel {
             ));
         }
         let output_norm = ld.vector("output_norm.weight", hidden)?;
-        let weight_bytes = embedding.storage_size_in_bytes()
-            + lm_head.bytes()
+        let widest = layers
+            .iter()
+            .map(|l| l.gate_up.out_dim())
+            .max()
+            .unwrap_or(1);
+        // Tied embeddings are one tensor, counted once.
+        let tied = Arc::ptr_eq(&embedding, &lm_head.qtensor());
+        let weight_bytes = if tied {
+            0
+        } else {
+            embedding.storage_size_in_bytes()
+        } + lm_head.bytes()
             + layers
                 .iter()
                 .map(|l| l.qkv.bytes() + l.o.bytes() + l.gate_up.bytes() + l.down.bytes())
@@ -341,7 +364,7 @@ impl GgufModel {
             cache,
             vocab_size,
             weight_bytes,
-            prefill_batch: options.prefill_batch.max(1),
+            prefill_batch: batch_limit(options.prefill_batch, weight_bytes, widest),
         })
     }
 
@@ -565,9 +588,26 @@ mod tests {
     }
 
     #[test]
+    fn small_models_take_smaller_prompt_batches() {
+        // SmolLM2-135M: 96 MB of weights, gate and up 3,072 wide.
+        assert_eq!(batch_limit(2048, 96_400_000, 3072), 1024);
+        // Qwen2.5-1.5B: 1.1 GB, 17,920 wide.
+        assert_eq!(batch_limit(2048, 1_110_000_000, 17_920), 2048);
+        // Never below 64 tokens, never above what was asked.
+        assert_eq!(batch_limit(2048, 1000, 64), 64);
+        assert_eq!(batch_limit(20, 1_110_000_000, 17_920), 20);
+    }
+
+    #[test]
     fn slow_quant_types_are_requantized_at_load() {
+        // The tiny llama file is Q4_1, which recap's own kernels read where they run.
         let m = load(Architecture::Llama, DenseWeights::Off);
-        assert_eq!(m.weight_type(), "Q8_0");
+        let want = if crate::llm::matmul::recap_kernels() {
+            "Q4_1"
+        } else {
+            "Q8_0"
+        };
+        assert_eq!(m.weight_type(), want);
         let m = load(Architecture::Qwen3, DenseWeights::Off);
         assert_eq!(m.weight_type(), "Q4K");
     }

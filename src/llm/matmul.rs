@@ -9,8 +9,9 @@
 //! f32 and a real GEMM — kept resident when [`DenseWeights::Resident`] was chosen at load,
 //! otherwise dequantized for the call and dropped.
 //!
-//! Types without a fast SIMD kernel in candle (Q4_1, Q5_0, Q5_1, Q8_1) are re-quantized to
-//! Q8_0 at load: same 32-value blocks, so any width that fits the original fits Q8_0.
+//! Types without a fast kernel (Q5_0, Q5_1, Q8_1, and Q4_1 where recap's kernels do not
+//! run) are re-quantized to Q8_0 at load: same 32-value blocks, so any width that fits the
+//! original fits Q8_0.
 //!
 //! A [`FusedLinear`] stacks the weights of projections that read the same input (query,
 //! key and value; gate and up) into one matrix when their types match, so one token costs
@@ -234,6 +235,11 @@ impl FusedLinear {
         Ok(outs)
     }
 
+    /// The outputs' total width.
+    pub fn out_dim(&self) -> usize {
+        self.groups.iter().map(|(l, _)| l.out_dim()).sum()
+    }
+
     /// How many matrices the projections became.
     pub fn matrices(&self) -> usize {
         self.groups.len()
@@ -270,16 +276,26 @@ fn stack(mut run: Vec<QTensor>) -> candle_core::Result<QTensor> {
     QTensor::new(storage, (rows, in_dim))
 }
 
-/// Re-quantizes a weight whose type has no fast kernel in candle to Q8_0, which has one
-/// and uses the same 32-value blocks.
+/// Re-quantizes a weight whose type has no fast kernel to Q8_0, which has one and uses the
+/// same 32-value blocks. Q4_1 (SmolLM2's type) stays as it is where recap's own kernels
+/// read it: that keeps SmolLM2 at 98 MB of weights instead of 173.
 pub fn requantize_slow(weight: QTensor) -> candle_core::Result<QTensor> {
     match weight.dtype() {
+        GgmlDType::Q4_1 if recap_kernels() => Ok(weight),
         GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_1 => {
             let dense = weight.dequantize(&Device::Cpu)?;
             QTensor::quantize(&dense, GgmlDType::Q8_0)
         }
         _ => Ok(weight),
     }
+}
+
+/// Whether recap's int8 GEMM and decoding kernels run on this CPU.
+pub fn recap_kernels() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return super::int8_gemm::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 #[cfg(test)]
@@ -357,7 +373,19 @@ mod tests {
 
     #[test]
     fn slow_types_become_q8_0() {
-        let (w, q) = weight(GgmlDType::Q4_1);
+        let (_, q4_1) = weight(GgmlDType::Q4_1);
+        let kept = Linear::new(q4_1, DenseWeights::Off).unwrap();
+        let want = if recap_kernels() {
+            GgmlDType::Q4_1
+        } else {
+            GgmlDType::Q8_0
+        };
+        assert_eq!(
+            kept.dtype(),
+            want,
+            "Q4_1 stays where recap's kernels read it"
+        );
+        let (w, q) = weight(GgmlDType::Q5_0);
         let lin = Linear::new(q, DenseWeights::Off).unwrap();
         assert_eq!(lin.dtype(), GgmlDType::Q8_0);
         // Re-quantizing 4-bit values to 8 bits keeps them close.
