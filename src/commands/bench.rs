@@ -13,15 +13,14 @@ use super::{Exit, Io};
 use crate::cli::{BenchArgs, DenseArg};
 use crate::config::Config;
 use crate::llm::matmul::DenseWeights;
-use crate::llm::threads::{self, cpu_seconds, machine_busy_seconds};
+use crate::llm::threads::{cpu_seconds, machine_busy_seconds};
 use crate::llm::{CausalLm, GgufModel, LoadOptions};
 
 pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
     if args.prompt_tokens == 0 {
         bail!("--prompt-tokens must be at least 1");
     }
-    let threads = threads::configure(config.threads);
-    crate::llm::alloc::keep_freed_memory();
+    let threads = super::model_loader::configure_runtime(config);
     let path = super::model_loader::resolve(Some(&args.model), config, &mut *io.err)?;
     let file_bytes = std::fs::metadata(&path)
         .with_context(|| format!("cannot read {}", path.display()))?

@@ -55,6 +55,15 @@ pub fn resolve(
     )?)
 }
 
+/// Sets the process up for inference before the first model operation: sizes every
+/// thread pool (returning the count in effect) and has the allocator keep freed buffers
+/// for reuse.
+pub fn configure_runtime(config: &Config) -> usize {
+    let threads = crate::llm::threads::configure(config.threads);
+    crate::llm::alloc::keep_freed_memory();
+    threads
+}
+
 /// Resolves the model as [`resolve`] does, sizes the thread pools, and loads it.
 pub fn load_generator(
     requested: Option<&str>,
@@ -62,8 +71,7 @@ pub fn load_generator(
     err: &mut dyn Write,
 ) -> anyhow::Result<LocalGenerator> {
     let path = resolve(requested, config, err)?;
-    let threads = crate::llm::threads::configure(config.threads);
-    crate::llm::alloc::keep_freed_memory();
+    let threads = configure_runtime(config);
     writeln!(err, "loading {} ({threads} threads)", path.display())?;
     LocalGenerator::load(&path)
 }

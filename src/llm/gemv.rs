@@ -92,9 +92,8 @@ impl Activation {
         if dtype == GgmlDType::Q4_1 {
             // Two Q4_1 blocks unpack to values 0..16 of both, then values 16..32 of both.
             for pair in q.chunks_exact_mut(64) {
-                let natural = pair.to_vec();
-                pair[16..32].copy_from_slice(&natural[32..48]);
-                pair[32..48].copy_from_slice(&natural[16..32]);
+                let (second, third) = pair[16..48].split_at_mut(16);
+                second.swap_with_slice(third);
             }
         }
         Self { q, d, sums }

@@ -102,7 +102,6 @@ impl Linear {
     /// `x` (`rows x in`) times the transposed weight: `rows x out`.
     pub fn forward(&self, x: &[f32], rows: usize) -> candle_core::Result<Vec<f32>> {
         debug_assert_eq!(x.len(), rows * self.in_dim);
-        let xs = Tensor::from_slice(x, (rows, self.in_dim), &Device::Cpu)?;
         if rows >= DENSE_MIN_ROWS && self.mode == DenseWeights::Int8 {
             if let Some(ys) = self.forward_int8(x, rows)? {
                 return Ok(ys);
@@ -113,6 +112,8 @@ impl Linear {
                 return Ok(ys);
             }
         }
+        // Only candle's paths need the activations as a tensor (a copy).
+        let xs = Tensor::from_slice(x, (rows, self.in_dim), &Device::Cpu)?;
         let ys = if rows >= DENSE_MIN_ROWS && self.mode != DenseWeights::Off {
             match &self.dense {
                 Some(w) => xs.matmul(&w.t()?)?,
