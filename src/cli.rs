@@ -257,4 +257,9 @@ pub struct EvalArgs {
     /// Evaluate the extractive baseline (central transcript sentences) instead of a model.
     #[arg(long)]
     pub baseline: bool,
+
+    /// Under each meeting's row, list its reference action items and decisions as found
+    /// (with the item that matched) or missed, and the items that matched none.
+    #[arg(long)]
+    pub items: bool,
 }

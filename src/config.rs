@@ -30,11 +30,15 @@ pub struct ConfigFile {
     pub note_types: Vec<String>,
     /// Where fetched models are cached.
     pub cache_dir: Option<PathBuf>,
-    /// A folder of prompt templates (`system.j2`, `single.j2`, `map.j2`, `reduce.j2`)
-    /// that replace the built-in ones file by file.
+    /// A folder of prompt templates (`system.j2`, `transcript.j2`, `actions.j2`,
+    /// `decisions.j2`, `overview.j2`, `reduce.j2`) that replace the built-in ones file by
+    /// file.
     pub prompts_dir: Option<PathBuf>,
     /// Transcripts with fewer words are not summarized (default 40).
     pub min_words: Option<usize>,
+    /// Each action item and decision says where it was said (default false).
+    #[serde(default)]
+    pub evidence: bool,
 }
 
 /// Errors reading the config file.
@@ -116,6 +120,7 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     pub prompts_dir: Option<PathBuf>,
     pub min_words: Option<usize>,
+    pub evidence: bool,
 }
 
 impl Default for Config {
@@ -168,6 +173,7 @@ impl Config {
             cache_dir: file.cache_dir,
             prompts_dir: file.prompts_dir,
             min_words: file.min_words,
+            evidence: file.evidence,
         }
     }
 }

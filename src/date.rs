@@ -75,6 +75,23 @@ impl Date {
     pub fn day(self) -> u8 {
         self.day
     }
+
+    /// Days since 1970-01-01.
+    pub fn days_since_epoch(self) -> i64 {
+        days_from_civil(self.year.into(), self.month.into(), self.day.into())
+    }
+
+    /// The date `days` days later (earlier when negative), if still in years 1..=9999.
+    pub fn add_days(self, days: i64) -> Option<Self> {
+        let (y, m, d) = civil_from_days(self.days_since_epoch() + days);
+        Self::new(u16::try_from(y).ok()?, m as u8, d as u8)
+    }
+
+    /// The day of the week, 0 for Monday to 6 for Sunday.
+    pub fn weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday.
+        (self.days_since_epoch() + 3).rem_euclid(7) as u8
+    }
 }
 
 fn is_leap(year: u16) -> bool {
@@ -88,6 +105,32 @@ fn days_in_month(year: u16, month: u8) -> u8 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
+}
+
+/// Year, month (1-12), day for a count of days since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (its inverse).
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 impl fmt::Display for Date {
@@ -146,6 +189,19 @@ mod tests {
         assert!(Date::parse("2025-11-07 ").is_err());
         assert!(Date::parse("２０２５-11-07").is_err());
         assert_eq!(Date::parse_compact("20251399"), None);
+    }
+
+    #[test]
+    fn counts_days_and_weekdays() {
+        let d = Date::parse("2025-11-12").unwrap();
+        assert_eq!(d.weekday(), 2, "a Wednesday");
+        assert_eq!(d.add_days(2).unwrap().to_string(), "2025-11-14");
+        assert_eq!(d.add_days(20).unwrap().to_string(), "2025-12-02");
+        assert_eq!(
+            Date::parse("2024-02-28").unwrap().add_days(1).unwrap().to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
     }
 
     #[test]

@@ -17,5 +17,6 @@ pub mod llm;
 pub mod note;
 pub mod pipeline;
 pub mod transcript;
+pub mod words;
 
 pub use commands::{run, Exit};

@@ -10,40 +10,49 @@ use recap::note::{self, Note};
 use recap::pipeline::generator::{Chat, Generator, Progress, Usage};
 use recap::pipeline::prompts::Prompts;
 use recap::pipeline::regenerate::carry_over;
-use recap::pipeline::summarize::{summarize, Settings, Stage, SummarizeError, Summary};
+use recap::pipeline::summarize::{summarize, Pass, Settings, Stage, SummarizeError, Summary};
 use recap::transcript::{self, Format, Metadata, Transcript, Turn};
 
 const ROADMAP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/transcripts/2025-11-12 - Roadmap check-in.vtt"
 );
-const AMI: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/eval/ami-dev/ES2002a.zoom.vtt"
-);
-
-/// An item every chunk reports, so the merge must drop the repeats.
+/// An action every chunk of the long meeting holds (a turn asks for it), so the merge must
+/// drop the repeats.
 const SHARED_ACTION: &str = "Circulate the notes of this meeting to everyone";
 /// A decision every chunk reports, worded slightly differently after the first chunk.
 const SHARED_DECISION: [&str; 2] = [
     "Keep the weekly status format.",
     "keep the weekly status format",
 ];
+/// A fact every chunk reports.
+const KEY_FACT: &str = "The office budget came up in this part.";
+/// An action the fake invents in every chunk: grounded in no turn, it must be dropped.
+const INVENTED_ACTION: &str = "Book the venue for the offsite party";
+
+/// Which question a request asks, read off its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    Actions,
+    Decisions,
+    Overview,
+    /// The merge step's title and summary.
+    Reduce,
+}
 
 /// One request the fake answered.
 #[derive(Debug, Clone)]
 struct Call {
     user: String,
     schema: Value,
-    /// The merge step's request (title and summary only).
-    overview: bool,
+    ask: Ask,
 }
 
-/// Answers deterministically from the user message: a title and a summary quoting the
-/// transcript's first words, one action item per line saying "I'll" (owned by the speaker
-/// when the schema allows it, else `Myself`, else `TBD`), plus an item, a decision and a
-/// fact of its own so duplicates across chunks can be checked. Every answer is checked
-/// against the schema it was asked for.
+/// Answers deterministically from the user message's numbered turns: an action item per
+/// "I'll" (owned by the speaker), the shared action where a turn asks to circulate the
+/// notes, an invented action; a decision per "we agreed", and the shared decision where a
+/// turn mentions the status format; a summary and title quoting the chunk's first words.
+/// Every answer is checked against the schema it was asked for.
 struct FakeGenerator {
     context: usize,
     calls: Vec<Call>,
@@ -59,15 +68,20 @@ impl FakeGenerator {
             reverse: false,
         }
     }
+
+    fn decisions_so_far(&self) -> usize {
+        self.calls.iter().filter(|c| c.ask == Ask::Decisions).count()
+    }
 }
 
-/// The `Speaker: text` lines after the prompt's `Transcript…:` line.
-fn transcript_lines(user: &str) -> Vec<(String, String)> {
+/// The `[n] Speaker: text` lines of the prompt.
+fn transcript_lines(user: &str) -> Vec<(u64, String, String)> {
     user.lines()
-        .skip_while(|l| !l.starts_with("Transcript"))
-        .skip(1)
-        .filter_map(|l| l.split_once(": "))
-        .map(|(s, t)| (s.to_string(), t.to_string()))
+        .filter_map(|l| {
+            let (number, rest) = l.strip_prefix('[')?.split_once("] ")?;
+            let (speaker, text) = rest.split_once(": ")?;
+            Some((number.parse().ok()?, speaker.to_string(), text.to_string()))
+        })
         .collect()
 }
 
@@ -82,6 +96,86 @@ fn truncate(text: &str, max: Option<u64>) -> String {
     match max {
         Some(max) => text.chars().take(max as usize).collect(),
         None => text.to_string(),
+    }
+}
+
+/// The sentence after `cue` in `text`, if `text` has the cue.
+fn after(text: &str, cue: &str) -> Option<String> {
+    let at = text.find(cue)?;
+    let rest = &text[at + cue.len()..];
+    Some(rest.split(['.', '?', '!']).next().unwrap_or(rest).trim().to_string())
+}
+
+impl FakeGenerator {
+    fn answer(&self, ask: Ask, chat: &Chat<'_>) -> Value {
+        let props = &chat.schema["properties"];
+        if ask == Ask::Reduce {
+            let parts = chat.user.lines().filter(|l| l.starts_with("Part ")).count();
+            return json!({
+                "title": "Kick-off of the remote control project",
+                "summary": format!("Merged from {parts} parts."),
+            });
+        }
+        let lines = transcript_lines(chat.user);
+        assert!(!lines.is_empty(), "no transcript in {:?}", chat.user);
+        let first_turn = lines[0].0;
+        match ask {
+            Ask::Actions => {
+                let item = &props["action_items"]["items"]["properties"];
+                let owners: Vec<&str> = item["owner"]["enum"]
+                    .as_array()
+                    .expect("an owner enum")
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let text_max = item["text"]["maxLength"].as_u64();
+                let mut actions = vec![json!({ "turn": first_turn, "owner": "TBD",
+                    "text": INVENTED_ACTION, "due": null })];
+                for (turn, speaker, text) in &lines {
+                    if text.contains("circulate the notes") {
+                        actions.push(json!({ "turn": turn, "owner": "TBD",
+                            "text": SHARED_ACTION, "due": null }));
+                    }
+                    if let Some(task) = after(text, "I'll ") {
+                        let owner = if owners.contains(&speaker.as_str()) { speaker.as_str() } else { "TBD" };
+                        let due = text.contains("Friday").then_some("by Friday");
+                        actions.push(json!({ "turn": turn, "owner": owner,
+                            "text": truncate(&task, text_max), "due": due }));
+                    }
+                }
+                if self.reverse {
+                    actions[1..].reverse();
+                }
+                if let Some(max) = props["action_items"]["maxItems"].as_u64() {
+                    actions.truncate(max as usize);
+                }
+                json!({ "action_items": actions })
+            }
+            Ask::Decisions => {
+                let wording = SHARED_DECISION[usize::from(self.decisions_so_far() > 0)];
+                let mut decisions = Vec::new();
+                for (turn, _, text) in &lines {
+                    if text.contains("status format") {
+                        decisions.push(json!({ "turn": turn, "text": wording }));
+                    }
+                    if let Some(decision) = after(text, "we agreed to ") {
+                        decisions.push(json!({ "turn": turn, "text": decision }));
+                    }
+                }
+                json!({ "decisions": decisions })
+            }
+            Ask::Overview | Ask::Reduce => {
+                let first = &lines[0].2;
+                json!({
+                    "summary": truncate(
+                        &format!("The meeting opened with \"{}\".", first_words(first, 6)),
+                        props["summary"]["maxLength"].as_u64(),
+                    ),
+                    "key_information": [KEY_FACT],
+                    "title": format!("About {}", first_words(first, 3)),
+                })
+            }
+        }
     }
 }
 
@@ -103,60 +197,16 @@ impl Generator for FakeGenerator {
         progress: &mut dyn FnMut(&Progress),
     ) -> anyhow::Result<(Value, Usage)> {
         let props = &chat.schema["properties"];
-        let overview = props.get("action_items").is_none();
-        let answer = if overview {
-            let parts = chat.user.lines().filter(|l| l.starts_with("Part ")).count();
-            json!({
-                "title": "Kick-off of the remote control project",
-                "summary": format!("Merged from {parts} parts."),
-            })
+        let ask = if props.get("action_items").is_some() {
+            Ask::Actions
+        } else if props.get("decisions").is_some() {
+            Ask::Decisions
+        } else if props.get("key_information").is_some() {
+            Ask::Overview
         } else {
-            let lines = transcript_lines(chat.user);
-            assert!(!lines.is_empty(), "no transcript in {:?}", chat.user);
-            let owners: Vec<&str> = props["action_items"]["items"]["properties"]["owner"]["enum"]
-                .as_array()
-                .expect("an owner enum")
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            let text_max =
-                props["action_items"]["items"]["properties"]["text"]["maxLength"].as_u64();
-            let mut actions = vec![
-                json!({ "text": SHARED_ACTION, "owner": "TBD", "priority": null, "due": null }),
-            ];
-            let mut said: Vec<Value> = lines
-                .iter()
-                .filter_map(|(speaker, text)| {
-                    let at = text.find("I'll ")?;
-                    let rest = &text[at + "I'll ".len()..];
-                    let task = rest.split(['.', '?', '!']).next().unwrap_or(rest).trim();
-                    let owner = [speaker.as_str(), note::OWNER_MYSELF, note::OWNER_TBD]
-                        .into_iter()
-                        .find(|o| owners.contains(o))
-                        .unwrap_or(note::OWNER_TBD);
-                    Some(json!({ "text": truncate(task, text_max), "owner": owner, "priority": null, "due": null }))
-                })
-                .collect();
-            if self.reverse {
-                said.reverse();
-            }
-            actions.extend(said);
-            if let Some(max) = props["action_items"]["maxItems"].as_u64() {
-                actions.truncate(max as usize);
-            }
-            let first = &lines[0].1;
-            let decision = SHARED_DECISION[usize::from(self.calls.iter().any(|c| !c.overview))];
-            json!({
-                "title": format!("About {}", first_words(first, 3)),
-                "summary": truncate(
-                    &format!("The meeting opened with \"{}\".", first_words(first, 6)),
-                    props["summary"]["maxLength"].as_u64(),
-                ),
-                "action_items": actions,
-                "decisions": [decision],
-                "key_information": [format!("A part opening \"{}\" has {} turns.", first_words(first, 5), lines.len())],
-            })
+            Ask::Reduce
         };
+        let answer = self.answer(ask, chat);
         let validator = jsonschema::validator_for(chat.schema).expect("the schema compiles");
         let errors: Vec<String> = validator
             .iter_errors(&answer)
@@ -169,7 +219,7 @@ impl Generator for FakeGenerator {
         self.calls.push(Call {
             user: chat.user.to_string(),
             schema: chat.schema.clone(),
-            overview,
+            ask,
         });
         let usage = Usage {
             prompt_tokens: self.count_tokens(chat.system) + self.count_tokens(chat.user),
@@ -239,6 +289,11 @@ fn in_memory(turns: &[(&str, &str)], date: Option<&str>) -> Transcript {
 
 const BUDGET_TALK: &str = "We went through the budget for the new office, agreed to cut travel by ten percent, and looked at the hiring plan for the first quarter of next year.";
 
+/// The three passes over chunk `part` of `parts`, in order.
+fn passes(part: usize, parts: usize) -> [Stage; 3] {
+    [Pass::Actions, Pass::Decisions, Pass::Overview].map(|pass| Stage::Map { part, parts, pass })
+}
+
 #[test]
 fn a_one_to_one_is_a_people_note_with_the_other_person() {
     let transcript = transcript::read_path(Path::new(ROADMAP), None).unwrap();
@@ -246,21 +301,27 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
     let (result, stages) = run(&transcript, &settings(Some("Priya Natarajan")), &mut fake);
     let summary = result.unwrap();
     assert_eq!(summary.chunks, 1);
-    assert_eq!(stages, [Stage::Map { part: 1, parts: 1 }]);
-    assert_eq!(fake.calls.len(), 1);
+    assert_eq!(stages, passes(1, 1));
+    let asks: Vec<Ask> = fake.calls.iter().map(|c| c.ask).collect();
+    assert_eq!(asks, [Ask::Actions, Ask::Decisions, Ask::Overview]);
 
+    // The passes share the transcript: each user message starts with the same text and
+    // only its question differs.
+    let head = |c: &Call| c.user[..c.user.find("Question:").unwrap()].to_string();
+    assert!(fake.calls.iter().all(|c| head(c) == head(&fake.calls[0])));
     let call = &fake.calls[0];
-    assert!(call.user.contains("Priya Natarajan: Morning, Sam."));
+    assert!(call.user.contains("[1] Priya Natarajan: Morning, Sam."));
     assert_eq!(
         call.schema["properties"]["action_items"]["items"]["properties"]["owner"]["enum"],
-        json!(["Sam Okafor", "Myself", "TBD"])
+        json!(["Priya Natarajan", "Sam Okafor", "TBD"])
     );
 
     let note = &summary.note;
     let fm = &note.frontmatter;
     assert_eq!(fm.note_type, "people");
     assert_eq!(fm.person, "Sam Okafor");
-    assert_eq!(fm.title, "1:1 with Sam Okafor: About Morning, Sam. Thanks");
+    // The fake's title quotes the first words, "Morning, Sam. Thanks": a name goes.
+    assert_eq!(fm.title, "1:1 with Sam Okafor: About Morning Thanks");
     assert_eq!(fm.date, "2025-11-12");
     assert_eq!(fm.participants, ["Priya Natarajan", "Sam Okafor"]);
     assert_eq!(fm.source, "transcript");
@@ -270,6 +331,7 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
         note.summary,
         "The meeting opened with \"Morning, Sam. Thanks for making time.\"."
     );
+    // The invented item is dropped; the vault owner's own tasks are `Myself`'s.
     let items: Vec<(&str, &str, char)> = note
         .action_items
         .iter()
@@ -278,7 +340,6 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
     assert_eq!(
         items,
         [
-            (SHARED_ACTION, "TBD", '?'),
             (
                 "tell the billing team today so nobody is surprised",
                 "Myself",
@@ -292,48 +353,73 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
             ),
         ]
     );
+    // Each kept item carries the turn it was said in.
+    for action in &summary.extract.action_items {
+        let evidence = action.evidence.as_ref().expect("grounded");
+        assert_eq!(evidence.turn, action.turn);
+        assert!(evidence.start.is_some(), "a VTT turn has a time");
+    }
     assert_eq!(errors(note), Vec::<String>::new());
+}
+
+/// A meeting of `turns` turns by three people, every tenth turn asking to circulate the
+/// notes and every fifteenth keeping the status format, with an "I'll" now and then.
+fn long_meeting(turns: usize) -> Transcript {
+    let speakers = ["Ana Lima", "Bo Chen", "Cy Park"];
+    let lines: Vec<(String, String)> = (0..turns)
+        .map(|i| {
+            let text = if i % 10 == 5 {
+                "Please circulate the notes of this meeting to everyone afterwards.".to_string()
+            } else if i % 15 == 7 {
+                "Fine, we keep the weekly status format as it is.".to_string()
+            } else if i % 12 == 3 {
+                let topic = ["budget", "hiring", "travel", "office", "roadmap", "risks", "pricing", "security"][i / 12];
+                format!("I'll draft the {topic} chapter.")
+            } else {
+                format!("Item {i}: {BUDGET_TALK}")
+            };
+            (speakers[i % 3].to_string(), text)
+        })
+        .collect();
+    let mut metadata = Metadata::new(Format::Plain);
+    metadata.date = Some(recap::date::Date::parse("2025-03-04").unwrap());
+    Transcript::new(
+        lines.iter().map(|(s, t)| Turn::new(s.as_str(), None, None, t.as_str())),
+        metadata,
+    )
 }
 
 #[test]
 fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
-    let transcript = transcript::read_path(Path::new(AMI), None).unwrap();
-    let settings = Settings {
-        date: Some("2025-03-04".into()),
-        ..settings(None)
-    };
+    let transcript = long_meeting(90);
     let mut fake = FakeGenerator::new(2400);
-    let (result, stages) = run(&transcript, &settings, &mut fake);
+    let (result, stages) = run(&transcript, &settings(None), &mut fake);
     let summary = result.unwrap();
 
-    let maps: Vec<&Call> = fake.calls.iter().filter(|c| !c.overview).collect();
-    let parts = maps.len();
+    let actions: Vec<&Call> = fake.calls.iter().filter(|c| c.ask == Ask::Actions).collect();
+    let parts = actions.len();
     assert!(parts >= 3, "{parts} chunks");
     assert_eq!(summary.chunks, parts);
-    assert_eq!(
-        fake.calls.len(),
-        parts + 1,
-        "one reduce call after the maps"
-    );
-    assert!(fake.calls.last().unwrap().overview);
-    let mut expected: Vec<Stage> = (1..=parts).map(|part| Stage::Map { part, parts }).collect();
+    assert_eq!(fake.calls.len(), 3 * parts + 1, "three passes a chunk, one reduce");
+    assert_eq!(fake.calls.last().unwrap().ask, Ask::Reduce);
+    let mut expected: Vec<Stage> = (1..=parts).flat_map(|part| passes(part, parts)).collect();
     expected.push(Stage::Reduce);
     assert_eq!(stages, expected);
-    for (i, call) in maps.iter().enumerate() {
+    for (i, call) in actions.iter().enumerate() {
         assert!(
-            call.user
-                .contains(&format!("Transcript, part {} of {parts}:", i + 1)),
+            call.user.contains(&format!("part {} of {parts} of the meeting", i + 1)),
             "{}",
             call.user
         );
     }
 
-    // Every turn is sent, in some chunk.
-    for turn in &transcript.turns {
-        let line = format!("{}: {}", turn.speaker, turn.text);
-        assert!(
-            maps.iter().any(|c| c.user.contains(&line)),
-            "turn never sent: {line}"
+    // Every turn is sent once, numbered across the meeting.
+    for (i, turn) in transcript.turns.iter().enumerate() {
+        let line = format!("[{}] {}: {}", i + 1, turn.speaker, turn.text);
+        assert_eq!(
+            actions.iter().filter(|c| c.user.contains(&line)).count(),
+            1,
+            "turn not sent once: {line}"
         );
     }
     // The reduce call sees every chunk's notes.
@@ -351,21 +437,18 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
         "Kick-off of the remote control project"
     );
     assert_eq!(note.summary, format!("Merged from {parts} parts."));
-    // Every chunk wrote the shared item and decision: the note has each once.
-    let shared = note
-        .action_items
-        .iter()
-        .filter(|i| i.text == SHARED_ACTION)
-        .count();
-    assert_eq!(shared, 1);
+    // Every chunk wrote the shared item and decision: the note has each once, and the
+    // invented item never.
+    let texts: Vec<&str> = note.action_items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(texts.iter().filter(|t| **t == SHARED_ACTION).count(), 1);
+    assert!(!texts.contains(&INVENTED_ACTION));
     assert_eq!(note.decisions, [SHARED_DECISION[0]]);
-    assert_eq!(note.key_information.len(), parts);
+    assert_eq!(note.key_information, [KEY_FACT]);
     // Without `me`, an "I'll" is owned by its speaker, a participant.
     let participants = &note.frontmatter.participants;
-    assert!(note.action_items.len() > 1);
-    assert!(note.action_items[1..]
-        .iter()
-        .all(|i| participants.contains(&i.owner)));
+    let drafts: Vec<_> = note.action_items.iter().filter(|i| i.text.starts_with("draft")).collect();
+    assert_eq!(drafts.len(), 6, "{texts:?}");
+    assert!(drafts.iter().all(|i| participants.contains(&i.owner)));
     assert_eq!(errors(note), Vec::<String>::new());
 }
 
@@ -455,13 +538,16 @@ fn three_people_make_a_meeting_note_without_a_person() {
     assert_eq!(fm.tags, ["type/meeting", "generated"]);
     assert_eq!(
         fake.calls[0].schema["properties"]["action_items"]["items"]["properties"]["owner"]["enum"],
-        json!(["Bo", "Cy", "Myself", "TBD"])
+        json!(["Ana", "Bo", "Cy", "TBD"])
     );
+    assert_eq!(note.action_items.len(), 1, "the invented item is dropped");
     assert_eq!(
-        note.action_items[1].text,
+        note.action_items[0].text,
         "send the travel numbers by Friday"
     );
-    assert_eq!(note.action_items[1].owner, "Bo");
+    assert_eq!(note.action_items[0].owner, "Bo");
+    // "by Friday", said in the turn, counted from Friday 2025-11-07.
+    assert_eq!(note.action_items[0].due.as_deref(), Some("2025-11-14"));
     assert_eq!(errors(&note), Vec::<String>::new());
 
     // --type overrides the detected type.
@@ -558,7 +644,6 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
     assert_eq!(
         statuses,
         [
-            ('?', SHARED_ACTION),
             (
                 '?',
                 "write it by Wednesday evening and share it with you first"

@@ -53,7 +53,7 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
     writeln!(io.err, "{}", report::table_header())?;
 
     let mut scored = Vec::with_capacity(meetings.len());
-    for meeting in meetings {
+    for &meeting in &meetings {
         bar.set_message(meeting.id.clone());
         let start = Instant::now();
         let result = summarizer.summarize(meeting);
@@ -62,7 +62,13 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
             Ok(candidate) => report::score_meeting(meeting, candidate, seconds),
             Err(e) => report::score_failure(meeting, format!("{e:#}"), seconds),
         };
-        bar.suspend(|| writeln!(io.err, "{}", report::table_row(&row)))?;
+        bar.suspend(|| -> std::io::Result<()> {
+            writeln!(io.err, "{}", report::table_row(&row))?;
+            if args.items {
+                write!(io.err, "{}", report::item_lines(meeting, &row))?;
+            }
+            Ok(())
+        })?;
         bar.inc(1);
         scored.push(row);
     }
@@ -73,6 +79,7 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
         args.dataset.display().to_string(),
         config.threads,
         scored,
+        &meetings,
     );
     writeln!(io.err, "{}", report::table_mean(&report))?;
     let json = serde_json::to_string_pretty(&report)?;

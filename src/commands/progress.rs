@@ -60,8 +60,12 @@ impl PipelineProgress {
 
     pub fn update(&mut self, stage: Stage, progress: &Progress) {
         let where_ = match stage {
-            Stage::Map { part: 1, parts: 1 } => "whole meeting".to_string(),
-            Stage::Map { part, parts } => format!("part {part}/{parts}"),
+            Stage::Map {
+                part: 1,
+                parts: 1,
+                pass,
+            } => pass.label().to_string(),
+            Stage::Map { part, parts, pass } => format!("part {part}/{parts}, {}", pass.label()),
             Stage::Reduce => "merging parts".to_string(),
         };
         let what = if progress.prompt_tokens == 0 {

@@ -97,6 +97,7 @@ fn regenerate_one(
         date: Some(old.frontmatter.date.clone()).filter(|d| crate::date::Date::parse(d).is_ok()),
         thresholds: config.thresholds(),
         rules: crate::note::Rules::from_config(config),
+        evidence: config.evidence,
         ..Settings::default()
     };
     let summary = summarize(

@@ -47,6 +47,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         date: args.date.clone(),
         thresholds: config.thresholds(),
         rules: crate::note::Rules::from_config(config),
+        evidence: config.evidence,
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;

@@ -164,6 +164,7 @@ impl Baseline {
             key_information,
             schema_valid: None,
             speed: None,
+            evidence: Vec::new(),
         }
     }
 

@@ -51,6 +51,18 @@ pub struct Candidate {
     pub schema_valid: Option<bool>,
     /// Generation speed; `None` when the system runs no model.
     pub speed: Option<SpeedStats>,
+    /// Where each action item and decision was said, as the pipeline grounded it (empty
+    /// for the baseline).
+    pub evidence: Vec<CitedItem>,
+}
+
+/// An action item or decision with the turn it was grounded in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitedItem {
+    /// `action` or `decision`.
+    pub kind: &'static str,
+    pub text: String,
+    pub evidence: Option<crate::pipeline::grounding::Evidence>,
 }
 
 /// A system that summarizes meetings: the baseline, or the model pipeline.

@@ -9,7 +9,10 @@
 //!    references are third-person sentences ("The industrial designer will work on the
 //!    working design"), notes are imperative ("Work on the working design"): dropping
 //!    function words makes the score about content.
-//! 2. A pair **may match** when its similarity is at least [`THRESHOLD`] (0.4).
+//! 2. A pair **may match** when its similarity is at least [`THRESHOLD`] (0.4) and the
+//!    two share at least [`MIN_SHARED`] (2) content tokens in order (their longest common
+//!    subsequence): two short items that share one word ("Order pizza" and "Pizza is
+//!    cold") are not the same item, whatever the ratio says.
 //! 3. **Greedy one-to-one**: all pairs that may match are taken in order of decreasing
 //!    similarity (ties: lower predicted index, then lower reference index first); a pair is
 //!    kept when neither its prediction nor its reference is matched yet. So each reference
@@ -31,25 +34,10 @@ use super::rouge;
 /// The least content-token ROUGE-L F1 for a predicted item to match a reference.
 pub const THRESHOLD: f64 = 0.4;
 
-/// Function words left out of the similarity: articles, pronouns, auxiliaries, common
-/// prepositions and conjunctions. Kept short and explicit; compared before stemming.
-pub const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "and", "or", "but", "if", "then", "so", "of", "to", "in", "on", "at", "for",
-    "with", "by", "from", "as", "about", "into", "that", "this", "these", "those", "it", "its",
-    "i", "we", "you", "he", "she", "they", "them", "their", "our", "us", "his", "her", "be", "is",
-    "are", "was", "were", "been", "being", "am", "will", "would", "shall", "should", "can",
-    "could", "may", "might", "must", "do", "does", "did", "have", "has", "had", "not", "also",
-    "which", "what", "who", "there", "s", "ll", "re", "ve", "d", "m", "t",
-];
+/// The fewest content tokens, in order, that a matching pair must share.
+pub const MIN_SHARED: usize = 2;
 
-/// The content tokens of an item: words minus stopwords, stemmed.
-pub fn content_tokens(text: &str) -> Vec<String> {
-    rouge::words(text)
-        .iter()
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|w| rouge::stem_token(w))
-        .collect()
-}
+pub use crate::words::{content_tokens, STOPWORDS};
 
 /// Similarity of two items under the rule: content-token ROUGE-L F1.
 pub fn similarity(predicted: &str, reference: &str) -> f64 {
@@ -96,7 +84,7 @@ pub fn match_items<P: AsRef<str>, R: AsRef<str>>(predicted: &[P], reference: &[R
     for (i, p) in p_tokens.iter().enumerate() {
         for (j, r) in r_tokens.iter().enumerate() {
             let similarity = rouge::rouge_l(p, r).f1;
-            if similarity >= THRESHOLD {
+            if similarity >= THRESHOLD && rouge::lcs_len(p, r) >= MIN_SHARED {
                 candidates.push(Pair {
                     predicted: i,
                     reference: j,
@@ -284,5 +272,15 @@ mod tests {
         assert_eq!(s.pooled_recall, Some(0.25));
         assert!(close(s.pooled_precision.unwrap(), 1.0 / 3.0));
         assert_eq!(MatchSummary::over([]).recall, None);
+    }
+
+    #[test]
+    fn one_shared_word_is_not_a_match() {
+        // content: order pizza / pizza cold: F1 = 0.5, but one token in common.
+        assert!(similarity("Order pizza", "Pizza is cold") >= THRESHOLD);
+        let r = match_items(&["Order pizza"], &["Pizza is cold"]);
+        assert_eq!(r.matched(), 0);
+        let r = match_items(&["Order the pizza tonight"], &["We will order pizza"]);
+        assert_eq!(r.matched(), 1);
     }
 }

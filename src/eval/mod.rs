@@ -10,6 +10,5 @@ pub mod candidate;
 pub mod dataset;
 pub mod matching;
 pub mod pipeline_summarizer;
-pub mod porter;
 pub mod report;
 pub mod rouge;

@@ -10,7 +10,7 @@ use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::{summarize, Settings};
 use crate::transcript::{Format, Metadata, Transcript, Turn};
 
-use super::candidate::{ActionItem, Candidate, SpeedStats, Summarizer};
+use super::candidate::{ActionItem, Candidate, CitedItem, SpeedStats, Summarizer};
 use super::dataset::Meeting;
 
 /// The date given to evaluation meetings, which have none.
@@ -67,6 +67,21 @@ impl<G: Generator> Summarizer for PipelineSummarizer<G> {
             &mut self.generator,
             &mut |_, _| {},
         )?;
+        let evidence = summary
+            .extract
+            .action_items
+            .iter()
+            .map(|a| CitedItem {
+                kind: "action",
+                text: a.text.clone(),
+                evidence: a.evidence.clone(),
+            })
+            .chain(summary.extract.decisions.iter().map(|d| CitedItem {
+                kind: "decision",
+                text: d.text.clone(),
+                evidence: d.evidence.clone(),
+            }))
+            .collect();
         let note = summary.note;
         let usage = summary.usage;
         Ok(Candidate {
@@ -89,6 +104,7 @@ impl<G: Generator> Summarizer for PipelineSummarizer<G> {
                 decode_tokens: usage.generated_tokens,
                 decode_seconds: usage.decode_seconds,
             }),
+            evidence,
         })
     }
 }

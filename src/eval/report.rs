@@ -16,7 +16,10 @@
 //!   model, and the process's peak resident memory so far (`VmHWM` of /proc/self/status).
 //!
 //! Means: ROUGE precision, recall and F1 are averaged over meetings; actions and decisions
-//! use [`MatchSummary`] (macro means of the defined values, and pooled ratios); the schema
+//! use [`MatchSummary`] (macro means of the defined values, and pooled ratios: total
+//! matched over total items). The *chance* level ([`Chance`]) matches each meeting's
+//! predictions against another meeting's references: a real gain shows as a distance
+//! from it. The schema
 //! validity rate is over meetings whose validity is known; tokens per second are pooled
 //! (total tokens / total seconds).
 
@@ -207,6 +210,8 @@ impl Means {
 pub struct MatchingRule {
     pub similarity: &'static str,
     pub threshold: f64,
+    /// Content tokens, in order, a matching pair shares at least.
+    pub min_shared: usize,
     pub assignment: &'static str,
 }
 
@@ -216,9 +221,47 @@ impl Default for MatchingRule {
             similarity: "ROUGE-L F1 over content tokens (lowercased words minus stopwords, \
                          Porter-stemmed)",
             threshold: matching::THRESHOLD,
+            min_shared: matching::MIN_SHARED,
             assignment: "greedy one-to-one by decreasing similarity; each reference and each \
                          prediction matched at most once",
         }
+    }
+}
+
+/// What matching finds by chance: each meeting's predictions against the references of
+/// the meeting after it (the last against the first).
+#[derive(Debug, Clone, Serialize)]
+pub struct Chance {
+    pub actions: MatchSummary,
+    pub decisions: MatchSummary,
+}
+
+impl Chance {
+    /// `None` for fewer than two meetings. `reports[i]` scores `meetings[i]`.
+    pub fn over(reports: &[MeetingReport], meetings: &[&Meeting]) -> Option<Self> {
+        let n = reports.len().min(meetings.len());
+        if n < 2 {
+            return None;
+        }
+        let (mut actions, mut decisions) = (Vec::new(), Vec::new());
+        for (i, report) in reports.iter().take(n).enumerate() {
+            let other = &meetings[(i + 1) % n].references;
+            let predicted: Vec<&str> = report
+                .candidate
+                .actions
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect();
+            actions.push(matching::match_items(&predicted, &other.actions));
+            decisions.push(matching::match_items(
+                &report.candidate.decisions,
+                &other.decisions,
+            ));
+        }
+        Some(Self {
+            actions: MatchSummary::over(&actions),
+            decisions: MatchSummary::over(&decisions),
+        })
     }
 }
 
@@ -231,15 +274,18 @@ pub struct Report {
     pub peak_memory_mib: Option<f64>,
     pub matching: MatchingRule,
     pub mean: Means,
+    pub chance: Option<Chance>,
     pub meetings: Vec<MeetingReport>,
 }
 
 impl Report {
+    /// The report of `meetings`, scored in order from `dataset`'s meetings.
     pub fn new(
         system: String,
         dataset: String,
         threads: usize,
         meetings: Vec<MeetingReport>,
+        scored_from: &[&Meeting],
     ) -> Self {
         Self {
             system,
@@ -248,6 +294,7 @@ impl Report {
             peak_memory_mib: peak_memory_mib(),
             matching: MatchingRule::default(),
             mean: Means::over(&meetings),
+            chance: Chance::over(&meetings, scored_from),
             meetings,
         }
     }
@@ -298,7 +345,9 @@ pub fn table_row(m: &MeetingReport) -> String {
     )
 }
 
-/// The mean line under the table: averages, and totals for `owners` and `empty`.
+/// The lines under the table: the means (totals for `owners` and `empty`), then the
+/// pooled action and decision figures (total matched over total items), then the same
+/// pooled figures at chance level when there is one.
 pub fn table_mean(report: &Report) -> String {
     let m = &report.mean;
     let words = report
@@ -308,7 +357,7 @@ pub fn table_mean(report: &Report) -> String {
         .sum::<usize>()
         .checked_div(m.meetings)
         .unwrap_or(0);
-    format!(
+    let mut lines = vec![format!(
         "{:<10} {:>6} {:>7.2} {:>5.3} {:>5.3} {:>5.3} {} {} {} {} {} {:>6} {:>5} {} {} {}",
         "mean",
         words,
@@ -326,7 +375,76 @@ pub fn table_mean(report: &Report) -> String {
         opt(m.prefill_tok_s, 7, 1),
         opt(m.decode_tok_s, 7, 1),
         opt(report.peak_memory_mib, 7, 0),
+    )];
+    lines.push(pooled_line("pooled", &m.actions, &m.decisions));
+    if let Some(chance) = &report.chance {
+        lines.push(pooled_line("chance", &chance.actions, &chance.decisions));
+    }
+    lines.join("\n")
+}
+
+/// A line with only the pooled action and decision columns filled.
+fn pooled_line(label: &str, actions: &MatchSummary, decisions: &MatchSummary) -> String {
+    format!(
+        "{:<10} {:>6} {:>7} {:>5} {:>5} {:>5} {} {} {} {} {:>5} {:>6} {:>5} {:>7} {:>7} {:>7}",
+        label,
+        "",
+        "",
+        "",
+        "",
+        "",
+        opt(actions.pooled_recall, 5, 2),
+        opt(actions.pooled_precision, 5, 2),
+        opt(decisions.pooled_recall, 5, 2),
+        opt(decisions.pooled_precision, 5, 2),
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
     )
+    .trim_end()
+    .to_string()
+}
+
+/// A meeting's reference items, found or missed, and the predictions that matched none:
+/// what `recap eval --items` prints under the meeting's row.
+pub fn item_lines(meeting: &Meeting, report: &MeetingReport) -> String {
+    let actions: Vec<&str> = report
+        .candidate
+        .actions
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect();
+    let decisions: Vec<&str> = report
+        .candidate
+        .decisions
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let refs = &meeting.references;
+    let mut out = String::new();
+    for (kind, predicted, reference, result) in [
+        ("action", &actions, &refs.actions, &report.actions),
+        ("decision", &decisions, &refs.decisions, &report.decisions),
+    ] {
+        for (j, r) in reference.iter().enumerate() {
+            match result.pairs.iter().find(|p| p.reference == j) {
+                Some(p) => out.push_str(&format!(
+                    "  {kind} found:  {r}\n      as: {}\n",
+                    predicted[p.predicted]
+                )),
+                None => out.push_str(&format!("  {kind} missed: {r}\n")),
+            }
+        }
+        for (i, p) in predicted.iter().enumerate() {
+            if !result.pairs.iter().any(|pair| pair.predicted == i) {
+                out.push_str(&format!("  {kind} extra:  {p}\n"));
+            }
+        }
+    }
+    out
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -375,6 +493,7 @@ mod tests {
                 decode_tokens: 30,
                 decode_seconds: 3.0,
             }),
+            evidence: Vec::new(),
         };
         let r = score_meeting(&meeting(), candidate, 5.0);
         // "the team set a price" vs "the team set the price": 4 of 5 unigrams shared.
@@ -425,8 +544,12 @@ mod tests {
         let row = table_row(&r);
         assert_eq!(header.len(), row.len(), "\n{header}\n{row}");
         assert!(row.starts_with("M1              8    0.50 0.000 0.000 0.000  0.00     -     -     -     -      0     4"), "{row}");
-        let report = Report::new("baseline".into(), "m.jsonl".into(), 2, vec![r]);
-        assert_eq!(table_mean(&report).len(), header.len());
+        let report = Report::new("baseline".into(), "m.jsonl".into(), 2, vec![r], &[]);
+        let mean = table_mean(&report);
+        let first = mean.lines().next().unwrap();
+        assert_eq!(first.len(), header.len());
+        assert!(mean.lines().nth(1).unwrap().starts_with("pooled"));
+        assert!(report.chance.is_none(), "one meeting has no other to compare with");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Tokenization ([`tokenize`]): lowercase the text, split it on every character that is not
 //! a letter or digit (Unicode `char::is_alphanumeric`; so "kick-off" is two tokens and
-//! "12.50" is "12", "50"), and Porter-stem ([`super::porter`]) tokens longer than three
+//! "12.50" is "12", "50"), and Porter-stem ([`crate::words::porter`]) tokens longer than three
 //! characters, as `rouge-score` does with `use_stemmer=True`. No stopwords are removed.
 //!
 //! - **ROUGE-N**: the n-grams (runs of n tokens) the two texts share, each counted at most
@@ -15,7 +15,6 @@
 
 use serde::Serialize;
 
-use super::porter;
 
 /// Precision, recall and F1 of one ROUGE variant, each in 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
@@ -69,23 +68,7 @@ pub fn tokenize(text: &str) -> Vec<String> {
     words(text).iter().map(|w| stem_token(w)).collect()
 }
 
-/// The text lowercased and split on non-alphanumerics, before stemming.
-pub fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// A lowercased word's token: its Porter stem when it is longer than 3 characters.
-pub fn stem_token(word: &str) -> String {
-    if word.chars().count() > 3 {
-        porter::stem(word)
-    } else {
-        word.to_string()
-    }
-}
+pub use crate::words::{stem_token, words};
 
 /// ROUGE-N with clipped n-gram counts.
 pub fn rouge_n(candidate: &[String], reference: &[String], n: usize) -> Scores {

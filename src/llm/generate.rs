@@ -265,6 +265,9 @@ mod tests {
         fn reset(&mut self) {
             self.position = 0;
         }
+        fn truncate(&mut self, len: usize) {
+            self.position = self.position.min(len);
+        }
     }
 
     /// A mask that forbids `forbidden` and finishes after `finish_after` commits.

@@ -525,6 +525,10 @@ impl CausalLm for GgufModel {
     fn reset(&mut self) {
         self.cache.reset();
     }
+
+    fn truncate(&mut self, len: usize) {
+        self.cache.truncate(len);
+    }
 }
 
 #[cfg(test)]

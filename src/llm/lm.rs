@@ -28,6 +28,10 @@ pub trait CausalLm {
 
     /// Empties the cache.
     fn reset(&mut self);
+
+    /// Keeps the first `len` positions of the cache (at most those held) and drops the
+    /// rest: a prompt that shares a prefix with what the cache holds reads only the rest.
+    fn truncate(&mut self, len: usize);
 }
 
 /// Decides which tokens may come next; used for schema-constrained decoding.

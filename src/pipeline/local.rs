@@ -3,13 +3,14 @@
 //! prompt prefix it has already read), and decoding runs under a JSON-schema constraint
 //! so the answer always parses and validates.
 //!
-//! *Prefix reuse*: the prompts of one meeting's chunks start with the same instructions.
-//! When a prompt shares a long prefix with the previous one, the cache is rebuilt up to
-//! that prefix once and snapshotted; later prompts that start with it restore the snapshot
-//! and read only what follows.
+//! *Prefix reuse*: the generator remembers which tokens its KV cache holds (the last
+//! prompt and the answer written after it). A new prompt that starts with some of them
+//! keeps that part of the cache and reads only the rest: the passes over one chunk share
+//! the system prompt and the chunk's transcript, so the transcript is read once, and
+//! every prompt shares at least the system prompt with the one before it. Nothing is
+//! copied: the cache is cut back to the shared length.
 
 use std::path::Path;
-use std::time::Instant;
 
 use anyhow::Context as _;
 use candle_core::quantized::gguf_file;
@@ -25,9 +26,6 @@ use crate::llm::{
 
 use super::generator::{Chat, Generator, Progress, Usage};
 
-/// A shared prefix shorter than this is not worth a snapshot.
-const MIN_PREFIX: usize = 64;
-
 /// A local model ready to answer in JSON.
 pub struct LocalGenerator {
     model: GgufModel,
@@ -35,10 +33,8 @@ pub struct LocalGenerator {
     template: ChatTemplate,
     vocab: Vocabulary,
     sampling: SamplingOptions,
-    /// The tokens of the snapshotted prefix and the cache holding them.
-    prefix: Option<(Vec<u32>, <GgufModel as CausalLm>::Snapshot)>,
-    /// The previous prompt, to find the prefix the next one shares.
-    last_prompt: Vec<u32>,
+    /// The tokens whose keys and values the model's cache holds, in order.
+    held: Vec<u32>,
 }
 
 impl LocalGenerator {
@@ -68,8 +64,7 @@ impl LocalGenerator {
                 repetition_penalty: 1.1,
                 ..SamplingOptions::greedy()
             },
-            prefix: None,
-            last_prompt: Vec::new(),
+            held: Vec::new(),
         })
     }
 
@@ -78,30 +73,21 @@ impl LocalGenerator {
         &self.model
     }
 
-    /// Positions the cache for `prompt`. Returns how many of its tokens the cache holds
-    /// now, and how many of those came from the snapshot rather than being computed.
-    fn prepare(&mut self, prompt: &[u32]) -> anyhow::Result<(usize, usize)> {
-        if let Some((tokens, snapshot)) = &self.prefix {
-            if prompt.len() > tokens.len() && prompt.starts_with(tokens) {
-                self.model.restore(snapshot);
-                return Ok((tokens.len(), tokens.len()));
-            }
-        }
-        self.model.reset();
+    /// Positions the cache for `prompt`: keeps the longest prefix of it that the cache
+    /// holds, so only the rest is computed. Returns that prefix's length.
+    fn prepare(&mut self, prompt: &[u32]) -> usize {
         let shared = self
-            .last_prompt
+            .held
             .iter()
             .zip(prompt)
             .take_while(|(a, b)| a == b)
-            .count();
-        // Keep at least one token to feed, so the model returns fresh logits.
-        let shared = shared.min(prompt.len().saturating_sub(1));
-        if shared >= MIN_PREFIX {
-            self.model.forward(&prompt[..shared])?;
-            self.prefix = Some((prompt[..shared].to_vec(), self.model.snapshot()));
-            return Ok((shared, 0));
-        }
-        Ok((0, 0))
+            .count()
+            .min(self.model.position())
+            // Keep at least one token to feed, so the model returns fresh logits.
+            .min(prompt.len().saturating_sub(1));
+        self.model.truncate(shared);
+        self.held.truncate(shared);
+        shared
     }
 }
 
@@ -123,10 +109,7 @@ impl Generator for LocalGenerator {
         let text = self.template.render(&messages, true)?;
         let prompt = self.tokenizer.encode(&text, false)?;
 
-        let started = Instant::now();
-        let (start, cached) = self.prepare(&prompt)?;
-        let warmup = started.elapsed().as_secs_f64();
-        self.last_prompt.clone_from(&prompt);
+        let start = self.prepare(&prompt);
 
         // Compact JSON: whitespace between tokens would only spend the answer's budget.
         let compact = ConstraintOptions {
@@ -157,7 +140,14 @@ impl Generator for LocalGenerator {
                     },
                 })
             },
-        )?;
+        );
+        // Whatever happened, the cache holds a prefix of the prompt and the answer.
+        self.held.extend_from_slice(&prompt[start..]);
+        if let Ok(g) = &generation {
+            self.held.extend_from_slice(&g.tokens);
+        }
+        self.held.truncate(self.model.position());
+        let generation = generation?;
         let answer = String::from_utf8_lossy(constraint.output()).into_owned();
         if generation.stop_reason == StopReason::TokenLimit {
             let tail: String = answer
@@ -177,9 +167,9 @@ impl Generator for LocalGenerator {
             .with_context(|| format!("the model's answer is not JSON: {answer}"))?;
         let usage = Usage {
             prompt_tokens,
-            cached_tokens: cached,
+            cached_tokens: start,
             generated_tokens: generation.tokens.len(),
-            prefill_seconds: warmup + generation.prefill_time.as_secs_f64(),
+            prefill_seconds: generation.prefill_time.as_secs_f64(),
             decode_seconds: generation.decode_time.as_secs_f64(),
         };
         Ok((value, usage))

@@ -1,17 +1,17 @@
 //! Reduce: partial extracts of one meeting's chunks become one. The model writes the
 //! overall title and summary (see `prompts/reduce.j2`); lists are merged here,
-//! deterministically, dropping items that say the same thing twice.
+//! deterministically, dropping items that say the same thing twice. Nothing stands in two
+//! lists: a decision that restates an action item, and key information that repeats
+//! either, are dropped.
 
 use std::collections::BTreeSet;
 
-use super::extract::{ActionDraft, Extract, Overview};
+use super::extract::{ActionDraft, DecisionDraft, Extract, Overview};
 
 /// Two items whose word sets overlap at least this much (Jaccard) are the same item.
 pub const DUPLICATE_SIMILARITY: f64 = 0.7;
 
 /// Joins the chunk extracts under the model's overview, keeping the first of duplicates.
-/// A piece of key information that repeats a decision or an action item is dropped: the
-/// note already says it where it matters more.
 pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
     let mut merged = Extract {
         title: overview.title,
@@ -23,16 +23,30 @@ pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
             push_action(&mut merged.action_items, action);
         }
         for decision in &part.decisions {
-            push_unique(&mut merged.decisions, decision);
+            if !decision.text.trim().is_empty()
+                && !merged
+                    .decisions
+                    .iter()
+                    .any(|kept| same_item(&kept.text, &decision.text))
+            {
+                merged.decisions.push(DecisionDraft {
+                    text: decision.text.trim().to_string(),
+                    ..decision.clone()
+                });
+            }
         }
         for info in &part.key_information {
             push_unique(&mut merged.key_information, info);
         }
     }
+    let actions: Vec<&str> = merged.action_items.iter().map(|a| a.text.as_str()).collect();
+    merged
+        .decisions
+        .retain(|d| !actions.iter().any(|a| same_item(a, &d.text)));
     let said: Vec<String> = merged
         .decisions
         .iter()
-        .cloned()
+        .map(|d| d.text.clone())
         .chain(merged.action_items.iter().map(|a| a.text.clone()))
         .collect();
     merged
@@ -59,7 +73,7 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
 }
 
 /// A duplicate action keeps the first wording but gains what the later one knew: an owner
-/// where the first had `TBD`, a due date or a priority where the first had none.
+/// where the first had `TBD`, a due date where the first had none.
 fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft) {
     if action.text.trim().is_empty() {
         return;
@@ -74,9 +88,6 @@ fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft) {
             }
             if kept.due.is_none() {
                 kept.due.clone_from(&action.due);
-            }
-            if kept.priority.is_none() {
-                kept.priority.clone_from(&action.priority);
             }
         }
         None => list.push(ActionDraft {
@@ -114,11 +125,24 @@ mod tests {
 
     fn action(text: &str, owner: &str, due: Option<&str>) -> ActionDraft {
         ActionDraft {
+            turn: 1,
             text: text.into(),
             owner: owner.into(),
-            priority: None,
             due: due.map(Into::into),
+            evidence: None,
         }
+    }
+
+    fn decision(text: &str) -> DecisionDraft {
+        DecisionDraft {
+            turn: 1,
+            text: text.into(),
+            evidence: None,
+        }
+    }
+
+    fn texts(decisions: &[DecisionDraft]) -> Vec<&str> {
+        decisions.iter().map(|d| d.text.as_str()).collect()
     }
 
     #[test]
@@ -133,7 +157,7 @@ mod tests {
     fn duplicates_across_chunks_merge_and_keep_the_better_fields() {
         let first = Extract {
             action_items: vec![action("Send the pricing deck to Ana", "TBD", None)],
-            decisions: vec!["Launch in March.".into()],
+            decisions: vec![decision("Launch in March.")],
             ..Extract::default()
         };
         let second = Extract {
@@ -145,7 +169,7 @@ mod tests {
                 ),
                 action("Book the venue", "Myself", None),
             ],
-            decisions: vec!["launch in March".into(), "Hire two engineers.".into()],
+            decisions: vec![decision("launch in March"), decision("Hire two engineers.")],
             key_information: vec!["  ".into()],
             ..Extract::default()
         };
@@ -168,7 +192,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            merged.decisions,
+            texts(&merged.decisions),
             ["Launch in March.", "Hire two engineers."]
         );
         assert!(merged.key_information.is_empty());
@@ -179,7 +203,7 @@ mod tests {
     fn key_information_that_repeats_a_decision_or_an_action_is_dropped() {
         let extract = Extract {
             action_items: vec![action("Ship a patch release next Monday", "Myself", None)],
-            decisions: vec!["Lena stays on offline sync until it ships".into()],
+            decisions: vec![decision("Lena stays on offline sync until it ships")],
             key_information: vec![
                 "Lena stays on offline sync until it ships.".into(),
                 "Marco can ship a patch release next Monday".into(),
@@ -192,5 +216,20 @@ mod tests {
             dedupe(extract).key_information,
             ["The crash rate on Android is 1.8 percent"]
         );
+    }
+
+    #[test]
+    fn a_decision_that_restates_an_action_item_is_dropped() {
+        let extract = Extract {
+            action_items: vec![action("Send the pricing deck to Ana", "Myself", None)],
+            decisions: vec![
+                decision("Send the pricing deck to Ana."),
+                decision("Launch in March."),
+            ],
+            ..Extract::default()
+        };
+        let merged = dedupe(extract);
+        assert_eq!(texts(&merged.decisions), ["Launch in March."]);
+        assert_eq!(merged.action_items.len(), 1);
     }
 }

@@ -1,7 +1,10 @@
-//! The summarizing pipeline: plan chunks, generate per chunk (map), merge (reduce), assemble.
+//! The summarizing pipeline: plan chunks, read each with focused passes (map), ground the
+//! items in their turns, merge (reduce), assemble.
 
+pub mod due;
 pub mod extract;
 pub mod generator;
+pub mod grounding;
 pub mod local;
 pub mod merge;
 pub mod naming;

@@ -1,18 +1,22 @@
-//! Prompt templates (minijinja): `system`, `single` (a meeting that fits in one pass),
-//! `map` (one chunk) and `reduce` (merge the chunks' notes). The built-in ones live in
-//! `prompts/`; a folder of the same file names (`<name>.j2`) overrides them one by one.
-//! The fixed instructions come before the transcript, so every chunk's prompt starts with
-//! the same tokens and their KV cache is computed once.
+//! Prompt templates (minijinja): `system`; `transcript`, the numbered turns of one chunk
+//! (or of a meeting that fits in one); the three questions asked of it, `actions`,
+//! `decisions` and `overview`; and `reduce`, which merges the chunks' notes. The built-in
+//! ones live in `prompts/`; a folder of the same file names (`<name>.j2`) overrides them
+//! one by one. A pass's user message is the transcript, then its question: the three
+//! passes over a chunk start with the same tokens, so the transcript's KV cache is
+//! computed once.
 
 use std::path::{Path, PathBuf};
 
 use minijinja::Environment;
 use serde::Serialize;
 
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 6] = [
     ("system", include_str!("../../prompts/system.j2")),
-    ("single", include_str!("../../prompts/single.j2")),
-    ("map", include_str!("../../prompts/map.j2")),
+    ("transcript", include_str!("../../prompts/transcript.j2")),
+    ("actions", include_str!("../../prompts/actions.j2")),
+    ("decisions", include_str!("../../prompts/decisions.j2")),
+    ("overview", include_str!("../../prompts/overview.j2")),
     ("reduce", include_str!("../../prompts/reduce.j2")),
 ];
 
@@ -80,25 +84,23 @@ mod tests {
     use minijinja::context;
 
     #[test]
-    fn map_prompts_of_one_meeting_share_their_instructions() {
+    fn the_passes_over_a_chunk_share_its_transcript() {
         let prompts = Prompts::load(None).unwrap();
-        let render = |part: usize, transcript: &str| {
-            prompts
-                .render(
-                    "map",
-                    context! { owners => ["Ana", "TBD"], me => "", date => "2025-11-07",
-                    participants => ["Ana", "Bo"], part, parts => 2, transcript },
-                )
-                .unwrap()
-        };
-        let (one, two) = (render(1, "Ana: hi"), render(2, "Bo: bye"));
-        let shared = one
-            .bytes()
-            .zip(two.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        assert!(one[..shared].contains("Participants: Ana, Bo."));
-        assert!(one[shared..].starts_with("1 of 2"), "{}", &one[shared..]);
+        let context = context! { date => "2025-11-07",
+            participants => ["Ana", "Bo"], part => 1, parts => 2,
+            transcript => "[1] Ana: hi\n[2] Bo: bye\n" };
+        let head = prompts.render("transcript", &context).unwrap();
+        assert!(head.starts_with("Meeting date: 2025-11-07. Participants: Ana, Bo."));
+        assert!(head.contains("part 1 of 2"), "{head}");
+        assert!(head.ends_with("[2] Bo: bye"), "{head}");
+        for question in ["actions", "decisions", "overview"] {
+            let text = prompts.render(question, &context).unwrap();
+            assert!(text.starts_with("Question:"), "{question}: {text}");
+        }
+        assert!(prompts
+            .render("actions", &context)
+            .unwrap()
+            .contains("(one of Ana, Bo, or \"TBD\""));
     }
 
     #[test]

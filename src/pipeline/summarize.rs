@@ -1,30 +1,38 @@
 //! One transcript into one note, top to bottom: check the input is worth it, fix the
-//! deterministic fields, plan chunks that fit the model, generate per chunk (map), merge
-//! (reduce), assemble the [`Note`] and check it against the validator. The model only ever
-//! writes the title's topics, the summary, action items, decisions and key information.
+//! deterministic fields, plan chunks that fit the model, read each chunk with three
+//! focused passes (action items, decisions, overview), keep only the items grounded in
+//! the turns they cite, merge the chunks (reduce), assemble the [`Note`] and check it
+//! against the validator. The model only ever writes the title's topics, the summary,
+//! action items, decisions and key information.
 
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::note::{self, ActionItem, Frontmatter, Note, Priority};
+use crate::note::{self, ActionItem, Frontmatter, Note};
 use crate::transcript::Transcript;
 
-use super::extract::{Extract, Overview};
+use super::due;
+use super::extract::{ActionsAnswer, DecisionsAnswer, Extract, Overview, OverviewAnswer};
 use super::generator::{Chat, Generator, Progress, Usage};
+use super::grounding::NumberedTurns;
 use super::merge;
 use super::plan::{self, TokenCounter};
 use super::prompts::{PromptError, Prompts};
 use super::quality::{self, Rejection, Thresholds};
 
-/// Bounds on one answer, tighter than the note's: a chunk's answer must fit
-/// [`Settings::answer_tokens`] even when a small model writes every list to its limit
-/// (about 3,000 characters, some 800 tokens), and terse items read better in a note.
+/// Bounds on one answer, tighter than the note's: terse items read better in a note, and
+/// every pass's answer must fit [`Settings::answer_tokens`] even when a small model writes
+/// every list to its limit.
 pub const ANSWER_LIMITS: note::schema::GenerationLimits = note::schema::GenerationLimits {
     summary_chars: 600,
     item_chars: 160,
-    action_items: 6,
-    decisions: 5,
+    action_items: 8,
+    decisions: 8,
     key_information: 6,
 };
+
+/// Tokens a turn's number (`[123] `) adds to the line the planner counts.
+const TURN_NUMBER_TOKENS: usize = 4;
 
 /// What the pipeline needs besides the transcript.
 #[derive(Debug, Clone)]
@@ -41,6 +49,9 @@ pub struct Settings {
     pub max_chunk_tokens: usize,
     /// Tokens reserved for each answer.
     pub answer_tokens: usize,
+    /// Whether each action item and decision says where it was said (the timestamp of
+    /// its turn, else the turn's number).
+    pub evidence: bool,
     /// What the note is checked against (the configured note types): a note of a type
     /// that `recap validate` would reject is never made.
     pub rules: note::Rules,
@@ -55,7 +66,39 @@ impl Default for Settings {
             thresholds: Thresholds::default(),
             max_chunk_tokens: 6144,
             answer_tokens: 1280,
+            evidence: false,
             rules: note::Rules::default(),
+        }
+    }
+}
+
+/// The question a pass over a chunk asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    Actions,
+    Decisions,
+    /// Summary, key information and title.
+    Overview,
+}
+
+impl Pass {
+    const ALL: [Pass; 3] = [Pass::Actions, Pass::Decisions, Pass::Overview];
+
+    /// The prompt template asking the question.
+    pub fn template(self) -> &'static str {
+        match self {
+            Pass::Actions => "actions",
+            Pass::Decisions => "decisions",
+            Pass::Overview => "overview",
+        }
+    }
+
+    /// What the pass looks for, for progress lines.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pass::Actions => "action items",
+            Pass::Decisions => "decisions",
+            Pass::Overview => "summary",
         }
     }
 }
@@ -63,8 +106,12 @@ impl Default for Settings {
 /// Where the pipeline is, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stage {
-    /// Reading chunk `part` of `parts` (1-based).
-    Map { part: usize, parts: usize },
+    /// Reading chunk `part` of `parts` (1-based) with one pass.
+    Map {
+        part: usize,
+        parts: usize,
+        pass: Pass,
+    },
     /// Merging the chunks' notes.
     Reduce,
 }
@@ -73,6 +120,8 @@ pub enum Stage {
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub note: Note,
+    /// What the note was made from: the merged, grounded items with their evidence.
+    pub extract: Extract,
     pub usage: Usage,
     pub chunks: usize,
 }
@@ -117,12 +166,19 @@ pub fn summarize(
         settings.thresholds,
     )?;
     let meeting = Meeting::new(transcript, settings)?;
+    let system = prompts.render("system", meeting.context(""))?;
 
-    let counter = GeneratorTokens(&*generator);
-    let fixed = counter.count(&prompts.render("system", meeting.context(""))?)
-        + counter.count(&prompts.render("map", meeting.chunk_context(1, 1, ""))?)
-        + settings.answer_tokens
-        + 64;
+    let counter = NumberedTokens(&*generator);
+    let mut fixed = counter.count(&system)
+        + counter.count(&prompts.render("transcript", meeting.chunk_context(1, 2, ""))?);
+    fixed += Pass::ALL
+        .iter()
+        .map(|p| Ok(counter.count(&prompts.render(p.template(), meeting.context(""))?)))
+        .collect::<Result<Vec<_>, SummarizeError>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    fixed += settings.answer_tokens + 64;
     let context = generator.context_length();
     let budget = context
         .checked_sub(fixed)
@@ -130,49 +186,53 @@ pub fn summarize(
         .ok_or(SummarizeError::NoRoom { context, fixed })?
         .min(settings.max_chunk_tokens);
     let chunks = plan::plan(transcript, budget, 0, &counter);
+    let parts = chunks.len().max(1);
 
-    let system = prompts.render("system", meeting.context(""))?;
     let mut usage = Usage::default();
-    let extract = if chunks.len() <= 1 {
-        let user = prompts.render(
-            "single",
-            meeting.context(&transcript_text(transcript.turns.iter())),
+    let mut partials = Vec::with_capacity(parts);
+    let mut first = 1;
+    for (i, chunk) in chunks.iter().enumerate() {
+        // Overlapping turns keep the numbers they had in the chunk before.
+        first -= chunk.overlap;
+        let turns = NumberedTurns::new(&chunk.turns, first);
+        first += chunk.turns.len();
+        let head = prompts.render(
+            "transcript",
+            meeting.chunk_context(i + 1, parts, &turns.text()),
         )?;
-        on_progress(Stage::Map { part: 1, parts: 1 }, &Progress::default());
-        let answer = ask(
-            generator,
-            &system,
-            &user,
-            &meeting.extract_schema(),
-            settings,
-            &mut usage,
-            &mut |p| on_progress(Stage::Map { part: 1, parts: 1 }, p),
-        )?;
-        merge::dedupe(answer)
-    } else {
-        let parts = chunks.len();
-        let mut partials = Vec::with_capacity(parts);
-        for (i, chunk) in chunks.iter().enumerate() {
-            let stage = Stage::Map { part: i + 1, parts };
+        let mut ask_pass = |pass: Pass, schema: &Value| -> Result<Value, SummarizeError> {
+            let stage = Stage::Map {
+                part: i + 1,
+                parts,
+                pass,
+            };
             on_progress(stage, &Progress::default());
-            let user = prompts.render(
-                "map",
-                meeting.chunk_context(i + 1, parts, &transcript_text(chunk.turns.iter())),
-            )?;
-            let partial: Extract = ask(
+            let question = prompts.render(pass.template(), meeting.chunk_context(i + 1, parts, ""))?;
+            ask(
                 generator,
                 &system,
-                &user,
-                &meeting.extract_schema(),
+                &format!("{head}\n\n{question}"),
+                schema,
                 settings,
                 &mut usage,
                 &mut |p| on_progress(stage, p),
-            )?;
-            partials.push(partial);
-        }
+            )
+        };
+        let range = turns.range();
+        let actions: ActionsAnswer = parse(ask_pass(Pass::Actions, &meeting.actions_schema(range))?)?;
+        let decisions: DecisionsAnswer =
+            parse(ask_pass(Pass::Decisions, &decisions_schema(range))?)?;
+        let overview: OverviewAnswer = parse(ask_pass(Pass::Overview, &overview_answer_schema())?)?;
+        let partial = Extract::from_passes(actions, decisions, overview);
+        partials.push(meeting.ground(partial, &turns));
+    }
+
+    let extract = if partials.len() <= 1 {
+        merge::dedupe(partials.pop().unwrap_or_default())
+    } else {
         on_progress(Stage::Reduce, &Progress::default());
         let user = prompts.render("reduce", meeting.reduce_context(&partials))?;
-        let overview: Overview = ask(
+        let overview: Overview = parse(ask(
             generator,
             &system,
             &user,
@@ -180,11 +240,11 @@ pub fn summarize(
             settings,
             &mut usage,
             &mut |p| on_progress(Stage::Reduce, p),
-        )?;
+        )?)?;
         merge::merge(&partials, overview)
     };
 
-    let note = meeting.assemble(extract, source_ref);
+    let note = meeting.assemble(&extract, source_ref, settings.evidence);
     let rendered = note.render();
     let problems: Vec<String> =
         note::validate(&rendered, std::path::Path::new(source_ref), &settings.rules)
@@ -197,13 +257,14 @@ pub fn summarize(
     }
     Ok(Summary {
         note,
+        extract,
         usage,
-        chunks: chunks.len().max(1),
+        chunks: parts,
     })
 }
 
-/// Asks the model and reads its answer as `T`.
-fn ask<T: serde::de::DeserializeOwned>(
+/// Asks the model for JSON that satisfies `schema`.
+fn ask(
     generator: &mut dyn Generator,
     system: &str,
     user: &str,
@@ -211,7 +272,7 @@ fn ask<T: serde::de::DeserializeOwned>(
     settings: &Settings,
     usage: &mut Usage,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<T, SummarizeError> {
+) -> Result<Value, SummarizeError> {
     let chat = Chat {
         system,
         user,
@@ -222,21 +283,72 @@ fn ask<T: serde::de::DeserializeOwned>(
         .generate_json(&chat, progress)
         .map_err(SummarizeError::Generate)?;
     usage.add(&cost);
+    Ok(value)
+}
+
+fn parse<T: DeserializeOwned>(value: Value) -> Result<T, SummarizeError> {
     serde_json::from_value(value).map_err(SummarizeError::Answer)
 }
 
-/// The transcript as the model reads it: `Speaker: text`, a turn a line.
-fn transcript_text<'a>(turns: impl Iterator<Item = &'a crate::transcript::Turn>) -> String {
-    turns.map(plan::turn_text).collect()
+/// Counts tokens with the generator's tokenizer, for the planner, adding what a turn's
+/// number takes.
+struct NumberedTokens<'a>(&'a dyn Generator);
+
+impl TokenCounter for NumberedTokens<'_> {
+    fn count(&self, text: &str) -> usize {
+        self.0.count_tokens(text) + TURN_NUMBER_TOKENS
+    }
 }
 
-/// Counts tokens with the generator's tokenizer, for the planner.
-struct GeneratorTokens<'a>(&'a dyn Generator);
+/// A text bounded to one line of an answer.
+fn item_text() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": ANSWER_LIMITS.item_chars })
+}
 
-impl TokenCounter for GeneratorTokens<'_> {
-    fn count(&self, text: &str) -> usize {
-        self.0.count_tokens(text)
-    }
+/// A turn number the chunk holds.
+fn turn_number((first, last): (usize, usize)) -> Value {
+    json!({ "type": "integer", "minimum": first, "maximum": last })
+}
+
+/// The decisions pass's answer: each decision cites its turn first, so the model finds
+/// the words before it writes them.
+fn decisions_schema(range: (usize, usize)) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "decisions": {
+                "type": "array",
+                "maxItems": ANSWER_LIMITS.decisions,
+                "items": {
+                    "type": "object",
+                    "properties": { "turn": turn_number(range), "text": item_text() },
+                    "required": ["turn", "text"],
+                    "additionalProperties": false,
+                },
+            },
+        },
+        "required": ["decisions"],
+        "additionalProperties": false,
+    })
+}
+
+/// The overview pass's answer: the title comes last, once the model has said what the
+/// meeting was about.
+fn overview_answer_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "summary": { "type": "string", "minLength": 1, "maxLength": ANSWER_LIMITS.summary_chars },
+            "key_information": {
+                "type": "array",
+                "maxItems": ANSWER_LIMITS.key_information,
+                "items": item_text(),
+            },
+            "title": { "type": "string", "minLength": 1, "maxLength": 100 },
+        },
+        "required": ["summary", "key_information", "title"],
+        "additionalProperties": false,
+    })
 }
 
 /// The schema of the merge step's answer: a title and a summary.
@@ -262,7 +374,9 @@ struct Meeting {
     note_type: String,
     /// The other person of a 1:1; empty otherwise.
     person: String,
-    /// Who may own an action item: participants (less `me`), `Myself`, `TBD`.
+    /// Who the model may name as an owner: the participants and `TBD`. The vault owner is
+    /// named like everyone else (the model reads their name in the transcript) and
+    /// becomes `Myself` in the note.
     owners: Vec<String>,
     title_hint: Option<String>,
 }
@@ -295,10 +409,7 @@ impl Meeting {
         } else {
             String::new()
         };
-        let mut owners = others;
-        if me.is_some() {
-            owners.push(note::OWNER_MYSELF.to_string());
-        }
+        let mut owners = participants.clone();
         owners.push(note::OWNER_TBD.to_string());
         let rules = &settings.rules;
         if !rules.note_types.contains(&note_type) {
@@ -328,9 +439,10 @@ impl Meeting {
         json!({
             "date": self.date,
             "participants": self.participants,
-            "owners": self.owners,
             "me": self.me.clone().unwrap_or_default(),
             "transcript": transcript,
+            "part": 1,
+            "parts": 1,
         })
     }
 
@@ -347,51 +459,70 @@ impl Meeting {
         context
     }
 
-    /// What the model writes for a meeting or a chunk: the note's generation schema with
-    /// this meeting's owners, a title, and the tighter [`ANSWER_LIMITS`].
-    fn extract_schema(&self) -> Value {
-        let mut schema = note::generation_schema(&self.owners);
-        let props = &mut schema["properties"];
-        let limits = ANSWER_LIMITS;
-        props["summary"]["maxLength"] = json!(limits.summary_chars);
-        for (list, count) in [
-            ("action_items", limits.action_items),
-            ("decisions", limits.decisions),
-            ("key_information", limits.key_information),
-        ] {
-            props[list]["maxItems"] = json!(count);
-        }
-        props["action_items"]["items"]["properties"]["text"]["maxLength"] =
-            json!(limits.item_chars);
-        for list in ["decisions", "key_information"] {
-            props[list]["items"]["maxLength"] = json!(limits.item_chars);
-        }
-        let mut properties = serde_json::Map::new();
-        properties.insert(
-            "title".into(),
-            json!({ "type": "string", "minLength": 1, "maxLength": 100 }),
-        );
-        if let Some(existing) = schema["properties"].as_object() {
-            properties.extend(existing.clone());
-        }
-        schema["properties"] = Value::Object(properties);
-        let mut required = vec![json!("title")];
-        if let Some(existing) = schema["required"].as_array() {
-            required.extend(existing.iter().cloned());
-        }
-        schema["required"] = Value::Array(required);
-        schema
+    /// The action-items pass's answer: each item cites its turn first (the model finds
+    /// the words before it writes them), then names an owner from this meeting.
+    fn actions_schema(&self, range: (usize, usize)) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "action_items": {
+                    "type": "array",
+                    "maxItems": ANSWER_LIMITS.action_items,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "turn": turn_number(range),
+                            "owner": { "enum": self.owners },
+                            "text": item_text(),
+                            "due": {
+                                "anyOf": [
+                                    { "type": "string", "minLength": 1, "maxLength": 40 },
+                                    { "type": "null" },
+                                ],
+                            },
+                        },
+                        "required": ["turn", "owner", "text", "due"],
+                        "additionalProperties": false,
+                    },
+                },
+            },
+            "required": ["action_items"],
+            "additionalProperties": false,
+        })
     }
 
-    fn assemble(&self, extract: Extract, source_ref: &str) -> Note {
-        let topics = one_line(&extract.title);
-        let topics = if topics.is_empty() {
-            self.title_hint
-                .clone()
-                .unwrap_or_else(|| "Meeting notes".to_string())
-        } else {
-            topics
-        };
+    /// Keeps the items grounded in the turns they cite, with their evidence, and resolves
+    /// each deadline said near its turn to a date.
+    fn ground(&self, mut extract: Extract, turns: &NumberedTurns<'_>) -> Extract {
+        let meeting_date = crate::date::Date::parse(&self.date).ok();
+        extract.action_items.retain_mut(|a| {
+            let Some(evidence) = turns.ground(a.turn, &a.text) else {
+                return false;
+            };
+            let nearby = turns.nearby_text(evidence.turn);
+            a.due = a
+                .due
+                .take()
+                .filter(|phrase| said_in(phrase, &nearby))
+                .and_then(|phrase| due::resolve(&phrase, meeting_date?))
+                .map(|d| d.to_string());
+            a.turn = evidence.turn;
+            a.evidence = Some(evidence);
+            true
+        });
+        extract.decisions.retain_mut(|d| {
+            let Some(evidence) = turns.ground(d.turn, &d.text) else {
+                return false;
+            };
+            d.turn = evidence.turn;
+            d.evidence = Some(evidence);
+            true
+        });
+        extract
+    }
+
+    fn assemble(&self, extract: &Extract, source_ref: &str, evidence: bool) -> Note {
+        let topics = self.topics(&one_line(&extract.title));
         let title = if self.person.is_empty() {
             topics
         } else {
@@ -405,19 +536,28 @@ impl Meeting {
             self.participants.clone(),
             source_ref,
         );
+        let cited = |text: &str, e: &Option<super::grounding::Evidence>| match e {
+            Some(e) if evidence => format!(
+                "{} ({})",
+                one_line(text),
+                e.timestamp().unwrap_or_else(|| format!("turn {}", e.turn))
+            ),
+            _ => one_line(text),
+        };
         let mut note = Note::new(frontmatter);
         note.summary = whole_sentences(&one_line(&extract.summary));
         note.action_items = extract
             .action_items
             .iter()
             .map(|a| {
-                let owner = if self.owners.contains(&a.owner) {
+                let owner = if self.me.as_deref() == Some(a.owner.as_str()) {
+                    note::OWNER_MYSELF
+                } else if self.owners.contains(&a.owner) {
                     a.owner.as_str()
                 } else {
                     note::OWNER_TBD
                 };
-                let mut item = ActionItem::proposed(&one_line(&a.text), owner);
-                item.priority = a.priority.as_deref().and_then(Priority::from_word);
+                let mut item = ActionItem::proposed(&cited(&a.text, &a.evidence), owner);
                 item.due = a
                     .due
                     .clone()
@@ -425,7 +565,11 @@ impl Meeting {
                 item
             })
             .collect();
-        note.decisions = extract.decisions.iter().map(|d| one_line(d)).collect();
+        note.decisions = extract
+            .decisions
+            .iter()
+            .map(|d| cited(&d.text, &d.evidence))
+            .collect();
         note.key_information = extract
             .key_information
             .iter()
@@ -433,6 +577,79 @@ impl Meeting {
             .collect();
         note
     }
+
+    /// The title's topics: the model's title without the participants' names (a title
+    /// names what was discussed, not who met), else the transcript's title hint.
+    fn topics(&self, title: &str) -> String {
+        let named: Vec<String> = self
+            .participants
+            .iter()
+            .flat_map(|p| {
+                let words: Vec<&str> = p.split_whitespace().collect();
+                // A full name, and the first name of a longer one.
+                let first = (words.len() > 1).then(|| words[0].to_lowercase());
+                std::iter::once(p.to_lowercase()).chain(first)
+            })
+            .collect();
+        let mut kept = title.to_string();
+        for name in &named {
+            kept = remove_phrase(&kept, name);
+        }
+        let filler = ["and", "with", "&", "between", "1:1", "meeting", "-", ":", ",", "'s"];
+        let words: Vec<&str> = kept
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| c == ',' || c == ':'))
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect();
+        let content = words
+            .iter()
+            .filter(|w| !filler.contains(&w.to_lowercase().as_str()))
+            .count();
+        if kept.trim() == title.trim() && content > 0 {
+            return title.to_string();
+        }
+        if content >= 2 {
+            let start = words
+                .iter()
+                .position(|w| !filler.contains(&w.to_lowercase().as_str()))
+                .unwrap_or(0);
+            return words[start..].join(" ");
+        }
+        self.title_hint
+            .clone()
+            .unwrap_or_else(|| "Meeting notes".to_string())
+    }
+}
+
+/// `text` without each whole-word, case-insensitive occurrence of `phrase` (lowercase).
+fn remove_phrase(text: &str, phrase: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut out = String::new();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(phrase) {
+        let start = at + found;
+        let end = start + phrase.len();
+        let bounded = |i: Option<char>| i.is_none_or(|c| !c.is_alphanumeric());
+        if bounded(lower[..start].chars().next_back()) && bounded(lower[end..].chars().next()) {
+            out.push_str(&text[at..start]);
+        } else {
+            out.push_str(&text[at..end]);
+        }
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Whether the deadline `phrase` was said in `nearby` (lowercase text): one of its
+/// telling words (a weekday, a month, a number, "tomorrow"...) must appear there.
+fn said_in(phrase: &str, nearby: &str) -> bool {
+    const VAGUE: [&str; 8] = ["by", "next", "the", "end", "of", "this", "on", "before"];
+    let said: Vec<String> = crate::words::words(nearby);
+    crate::words::words(phrase)
+        .iter()
+        .filter(|w| !VAGUE.contains(&w.as_str()))
+        .any(|w| said.contains(w))
 }
 
 /// `text` without a trailing fragment: an answer that hit its length bound ends mid-word,
@@ -458,7 +675,39 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::whole_sentences;
+    use super::*;
+
+    #[test]
+    fn a_title_names_topics_not_people() {
+        let transcript = Transcript::new(
+            vec![
+                crate::transcript::Turn::new("Priya Natarajan", None, None, "hi"),
+                crate::transcript::Turn::new("Sam Okafor", None, None, "hello"),
+            ],
+            crate::transcript::Metadata::new(crate::transcript::Format::Plain),
+        );
+        let settings = Settings {
+            date: Some("2025-11-12".into()),
+            ..Settings::default()
+        };
+        let meeting = Meeting::new(&transcript, &settings).unwrap();
+        assert_eq!(meeting.topics("Mobile roadmap review"), "Mobile roadmap review");
+        assert_eq!(
+            meeting.topics("Priya and Sam: mobile roadmap and crash rate"),
+            "mobile roadmap and crash rate"
+        );
+        assert_eq!(
+            meeting.topics("Priya Natarajan and Sam Okafor"),
+            "Meeting notes"
+        );
+    }
+
+    #[test]
+    fn a_deadline_must_be_said_near_its_turn() {
+        assert!(said_in("by Friday", "i'll send it by friday."));
+        assert!(said_in("November 17", "the release is on the 17th? no, 17"));
+        assert!(!said_in("Friday", "i'll send it next week"));
+    }
 
     #[test]
     fn a_cut_off_summary_ends_at_its_last_sentence() {

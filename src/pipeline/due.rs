@@ -1,0 +1,144 @@
+//! Due dates: the model writes a deadline in the speaker's words ("Friday", "by next
+//! Monday", "November 17", "tomorrow"); this module turns those words into a date, counted
+//! from the meeting's date. A phrase it cannot read with certainty ("next week", "soon",
+//! "end of the quarter") gives no date: a wrong due date is worse than none.
+
+use crate::date::Date;
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// The date `phrase` names, counted from `meeting`, or `None` when it names none for sure.
+///
+/// - `YYYY-MM-DD` as written;
+/// - `today`, `tomorrow`, `end of (the) day`;
+/// - a weekday: the next such day after the meeting (`next Friday` the same: a week later
+///   than the meeting's own weekday, never the meeting day itself); `end of (the) week` is
+///   the next Friday;
+/// - a month and a day (`November 17`, `17 November`, `Nov 17th`): that day on or after the
+///   meeting, in the meeting's year or the next.
+pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
+    let text = phrase.trim().to_lowercase();
+    if let Ok(date) = Date::parse(&text) {
+        return Some(date);
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    if has("today") || (has("end") && has("day")) {
+        return Some(meeting);
+    }
+    if has("tomorrow") {
+        return meeting.add_days(1);
+    }
+    if has("end") && has("week") && !has("next") {
+        return next_weekday(meeting, 4);
+    }
+    let weekdays: Vec<usize> = words.iter().filter_map(|w| weekday(w)).collect();
+    let months: Vec<usize> = words.iter().filter_map(|w| month(w)).collect();
+    let days: Vec<u8> = words.iter().filter_map(|w| day_number(w)).collect();
+    match (weekdays.as_slice(), months.as_slice(), days.as_slice()) {
+        ([w], [], []) => next_weekday(meeting, *w as u8),
+        ([], [m], [d]) | ([_], [m], [d]) => month_day(meeting, *m as u8 + 1, *d),
+        _ => None,
+    }
+}
+
+/// The first `weekday` (0 Monday) strictly after `from`.
+fn next_weekday(from: Date, weekday: u8) -> Option<Date> {
+    let ahead = (i64::from(weekday) - i64::from(from.weekday())).rem_euclid(7);
+    from.add_days(if ahead == 0 { 7 } else { ahead })
+}
+
+/// `month`/`day` on or after `from`: this year's, else next year's.
+fn month_day(from: Date, month: u8, day: u8) -> Option<Date> {
+    let this_year = Date::new(from.year(), month, day)?;
+    if this_year >= from {
+        Some(this_year)
+    } else {
+        Date::new(from.year() + 1, month, day)
+    }
+}
+
+fn weekday(word: &str) -> Option<usize> {
+    WEEKDAYS
+        .iter()
+        .position(|d| *d == word || (word.len() == 3 && d.starts_with(word)))
+}
+
+fn month(word: &str) -> Option<usize> {
+    MONTHS
+        .iter()
+        .position(|m| *m == word || (word.len() >= 3 && m.starts_with(word)))
+}
+
+/// `17`, `17th`, `1st`: a day of the month.
+fn day_number(word: &str) -> Option<u8> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &word[digits.len()..];
+    if !matches!(suffix, "" | "st" | "nd" | "rd" | "th") {
+        return None;
+    }
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(phrase: &str) -> Option<String> {
+        // 2025-11-12 is a Wednesday.
+        resolve(phrase, Date::parse("2025-11-12").unwrap()).map(|d| d.to_string())
+    }
+
+    #[test]
+    fn weekdays_count_from_the_meeting() {
+        assert_eq!(on("Friday").as_deref(), Some("2025-11-14"));
+        assert_eq!(on("by Friday").as_deref(), Some("2025-11-14"));
+        assert_eq!(on("next Monday").as_deref(), Some("2025-11-17"));
+        assert_eq!(on("Wednesday").as_deref(), Some("2025-11-19"));
+        assert_eq!(on("end of the week").as_deref(), Some("2025-11-14"));
+        assert_eq!(on("tomorrow").as_deref(), Some("2025-11-13"));
+        assert_eq!(on("end of day").as_deref(), Some("2025-11-12"));
+    }
+
+    #[test]
+    fn months_and_days_fall_on_or_after_the_meeting() {
+        assert_eq!(on("November 17").as_deref(), Some("2025-11-17"));
+        assert_eq!(on("17th of November").as_deref(), Some("2025-11-17"));
+        assert_eq!(on("Monday, November 17").as_deref(), Some("2025-11-17"));
+        assert_eq!(on("Jan 5").as_deref(), Some("2026-01-05"));
+        assert_eq!(on("2025-12-01").as_deref(), Some("2025-12-01"));
+    }
+
+    #[test]
+    fn vague_phrases_give_no_date() {
+        for phrase in ["next week", "soon", "end of the quarter", "ASAP", "", "February 30"] {
+            assert_eq!(on(phrase), None, "{phrase}");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Grounding: the transcript as the model reads it, one numbered turn a line, and the
+//! check that an item the model wrote comes from the turn it *cites*.
+//!
+//! Turns are numbered from 1 across the whole meeting, so a number means the same turn
+//! in every chunk. An item is *grounded* when the cited turn, or a turn next to it,
+//! lies in the chunk and shares content tokens ([`crate::words::content_tokens`]) with the
+//! item: at least two, or one when the item has fewer than four. The neighbours count
+//! because a task is often asked for in one turn and accepted in the next, and small
+//! models cite one turn off; the evidence names the turn of the window that shares the
+//! most. An item that fails is dropped: it was copied from the prompt or invented.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::transcript::Turn;
+use crate::words::content_tokens;
+
+/// Where an item was said.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The turn's number in the meeting (1-based).
+    pub turn: usize,
+    pub speaker: String,
+    /// Seconds from the start of the recording, when the transcript has times.
+    pub start: Option<f64>,
+}
+
+impl Evidence {
+    /// The turn's start as `m:ss` or `h:mm:ss`, when known.
+    pub fn timestamp(&self) -> Option<String> {
+        let secs = self.start?.max(0.0) as u64;
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        Some(if h > 0 {
+            format!("{h}:{m:02}:{s:02}")
+        } else {
+            format!("{m}:{s:02}")
+        })
+    }
+}
+
+/// The turns of one chunk with their meeting-wide numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct NumberedTurns<'a> {
+    turns: &'a [Turn],
+    /// The number of `turns[0]`.
+    first: usize,
+}
+
+impl<'a> NumberedTurns<'a> {
+    pub fn new(turns: &'a [Turn], first: usize) -> Self {
+        Self { turns, first }
+    }
+
+    /// The numbers of the first and last turn.
+    pub fn range(&self) -> (usize, usize) {
+        (self.first, self.first + self.turns.len().saturating_sub(1))
+    }
+
+    /// The chunk as the model reads it: `[n] Speaker: text`, a turn a line.
+    pub fn text(&self) -> String {
+        self.turns
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("[{}] {}: {}\n", self.first + i, t.speaker, t.text))
+            .collect()
+    }
+
+    fn get(&self, number: usize) -> Option<&'a Turn> {
+        self.turns.get(number.checked_sub(self.first)?)
+    }
+
+    /// Where `item`, citing turn `cited`, was said; `None` when it is not grounded.
+    pub fn ground(&self, cited: usize, item: &str) -> Option<Evidence> {
+        let wanted: BTreeSet<String> = content_tokens(item).into_iter().collect();
+        let needed = if wanted.len() < 4 { 1 } else { 2 };
+        let window = [cited, cited.saturating_sub(1), cited + 1];
+        let (number, turn, shared) = window
+            .into_iter()
+            .filter_map(|n| Some((n, self.get(n)?)))
+            .map(|(n, turn)| {
+                let said: BTreeSet<String> = content_tokens(&turn.text).into_iter().collect();
+                (n, turn, wanted.intersection(&said).count())
+            })
+            // The first of equals wins, so the cited turn is kept on a tie.
+            .fold(None, |best: Option<(usize, &Turn, usize)>, next| match best {
+                Some(b) if b.2 >= next.2 => Some(b),
+                _ => Some(next),
+            })?;
+        (shared >= needed).then(|| Evidence {
+            turn: number,
+            speaker: turn.speaker.clone(),
+            start: turn.start,
+        })
+    }
+
+    /// The text of turn `number` and its neighbours, lowercased: where a deadline the
+    /// model wrote must appear.
+    pub fn nearby_text(&self, number: usize) -> String {
+        [number.saturating_sub(1), number, number + 1]
+            .into_iter()
+            .filter_map(|n| self.get(n))
+            .map(|t| t.text.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turns() -> Vec<Turn> {
+        vec![
+            Turn::new("Ana", Some(61.0), None, "Can you send the pricing deck to Bo?"),
+            Turn::new("Sam", Some(65.0), None, "Sure, I'll do it tomorrow."),
+            Turn::new("Ana", Some(3725.0), None, "We go with the blue case then."),
+        ]
+    }
+
+    #[test]
+    fn numbers_run_across_the_meeting() {
+        let turns = turns();
+        let chunk = NumberedTurns::new(&turns, 7);
+        assert_eq!(chunk.range(), (7, 9));
+        assert!(chunk.text().starts_with("[7] Ana: Can you send"));
+        assert!(chunk.text().contains("\n[9] Ana: We go with"));
+    }
+
+    #[test]
+    fn an_accepted_request_is_grounded_in_the_turn_that_asked() {
+        let turns = turns();
+        let chunk = NumberedTurns::new(&turns, 7);
+        let evidence = chunk.ground(8, "Send the pricing deck to Bo").unwrap();
+        assert_eq!(evidence.turn, 7);
+        assert_eq!(evidence.timestamp().as_deref(), Some("1:01"));
+        let decision = chunk.ground(9, "Use the blue case").unwrap();
+        assert_eq!(decision.timestamp().as_deref(), Some("1:02:05"));
+    }
+
+    #[test]
+    fn an_invented_or_misplaced_item_is_not_grounded() {
+        let turns = turns();
+        let chunk = NumberedTurns::new(&turns, 7);
+        assert_eq!(chunk.ground(8, "Book the venue for the offsite"), None);
+        assert_eq!(chunk.ground(3, "Send the pricing deck"), None, "not in the chunk");
+        assert_eq!(chunk.ground(40, "Send the pricing deck"), None);
+    }
+}
