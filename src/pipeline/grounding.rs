@@ -2,12 +2,13 @@
 //! check that an item the model wrote comes from the turn it *cites*.
 //!
 //! Turns are numbered from 1 across the whole meeting, so a number means the same turn
-//! in every chunk. An item is *grounded* when the cited turn, or a turn next to it,
-//! lies in the chunk and shares content tokens ([`crate::words::content_tokens`]) with the
-//! item: at least two, or one when the item has fewer than four. The neighbours count
-//! because a task is often asked for in one turn and accepted in the next, and small
-//! models cite one turn off; the evidence names the turn of the window that shares the
-//! most. An item that fails is dropped: it was copied from the prompt or invented.
+//! in every chunk. An item is *grounded* when the cited turn, or one of the two turns on
+//! either side of it, lies in the chunk and shares content tokens
+//! ([`crate::words::content_tokens`]) with the item: at least two, or one when the item has
+//! fewer than four. The neighbours count because a task is often asked for in one turn and
+//! accepted in the next, and small models cite a turn or two off; the evidence names the
+//! turn of the window that shares the most. An item that fails is dropped: it was copied
+//! from the prompt or invented.
 
 use std::collections::BTreeSet;
 
@@ -66,7 +67,18 @@ impl<'a> NumberedTurns<'a> {
             .collect()
     }
 
-    fn get(&self, number: usize) -> Option<&'a Turn> {
+    /// The numbers of the turns whose text `pattern` matches.
+    pub fn matching(&self, pattern: &regex::Regex) -> Vec<usize> {
+        self.turns
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| pattern.is_match(&t.text))
+            .map(|(i, _)| self.first + i)
+            .collect()
+    }
+
+    /// Turn `number`, when the chunk holds it.
+    pub fn turn(&self, number: usize) -> Option<&'a Turn> {
         self.turns.get(number.checked_sub(self.first)?)
     }
 
@@ -74,15 +86,16 @@ impl<'a> NumberedTurns<'a> {
     pub fn ground(&self, cited: usize, item: &str) -> Option<Evidence> {
         let wanted: BTreeSet<String> = content_tokens(item).into_iter().collect();
         let needed = if wanted.len() < 4 { 1 } else { 2 };
-        let window = [cited, cited.saturating_sub(1), cited + 1];
+        // The cited turn first, then the nearer neighbours: on a tie the first wins.
+        let window = [0, -1, 1, -2, 2].map(|d: isize| cited.checked_add_signed(d));
         let (number, turn, shared) = window
             .into_iter()
-            .filter_map(|n| Some((n, self.get(n)?)))
+            .flatten()
+            .filter_map(|n| Some((n, self.turn(n)?)))
             .map(|(n, turn)| {
                 let said: BTreeSet<String> = content_tokens(&turn.text).into_iter().collect();
                 (n, turn, wanted.intersection(&said).count())
             })
-            // The first of equals wins, so the cited turn is kept on a tie.
             .fold(None, |best: Option<(usize, &Turn, usize)>, next| match best {
                 Some(b) if b.2 >= next.2 => Some(b),
                 _ => Some(next),
@@ -99,7 +112,7 @@ impl<'a> NumberedTurns<'a> {
     pub fn nearby_text(&self, number: usize) -> String {
         [number.saturating_sub(1), number, number + 1]
             .into_iter()
-            .filter_map(|n| self.get(n))
+            .filter_map(|n| self.turn(n))
             .map(|t| t.text.to_lowercase())
             .collect::<Vec<_>>()
             .join(" ")

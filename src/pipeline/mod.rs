@@ -1,6 +1,7 @@
 //! The summarizing pipeline: plan chunks, read each with focused passes (map), ground the
 //! items in their turns, merge (reduce), assemble.
 
+pub mod cues;
 pub mod due;
 pub mod extract;
 pub mod generator;

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::note::{self, ActionItem, Frontmatter, Note};
 use crate::transcript::Transcript;
 
+use super::cues;
 use super::due;
 use super::extract::{ActionsAnswer, DecisionsAnswer, Extract, Overview, OverviewAnswer};
 use super::generator::{Chat, Generator, Progress, Usage};
@@ -207,7 +208,13 @@ pub fn summarize(
                 pass,
             };
             on_progress(stage, &Progress::default());
-            let question = prompts.render(pass.template(), meeting.chunk_context(i + 1, parts, ""))?;
+            let mut context = meeting.chunk_context(i + 1, parts, "");
+            context["cues"] = json!(match pass {
+                Pass::Actions => cues::task_turns(&turns),
+                Pass::Decisions => cues::decision_turns(&turns),
+                Pass::Overview => Vec::new(),
+            });
+            let question = prompts.render(pass.template(), context)?;
             ask(
                 generator,
                 &system,
@@ -283,6 +290,12 @@ fn ask(
         .generate_json(&chat, progress)
         .map_err(SummarizeError::Generate)?;
     usage.add(&cost);
+    if std::env::var_os("RECAP_TRACE").is_some() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("TRACE {value}");
+        }
+    }
     Ok(value)
 }
 
@@ -443,6 +456,7 @@ impl Meeting {
             "transcript": transcript,
             "part": 1,
             "parts": 1,
+            "cues": [],
         })
     }
 
@@ -491,8 +505,9 @@ impl Meeting {
         })
     }
 
-    /// Keeps the items grounded in the turns they cite, with their evidence, and resolves
-    /// each deadline said near its turn to a date.
+    /// Keeps the items grounded in the turns they cite, with their evidence; gives a task
+    /// to whoever took it on in the wording of its turn (see [`cues::owner_by_wording`]);
+    /// resolves each deadline said near its turn to a date.
     fn ground(&self, mut extract: Extract, turns: &NumberedTurns<'_>) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
         extract.action_items.retain_mut(|a| {
@@ -506,6 +521,9 @@ impl Meeting {
                 .filter(|phrase| said_in(phrase, &nearby))
                 .and_then(|phrase| due::resolve(&phrase, meeting_date?))
                 .map(|d| d.to_string());
+            if let Some(owner) = cues::owner_by_wording(turns, evidence.turn) {
+                a.owner = owner.to_string();
+            }
             a.turn = evidence.turn;
             a.evidence = Some(evidence);
             true

@@ -1,0 +1,112 @@
+//! Cue words: turns whose wording often carries a task ("I'll", "can you", "let me") or a
+//! decision ("we decided", "let's go with", "agreed"). The action-items and decisions
+//! questions name these turns, pointing a small model at the candidates; the model still
+//! reads every turn and writes every item, and a cue alone never makes an item.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::grounding::NumberedTurns;
+
+/// Phrases that commit someone to a task, ask for one, or hand one out.
+const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|we'll|we will|you'll|you will|can you|could you|would you|will you|please|should|need to|needs to|have to|has to|take care of|follow up|look into|action item|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next week|the end of))\b";
+
+/// Phrases that settle a choice.
+const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|let us|go with|going with|settled|final|we keep|keep the|we drop|drop the|instead of|we'll use|we will use|is going to be|will be|won't|will not|not going to|approved|confirmed)\b";
+
+/// A speaker taking a task on themselves.
+const COMMITMENT: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|i'll take|i can take)\b";
+
+/// A request for someone else to do something.
+const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
+
+/// The start of a turn that accepts a request.
+const ACCEPTANCE: &str = r"(?i)^\W*(sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|i can|absolutely|fine)\b";
+
+fn commitment() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(COMMITMENT).unwrap_or_else(|e| unreachable!("{e}")))
+}
+
+fn request() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(REQUEST).unwrap_or_else(|e| unreachable!("{e}")))
+}
+
+fn acceptance() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(ACCEPTANCE).unwrap_or_else(|e| unreachable!("{e}")))
+}
+
+/// Who owns a task said in turn `number`, when the wording settles it: the speaker of a
+/// turn that commits ("I'll send it"), or the speaker of the next turn when it accepts a
+/// request ("Can you send it?" "Sure."). `None` leaves the model's choice.
+pub fn owner_by_wording<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
+    let turn = turns.turn(number)?;
+    if commitment().is_match(&turn.text) {
+        return Some(&turn.speaker);
+    }
+    if request().is_match(&turn.text) {
+        let next = turns.turn(number + 1)?;
+        if next.speaker != turn.speaker && acceptance().is_match(&next.text) {
+            return Some(&next.speaker);
+        }
+    }
+    None
+}
+
+fn task_cues() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(TASK_CUES).unwrap_or_else(|e| unreachable!("{e}")))
+}
+
+fn decision_cues() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(DECISION_CUES).unwrap_or_else(|e| unreachable!("{e}")))
+}
+
+/// The numbers of the turns with a task cue.
+pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
+    turns.matching(task_cues())
+}
+
+/// The numbers of the turns with a decision cue.
+pub fn decision_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
+    turns.matching(decision_cues())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::Turn;
+
+    #[test]
+    fn commitments_and_choices_are_found_by_their_wording() {
+        let turns = vec![
+            Turn::new("Ana", None, None, "Can you send the deck?"),
+            Turn::new("Bo", None, None, "Sure, I'll do it tomorrow."),
+            Turn::new("Ana", None, None, "The weather was nice."),
+            Turn::new("Bo", None, None, "Then we decided to launch in March."),
+            Turn::new("Ana", None, None, "Let's go with the blue case."),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        assert_eq!(task_turns(&numbered), [1, 2]);
+        assert_eq!(decision_turns(&numbered), [4, 5]);
+    }
+
+    #[test]
+    fn the_one_who_commits_or_accepts_owns_the_task() {
+        let turns = vec![
+            Turn::new("Ana", None, None, "Can you send the deck?"),
+            Turn::new("Bo", None, None, "Sure, tomorrow."),
+            Turn::new("Ana", None, None, "And I'll book the room."),
+            Turn::new("Bo", None, None, "The room is small."),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        assert_eq!(owner_by_wording(&numbered, 1), Some("Bo"), "accepted request");
+        assert_eq!(owner_by_wording(&numbered, 3), Some("Ana"), "commitment");
+        assert_eq!(owner_by_wording(&numbered, 4), None);
+        assert_eq!(owner_by_wording(&numbered, 9), None);
+    }
+}
