@@ -362,6 +362,35 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
     assert_eq!(errors(note), Vec::<String>::new());
 }
 
+#[test]
+fn evidence_puts_each_item_s_time_before_the_task_fields() {
+    let transcript = transcript::read_path(Path::new(ROADMAP), None).unwrap();
+    let with_evidence = Settings {
+        evidence: true,
+        ..settings(Some("Priya Natarajan"))
+    };
+    let (result, _) = run(&transcript, &with_evidence, &mut FakeGenerator::new(2400));
+    let summary = result.unwrap();
+    let note = &summary.note;
+    assert!(!note.action_items.is_empty());
+    for (item, draft) in note.action_items.iter().zip(&summary.extract.action_items) {
+        let time = draft.evidence.as_ref().unwrap().timestamp().unwrap();
+        assert_eq!(item.text, format!("{} ({time})", draft.text));
+    }
+    let rendered = note.render();
+    let line = rendered
+        .lines()
+        .find(|l| l.starts_with("- [?] send them a note"))
+        .unwrap();
+    assert!(
+        regex::Regex::new(r"^- \[\?\] send them a note this afternoon \(\d+:\d\d\) @Myself #task")
+            .unwrap()
+            .is_match(line),
+        "{line}"
+    );
+    assert_eq!(errors(note), Vec::<String>::new());
+}
+
 /// A meeting of `turns` turns by three people, every tenth turn asking to circulate the
 /// notes and every fifteenth keeping the status format, with an "I'll" now and then.
 fn long_meeting(turns: usize) -> Transcript {
