@@ -10,7 +10,7 @@ use regex::Regex;
 use super::grounding::NumberedTurns;
 
 /// Phrases that commit someone to a task, ask for one, or hand one out.
-const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|we'll|we will|you'll|you will|can you|could you|would you|will you|please|should|need to|needs to|have to|has to|take care of|follow up|look into|action item|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next week|the end of))\b";
+const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|you'll|you will|you're going to|you are going to|can you|could you|would you|will you|please|need to|needs to|take care of|follow up|look into|work on|working on|action item|next time|next meeting|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next week|the end of))\b";
 
 /// Phrases that settle a choice.
 const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|let us|go with|going with|settled|final|we keep|keep the|we drop|drop the|instead of|we'll use|we will use|is going to be|will be|won't|will not|not going to|approved|confirmed)\b";
