@@ -17,9 +17,11 @@ const ROADMAP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/transcripts/2025-11-12 - Roadmap check-in.vtt"
 );
-const AMI: &str = concat!(
+/// A long meeting (96 turns, 1,436 words) written for the tests: several chunks at a
+/// small context.
+const LONG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/eval/ami-dev/ES2002a.zoom.vtt"
+    "/tests/fixtures/meetings/launch-review.zoom.vtt"
 );
 
 /// An item every chunk reports, so the merge must drop the repeats.
@@ -297,7 +299,7 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
 
 #[test]
 fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
-    let transcript = transcript::read_path(Path::new(AMI), None).unwrap();
+    let transcript = transcript::read_path(Path::new(LONG), None).unwrap();
     let settings = Settings {
         date: Some("2025-03-04".into()),
         ..settings(None)
