@@ -21,9 +21,9 @@ use candle_transformers::models::{quantized_llama, quantized_qwen2};
 use recap::llm::{CausalLm, GgufModel, LoadOptions};
 
 /// Largest difference of any logit, relative to the largest logit's magnitude in
-/// candle-transformers' answer. Measured on a 2-core AMD EPYC (Zen 3, AVX2, no AVX-512,
-/// where recap turns SmolLM2's Q4_1 into Q8_0): at most 0.046 for SmolLM2 and 0.025 for
-/// Qwen2.5 over the prompt and every step. A model-level mistake (RoPE pairs, norm,
+/// candle-transformers' answer. Measured on a 2-core AMD EPYC (Zen 4, AVX-512 with VNNI,
+/// so recap's own decoding kernels and int8 GEMM ran): at most 0.046 for SmolLM2 and
+/// 0.025 for Qwen2.5 over the prompt and every step. A model-level mistake (RoPE pairs, norm,
 /// mask, cache position) moves logits by whole units: far past this bound.
 const TOLERANCE: f32 = 0.08;
 /// Greedy steps after the prompt.
