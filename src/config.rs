@@ -1,6 +1,11 @@
 //! Resolved settings: the config file (`~/.config/recap/config.toml`, or `--config`)
 //! merged with flags and defaults. The file is strict: an unknown key is an error, so a
 //! typo never silently does nothing.
+//!
+//! Path settings (`out_dir`, `cache_dir`, `prompts_dir`, and `model` when it names a
+//! file) expand `~` and environment variables (`$VAR`, `${VAR}`); a path that is still
+//! relative after that is relative to the folder of the config file, not to wherever
+//! recap happens to run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +56,14 @@ pub enum ConfigError {
     },
     #[error("invalid config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("invalid config file {path}: `{key}` = {value:?} uses ${var}, which is {problem}\nhint: set {var} in the environment, or write the path out")]
+    Variable {
+        path: PathBuf,
+        key: &'static str,
+        value: String,
+        var: String,
+        problem: &'static str,
+    },
     #[error("invalid config file {path}: {message}\nhint: {hint}")]
     Invalid {
         path: PathBuf,
@@ -60,14 +73,59 @@ pub enum ConfigError {
 }
 
 impl ConfigFile {
-    /// Parses and checks a config file's text; `path` names it in errors.
+    /// Parses and checks a config file's text; `path` names it in errors, and relative
+    /// paths in it are taken relative to its folder. `~` and variables expand from the
+    /// process environment.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let file: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        Self::from_toml_with_env(text, path, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Self::from_toml`] with the environment given as a lookup (`HOME` for `~`).
+    pub fn from_toml_with_env(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut file: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
         file.check(path)?;
+        file.resolve_paths(path, env)?;
         Ok(file)
+    }
+
+    /// Expands `~` and variables in every path setting and anchors relative ones at the
+    /// config file's folder.
+    fn resolve_paths(
+        &mut self,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let base = path.parent().unwrap_or(Path::new(""));
+        let fix = |key: &'static str, value: &mut Option<PathBuf>| -> Result<(), ConfigError> {
+            if let Some(v) = value.as_mut() {
+                *v = expand_path(v, base, env).map_err(|(var, problem)| ConfigError::Variable {
+                    path: path.to_path_buf(),
+                    key,
+                    value: v.display().to_string(),
+                    var,
+                    problem,
+                })?;
+            }
+            Ok(())
+        };
+        fix("out_dir", &mut self.out_dir)?;
+        fix("cache_dir", &mut self.cache_dir)?;
+        fix("prompts_dir", &mut self.prompts_dir)?;
+        if let Some(model) = &self.model {
+            if names_a_file(model) {
+                let mut as_path = Some(PathBuf::from(model));
+                fix("model", &mut as_path)?;
+                self.model = as_path.map(|p| p.to_string_lossy().into_owned());
+            }
+        }
+        Ok(())
     }
 
     fn check(&self, path: &Path) -> Result<(), ConfigError> {
@@ -143,6 +201,7 @@ impl Config {
                     path: path.clone(),
                     source,
                 })?;
+                let path = std::path::absolute(&path).unwrap_or(path);
                 ConfigFile::from_toml(&text, &path)?
             }
             None => ConfigFile::default(),
@@ -178,15 +237,36 @@ impl Config {
     }
 }
 
-impl Config {
-    /// The thin-input thresholds: `min_words` from the file, else the default.
-    pub fn thresholds(&self) -> crate::pipeline::quality::Thresholds {
-        let mut thresholds = crate::pipeline::quality::Thresholds::default();
-        if let Some(min_words) = self.min_words {
-            thresholds.min_words = min_words;
-        }
-        thresholds
-    }
+/// Whether a `model` setting is a file rather than a name from models.toml.
+fn names_a_file(model: &str) -> bool {
+    model.ends_with(".gguf") || model.starts_with('~') || model.contains(['/', '\\', '$'])
+}
+
+/// `raw` with `~` and `$VAR` / `${VAR}` expanded through `env`, joined to `base` when it
+/// is still relative. An unknown or empty variable is an error (`(name, why)`): an
+/// empty one would silently turn `$NOTES/meetings` into `/meetings`.
+pub fn expand_path(
+    raw: &Path,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<PathBuf, (String, &'static str)> {
+    let text = raw.to_string_lossy();
+    let expanded = shellexpand::full_with_context(
+        text.as_ref(),
+        || env("HOME"),
+        |name| match env(name) {
+            Some(v) if !v.is_empty() => Ok(Some(v)),
+            Some(_) => Err("empty"),
+            None => Err("not set"),
+        },
+    )
+    .map_err(|e| (e.var_name, e.cause))?;
+    let expanded = PathBuf::from(expanded.as_ref());
+    Ok(if expanded.is_relative() {
+        base.join(expanded)
+    } else {
+        expanded
+    })
 }
 
 /// `$XDG_CONFIG_HOME/recap/config.toml`, else `~/.config/recap/config.toml`.
@@ -220,6 +300,58 @@ mod tests {
         assert_eq!(config.note_types, ["people", "meeting", "customer"]);
         assert_eq!(config.aliases["Speaker 1"], "Jeff Denworth");
         assert_eq!(config.me.as_deref(), Some("Jason Vallery"));
+    }
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "HOME" => Some("/home/priya".into()),
+            "NOTES" => Some("/data/notes".into()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn paths_expand_home_and_variables_and_anchor_at_the_config_file() {
+        let file = ConfigFile::from_toml_with_env(
+            "out_dir = \"~/Vault/Meetings\"\ncache_dir = \"${NOTES}/models\"\nprompts_dir = \"prompts\"\nmodel = \"../models/mine.gguf\"\n",
+            Path::new("/etc/recap/config.toml"),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            file.out_dir.unwrap(),
+            Path::new("/home/priya/Vault/Meetings")
+        );
+        assert_eq!(file.cache_dir.unwrap(), Path::new("/data/notes/models"));
+        assert_eq!(file.prompts_dir.unwrap(), Path::new("/etc/recap/prompts"));
+        assert_eq!(file.model.unwrap(), "/etc/recap/../models/mine.gguf");
+
+        // A model name is not a path.
+        let file = ConfigFile::from_toml_with_env(
+            "model = \"smollm2-135m-instruct\"\nout_dir = \"$NOTES\"\n",
+            Path::new("/etc/recap/config.toml"),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(file.model.unwrap(), "smollm2-135m-instruct");
+        assert_eq!(file.out_dir.unwrap(), Path::new("/data/notes"));
+    }
+
+    #[test]
+    fn an_unset_or_empty_variable_is_an_error() {
+        for (var, problem) in [("MISSING", "not set"), ("EMPTY", "empty")] {
+            let err = ConfigFile::from_toml_with_env(
+                &format!("out_dir = \"${var}/meetings\"\n"),
+                Path::new("c.toml"),
+                &env,
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("invalid config file c.toml: `out_dir` = \"${var}/meetings\" uses ${var}, which is {problem}\nhint: set {var} in the environment, or write the path out")
+            );
+        }
     }
 
     #[test]

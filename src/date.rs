@@ -94,6 +94,25 @@ impl Date {
     }
 }
 
+/// Whether `text` has the shape the note schema's `date` pattern allows: `YYYY-MM-DD`
+/// with a month 01-12 and a day 01-31, whether or not that day exists in that month
+/// (the validator tells "not a date" from "no such day" with it).
+pub fn has_date_shape(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    (1..=12).contains(&two(5)) && (1..=31).contains(&two(8))
+}
+
 fn is_leap(year: u16) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
@@ -202,6 +221,14 @@ mod tests {
             "2024-02-29"
         );
         assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
+    }
+
+    #[test]
+    fn the_schema_shape_allows_days_a_month_lacks() {
+        assert!(has_date_shape("2025-02-30"));
+        assert!(!has_date_shape("2025-02-32"));
+        assert!(!has_date_shape("2025-2-03"));
+        assert!(!has_date_shape("2025-13-01"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use recap::Exit;
 
 fn dev_set() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/eval/ami-dev.jsonl")
+        .join("tests/fixtures/eval/mini.jsonl")
         .display()
         .to_string()
 }
@@ -49,8 +49,8 @@ fn baseline_on_two_meetings_prints_a_table_and_a_json_report() {
         lines[1].starts_with("meeting     words     sec   R-1"),
         "{err}"
     );
-    assert!(lines[2].starts_with("ES2002a "), "{err}");
-    assert!(lines[3].starts_with("ES2002b "), "{err}");
+    assert!(lines[2].starts_with("KT0001a "), "{err}");
+    assert!(lines[3].starts_with("KT0001b "), "{err}");
     assert!(lines[4].starts_with("mean "), "{err}");
     assert_eq!(lines.len(), 5, "{err}");
 
@@ -58,7 +58,7 @@ fn baseline_on_two_meetings_prints_a_table_and_a_json_report() {
     assert_eq!(report["system"], "baseline");
     assert_eq!(report["threads"], 1);
     assert_eq!(report["meetings"].as_array().unwrap().len(), 2);
-    assert_eq!(report["meetings"][0]["id"], "ES2002a");
+    assert_eq!(report["meetings"][0]["id"], "KT0001a");
     assert_eq!(report["matching"]["threshold"], 0.4);
     let r1 = report["mean"]["rouge1"]["f1"].as_f64().unwrap();
     assert!(r1 > 0.1 && r1 < 0.6, "mean ROUGE-1 F1 {r1}");

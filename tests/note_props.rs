@@ -12,7 +12,7 @@ use recap::note::{
 
 const REFERENCE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/1on1-jeff-denworth.md"
+    "/tests/fixtures/notes/reference.md"
 ));
 
 /// Parses, renders, parses the rendering and renders again; both renderings are equal.
@@ -307,13 +307,9 @@ fn obsidian_edits_parse_to_the_same_note() {
     let crlf = format!("\u{feff}{}\r\n", REFERENCE.replace('\n', "\r\n"));
     assert_eq!(Note::parse(&crlf).unwrap(), note);
     let checked = REFERENCE
-        .replacen(
-            "- [?] Set up a 1:1 meeting",
-            "- [x] Set up a 1:1 meeting",
-            1,
-        )
-        .replacen("- [?] Reach out", "- [-] Reach out", 1)
-        .replacen("- [?] Schedule", "- [ ] Schedule", 1);
+        .replacen("- [?] Send the revised", "- [x] Send the revised", 1)
+        .replacen("- [?] Book a half-day", "- [-] Book a half-day", 1)
+        .replacen("- [?] Ask finance", "- [ ] Ask finance", 1);
     let edited = Note::parse(&checked).unwrap();
     let statuses: Vec<char> = edited
         .action_items

@@ -1,5 +1,6 @@
-//! The reference note: parsing it and rendering it back gives the same bytes, and it
-//! validates with exactly one warning.
+//! A note in the reference format (tests/fixtures/notes/reference.md, written for these
+//! tests in the shape of the project's reference note): parsing it and rendering it back
+//! gives the same bytes, and it validates with exactly one warning.
 
 use std::path::Path;
 
@@ -8,9 +9,9 @@ use recap::note::{validate, Note, Rules};
 fn reference() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/1on1-jeff-denworth.md"
+        "/tests/fixtures/notes/reference.md"
     );
-    std::fs::read_to_string(path).expect("the reference note at ../shared/reference")
+    std::fs::read_to_string(path).expect("the reference-format note in tests/fixtures/notes")
 }
 
 #[test]
@@ -26,17 +27,18 @@ fn the_reference_parses_into_its_parts() {
     assert_eq!(note.frontmatter.note_type, "people");
     assert_eq!(
         note.frontmatter.participants,
-        ["Jason Vallery", "Jeff Denworth"]
+        ["Priya Natarajan", "Dana Whitfield"]
     );
     assert_eq!(
         note.frontmatter.tags,
         ["type/people", "person/", "generated"]
     );
-    assert_eq!(note.action_items.len(), 13);
-    assert_eq!(note.decisions.len(), 4);
-    assert_eq!(note.key_information.len(), 8);
-    assert_eq!(note.action_items[12].owner, "TBD");
-    assert_eq!(note.action_items[10].owner, "Jeff Denworth");
+    assert_eq!(note.action_items.len(), 7);
+    assert_eq!(note.decisions.len(), 3);
+    assert_eq!(note.key_information.len(), 5);
+    assert_eq!(note.action_items[6].owner, "TBD");
+    assert_eq!(note.action_items[4].owner, "Dana Whitfield");
+    assert_eq!(note.action_items[3].due.as_deref(), Some("2025-11-21"));
     assert!(note.user.is_empty(), "{:?}", note.user);
 }
 

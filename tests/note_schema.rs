@@ -132,7 +132,7 @@ fn notes_serialize_to_instances_of_the_schema() {
     let validator = jsonschema::validator_for(note_schema()).unwrap();
     let reference = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/1on1-jeff-denworth.md"
+        "/tests/fixtures/notes/reference.md"
     ))
     .unwrap();
     for note in [full_note(), Note::parse(&reference).unwrap()] {

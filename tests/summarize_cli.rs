@@ -5,6 +5,9 @@
 //! a user tag and a user section (four model runs of some 15 s each). A folder of bad
 //! transcripts (thin, undated) fails file by file with exit 1, and regenerating a note
 //! whose transcript is gone leaves it untouched (the model is loaded but never run).
+//! Folders are read where users keep them: a folder of transcripts run from its parent
+//! without `-o`, and a vault (`out_dir = "~/Vault"`) with its transcripts inside, whose
+//! notes record `source_ref` relative to themselves, so the moved vault still regenerates.
 
 use std::path::{Path, PathBuf};
 
@@ -306,4 +309,100 @@ fn a_folder_keeps_going_past_failures_and_a_missing_transcript_leaves_the_note_a
     assert!(err.contains("the note was left as it was"), "{err}");
     assert!(err.contains("regenerated 0, failed 1"), "{err}");
     assert_eq!(std::fs::read_to_string(&note_path).unwrap(), fixture);
+}
+
+/// `recap ARGS` run from `cwd`, with `home` as HOME (and its config folder).
+fn recap_in(home: &Path, cwd: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("recap")
+        .unwrap()
+        .current_dir(cwd)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("RECAP_CACHE_DIR")
+        .arg("--threads")
+        .arg("2")
+        .args(args)
+        .assert()
+}
+
+/// The one note in `dir` (not searching below it), parsed, with its path.
+fn only_note(dir: &Path) -> (PathBuf, Note) {
+    let notes: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let text = std::fs::read_to_string(&notes[0]).unwrap();
+    (notes[0].clone(), Note::parse(&text).unwrap())
+}
+
+#[test]
+fn folders_are_read_where_users_keep_them_and_a_moved_vault_regenerates() {
+    let model = model_path();
+    let model = model.to_str().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let name = "2025-11-12 - Roadmap check-in.vtt";
+
+    // A folder of transcripts, run from its parent with no -o: the notes go beside the
+    // folder, and a second run finds the note (the folder's transcript is not mistaken for
+    // output, the note not for a transcript).
+    let meetings = home.join("meetings");
+    std::fs::create_dir_all(meetings.join("transcripts")).unwrap();
+    std::fs::copy(TRANSCRIPT, meetings.join("transcripts").join(name)).unwrap();
+    let run = recap_in(
+        home,
+        &meetings,
+        &["summarize", "transcripts", "--model", model],
+    );
+    let err = stderr(&run);
+    run.success();
+    assert!(err.contains("summarized 1, skipped 0, failed 0"), "{err}");
+    let (_, note) = only_note(&meetings);
+    assert_eq!(note.frontmatter.source_ref, format!("transcripts/{name}"));
+    let again = recap_in(home, &meetings, &["summarize", ".", "--model", model]);
+    let err = stderr(&again);
+    again.success();
+    assert!(err.contains("nothing to do: 1 skipped"), "{err}");
+
+    // A vault with its transcripts inside: out_dir = "~/Vault" in the config file.
+    let config = home.join("config").join("recap");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "out_dir = \"~/Vault\"\n").unwrap();
+    let vault = home.join("Vault");
+    std::fs::create_dir_all(vault.join("Transcripts")).unwrap();
+    std::fs::create_dir_all(vault.join(".obsidian")).unwrap();
+    std::fs::copy(TRANSCRIPT, vault.join("Transcripts").join(name)).unwrap();
+    let run = recap_in(
+        home,
+        home,
+        &["summarize", "Vault/Transcripts", "--model", model],
+    );
+    let err = stderr(&run);
+    run.success();
+    assert!(err.contains("summarized 1, skipped 0, failed 0"), "{err}");
+    let (note_path, note) = only_note(&vault);
+    assert_eq!(note.frontmatter.source_ref, format!("Transcripts/{name}"));
+    validate(home, &note_path);
+    let again = recap_in(home, home, &["summarize", "Vault", "--model", model]);
+    let err = stderr(&again);
+    again.success();
+    assert!(err.contains("nothing to do: 1 skipped"), "{err}");
+
+    // The whole vault moves (another machine, another folder): regenerate still finds the
+    // transcript through the relative source_ref.
+    let moved = home.join("synced").join("Vault");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&vault, &moved).unwrap();
+    let regen = recap_in(
+        home,
+        home,
+        &["regenerate", "synced/Vault", "--model", model],
+    );
+    let err = stderr(&regen);
+    regen.success();
+    assert!(err.contains("regenerated 1, failed 0"), "{err}");
+    let (_, after) = only_note(&moved);
+    assert_eq!(after.frontmatter.source_ref, format!("Transcripts/{name}"));
 }

@@ -55,7 +55,13 @@ const CASES: &[(&str, &[&str])] = &[
         (
             "frontmatter-yaml",
             &[
-            "{DIR}frontmatter-yaml.md:7:1: error[frontmatter-yaml]: the frontmatter is not valid YAML: did not find expected ',' or ']', while parsing a flow sequence",
+            "{DIR}frontmatter-yaml.md:6:15: error[frontmatter-yaml]: the frontmatter is not valid YAML: did not find expected ',' or ']', while parsing a flow sequence\n  hint: the `[` opened here is not closed: end the list with `]` on the same line",
+            ],
+        ),
+        (
+            "frontmatter-yaml-quote",
+            &[
+            "{DIR}frontmatter-yaml-quote.md:3:8: error[frontmatter-yaml]: the frontmatter is not valid YAML: did not find expected key, while parsing a block mapping\n  hint: the quote opened here is not closed: end the value with `\"` on the same line",
             ],
         ),
         (
@@ -135,6 +141,18 @@ const CASES: &[(&str, &[&str])] = &[
             "section-missing",
             &[
             "{DIR}section-missing.md:37:1: error[section-missing]: the note has no `## Decisions` section\n  hint: add `## Decisions`; write `_None._` under the heading when there is nothing to record",
+            ],
+        ),
+        (
+            "section-misspelled",
+            &[
+            "{DIR}section-misspelled.md:37:1: error[section-missing]: the note has no `## Decisions` section: is `## Decison` meant to be it?\n  hint: rename the heading to `## Decisions`; sections are found by their exact title",
+            ],
+        ),
+        (
+            "section-renamed",
+            &[
+            "{DIR}section-renamed.md:37:1: error[section-missing]: the note has no `## Decisions` section: is `## Outcomes` meant to be it?\n  hint: rename the heading to `## Decisions`; sections are found by their exact title",
             ],
         ),
         (

@@ -113,7 +113,7 @@ fn model_summarizer(
         .or_else(|| config.model.clone())
         .unwrap_or_else(|| super::model_loader::DEFAULT_MODEL.to_string());
     let settings = Settings {
-        thresholds: config.thresholds(),
+        thresholds: crate::pipeline::quality::Thresholds::with_min_words(config.min_words),
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;

@@ -10,7 +10,7 @@ use similar::TextDiff;
 
 use crate::cli::RegenerateArgs;
 use crate::config::Config;
-use crate::note::Note;
+use crate::note::{source_ref, Note};
 use crate::pipeline::generator::Generator;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::regenerate::carry_over;
@@ -84,10 +84,15 @@ fn regenerate_one(
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let old = Note::parse(&old_text).with_context(|| format!("cannot parse {}", path.display()))?;
     let source_ref = old.frontmatter.source_ref.clone();
-    let transcript_path = PathBuf::from(&source_ref);
+    let transcript_path = source_ref::resolve(&source_ref, path);
     if source_ref.trim().is_empty() || !transcript_path.is_file() {
+        let looked = if Path::new(&source_ref).is_relative() && !source_ref.trim().is_empty() {
+            format!(" (looked for {})", transcript_path.display())
+        } else {
+            String::new()
+        };
         bail!(
-            "its transcript {source_ref:?} (source_ref) is missing\nhint: restore the transcript, or fix `source_ref` in the note"
+            "its transcript {source_ref:?} (source_ref) is missing{looked}\nhint: restore the transcript, or fix `source_ref` in the note (a relative path is read from the note's folder)"
         );
     }
     let transcript = transcript::read_path(&transcript_path, None)?.with_aliases(&config.aliases);
@@ -95,7 +100,7 @@ fn regenerate_one(
         me,
         note_type: Some(old.frontmatter.note_type.clone()).filter(|t| !t.is_empty()),
         date: Some(old.frontmatter.date.clone()).filter(|d| crate::date::Date::parse(d).is_ok()),
-        thresholds: config.thresholds(),
+        thresholds: crate::pipeline::quality::Thresholds::with_min_words(config.min_words),
         rules: crate::note::Rules::from_config(config),
         evidence: config.evidence,
         ..Settings::default()
@@ -122,7 +127,12 @@ fn find_notes(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             found.push(path.clone());
             continue;
         }
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        let walker = walkdir::WalkDir::new(path).sort_by_file_name();
+        // Hidden folders (`.obsidian`, `.trash`, `.git`) hold no notes of the person's.
+        let visible = |e: &walkdir::DirEntry| {
+            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+        };
+        for entry in walker.into_iter().filter_entry(visible) {
             let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
             let p = entry.path();
             if entry.file_type().is_file()

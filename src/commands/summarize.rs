@@ -11,7 +11,7 @@ use anyhow::Context as _;
 
 use crate::cli::SummarizeArgs;
 use crate::config::Config;
-use crate::note::Note;
+use crate::note::{source_ref, Note};
 use crate::pipeline::naming::note_file_name;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::{summarize, Settings, Summary};
@@ -29,7 +29,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         .clone()
         .or_else(|| config.out_dir.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let transcripts = find_transcripts(&args.inputs, &out_dir)?;
+    let transcripts = find_transcripts(&args.inputs)?;
     if transcripts.is_empty() {
         anyhow::bail!(
             "no transcripts found in {}\nhint: recap reads .vtt, .srt, .txt, .json and .md files",
@@ -45,7 +45,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         me: args.model.me.clone().or_else(|| config.me.clone()),
         note_type: args.note_type.clone(),
         date: args.date.clone(),
-        thresholds: config.thresholds(),
+        thresholds: crate::pipeline::quality::Thresholds::with_min_words(config.min_words),
         rules: crate::note::Rules::from_config(config),
         evidence: config.evidence,
         ..Settings::default()
@@ -54,9 +54,12 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
 
     let mut todo = Vec::new();
     let mut skipped = 0;
+    let tree = source_ref::tree_root(&out_dir);
     for path in transcripts {
-        let source_ref = source_ref(&path);
-        match existing.get(&source_ref) {
+        let existing_note = existing.get(&same_file_key(&path));
+        let note_dir = existing_note.and_then(|n| n.parent()).unwrap_or(&out_dir);
+        let source_ref = source_ref::for_note(&path, note_dir, &tree);
+        match existing_note {
             Some(note) if !args.force => {
                 writeln!(
                     io.err,
@@ -191,9 +194,9 @@ pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// The transcripts named on the command line: files as given, folders searched
-/// recursively, skipping hidden entries, the output folder and files that are notes.
-fn find_transcripts(inputs: &[PathBuf], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let out_dir = std::fs::canonicalize(out_dir).ok();
+/// recursively for transcript files. Hidden entries and notes are skipped; where a file
+/// lies (even inside the output folder) never decides.
+fn find_transcripts(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for input in inputs {
         let meta =
@@ -205,29 +208,28 @@ fn find_transcripts(inputs: &[PathBuf], out_dir: &Path) -> anyhow::Result<Vec<Pa
         let walker = walkdir::WalkDir::new(input)
             .follow_links(true)
             .sort_by_file_name();
-        for entry in walker
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        {
+        for entry in walker.into_iter().filter_entry(|e| !is_hidden(e)) {
             let entry = entry.with_context(|| format!("cannot read {}", input.display()))?;
             let path = entry.path();
             if entry.file_type().is_dir() {
                 continue;
             }
-            let in_out_dir = out_dir
-                .as_ref()
-                .is_some_and(|o| std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(o)));
             let ext = path
                 .extension()
                 .and_then(|e| e.to_str())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) && !in_out_dir && !is_note(path) {
+            if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) && !is_note(path) {
                 found.push(path.to_path_buf());
             }
         }
     }
     Ok(found)
+}
+
+/// A hidden file or folder below the starting point (`.obsidian`, `.git`, `.trash`).
+fn is_hidden(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.')
 }
 
 /// True for a markdown file that is a recap note (frontmatter with `source_ref`).
@@ -239,10 +241,12 @@ fn is_note(path: &Path) -> bool {
         })
 }
 
-/// Notes in `out_dir` (recursively), by their `source_ref`.
-fn existing_notes(out_dir: &Path) -> HashMap<String, PathBuf> {
+/// Notes in `out_dir` (recursively, hidden folders skipped), by the transcript their
+/// `source_ref` points to (relative references are resolved from the note's folder).
+fn existing_notes(out_dir: &Path) -> HashMap<PathBuf, PathBuf> {
     let mut notes = HashMap::new();
-    for entry in walkdir::WalkDir::new(out_dir).into_iter().flatten() {
+    let walker = walkdir::WalkDir::new(out_dir).sort_by_file_name();
+    for entry in walker.into_iter().filter_entry(|e| !is_hidden(e)).flatten() {
         let path = entry.path();
         if !entry.file_type().is_file() || !is_note(path) {
             continue;
@@ -251,18 +255,20 @@ fn existing_notes(out_dir: &Path) -> HashMap<String, PathBuf> {
             .map_err(|_| ())
             .and_then(|t| Note::parse(&t).map_err(|_| ()))
         {
-            notes.insert(note.frontmatter.source_ref.clone(), path.to_path_buf());
+            let transcript = source_ref::resolve(&note.frontmatter.source_ref, path);
+            notes
+                .entry(same_file_key(&transcript))
+                .or_insert_with(|| path.to_path_buf());
         }
     }
     notes
 }
 
-/// The `source_ref` a note records: the transcript's absolute path.
-pub fn source_ref(path: &Path) -> String {
+/// A path that names the same file whichever way it was written.
+fn same_file_key(path: &Path) -> PathBuf {
     std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn list_paths(paths: &[PathBuf]) -> String {

@@ -390,8 +390,8 @@ mod tests {
     }
 
     #[test]
-    fn the_summary_respects_the_word_budget_on_a_real_meeting() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/ami-dev.jsonl");
+    fn the_summary_respects_the_word_budget_on_a_whole_meeting() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval/mini.jsonl");
         let d = Dataset::from_path(&path).unwrap();
         let c = Baseline::default().candidate(&d.meetings[0]);
         let words = c.summary.split_whitespace().count();

@@ -1,5 +1,6 @@
 //! The evaluation set: meetings with human references, one JSON object a line (JSONL), in
-//! the shape of `../shared/eval/ami-dev.jsonl` (see that folder's README).
+//! the shape of the development set's `ami-dev.jsonl` (described in docs/eval.md;
+//! `tests/fixtures/eval/mini.jsonl` is a small set of the same shape).
 //!
 //! Terms: a *meeting* is one line: its `id`, its *transcript* (a list of *utterances*:
 //! speaker label, start and end in seconds, text, and the speaker's role), the map from
@@ -98,7 +99,7 @@ pub enum DatasetError {
     },
     #[error(
         "{path}:{line}:{column}: not a meeting: {message}\nhint: each line must be one JSON \
-         object with `id`, `transcript` and `references` (see ../shared/eval/README.md)"
+         object with `id`, `transcript` and `references` (see docs/eval.md)"
     )]
     Line {
         path: PathBuf,
@@ -264,14 +265,15 @@ mod tests {
     }
 
     #[test]
-    fn the_shared_dev_set_loads() {
-        // The real file lives outside the repository (never copied in); the test reads it
-        // where the project keeps it and fails loudly if it is missing.
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/ami-dev.jsonl");
+    fn the_test_set_loads() {
+        // tests/fixtures/eval/mini.jsonl: four meetings written for the tests in the dev
+        // set's shape (tests/fixtures/make_fixtures.py).
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval/mini.jsonl");
         let d = Dataset::from_path(&path).unwrap();
-        assert_eq!(d.meetings.len(), 16);
-        assert_eq!(d.meetings[0].id, "ES2002a");
+        assert_eq!(d.meetings.len(), 4);
+        assert_eq!(d.meetings[0].id, "KT0001a");
         assert_eq!(d.meetings[0].references.actions.len(), 3);
-        assert_eq!(d.meetings[0].speakers(), ["B", "D", "A", "C"]);
+        assert_eq!(d.meetings[0].speakers(), ["A", "B", "C"]);
+        assert_eq!(d.meetings[0].n_words, Some(d.meetings[0].word_count()));
     }
 }

@@ -19,7 +19,7 @@ pub(crate) struct FrontmatterBlock<'a> {
     /// Index of the closing `---`; `None` when it never closes.
     pub close: Option<usize>,
     /// The parsed YAML mapping, or why it could not be read.
-    pub yaml: Result<serde_yaml::Mapping, YamlProblem>,
+    pub yaml: Result<yaml_serde::Mapping, YamlProblem>,
     /// Top-level keys with their line index, in order.
     pub keys: Vec<(&'a str, usize)>,
     /// Line ranges of the frontmatter split at top-level keys; the key (if any) each
@@ -35,6 +35,8 @@ pub(crate) struct YamlProblem {
     /// 1-based column.
     pub column: usize,
     pub message: String,
+    /// What to do about it, when the problem is a construct left open.
+    pub hint: Option<String>,
 }
 
 /// What a section holds.
@@ -190,28 +192,39 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
                 line: 0,
                 column: 1,
                 message: "frontmatter is not closed".into(),
+                hint: None,
             }),
             keys: Vec::new(),
             blocks: Vec::new(),
         });
     };
     let yaml_text = lines[1..close].join("\n");
-    let yaml = match serde_yaml::from_str::<serde_yaml::Value>(&yaml_text) {
-        Ok(serde_yaml::Value::Mapping(m)) => Ok(m),
-        Ok(serde_yaml::Value::Null) => Ok(serde_yaml::Mapping::new()),
+    let yaml = match yaml_serde::from_str::<yaml_serde::Value>(&yaml_text) {
+        Ok(yaml_serde::Value::Mapping(m)) => Ok(m),
+        Ok(yaml_serde::Value::Null) => Ok(yaml_serde::Mapping::new()),
         Ok(_) => Err(YamlProblem {
             line: 1,
             column: 1,
             message: "frontmatter is not a mapping of keys to values".into(),
+            hint: None,
         }),
         Err(e) => {
+            let text = e.to_string();
+            // A bracket, brace or quote left open is found wrong only lines later: point
+            // at where it opened.
             let (line, column) = e
                 .location()
                 .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+            let (line, column, hint) =
+                match open_construct(&text).or_else(|| open_quote(&lines[1..close], line)) {
+                    Some((line, column, hint)) => (line, column, Some(hint)),
+                    None => (line, column, None),
+                };
             Err(YamlProblem {
                 line: (line.min(close - 1)).max(1),
                 column,
-                message: yaml_message(&e.to_string()),
+                message: yaml_message(&text),
+                hint,
             })
         }
     };
@@ -221,9 +234,9 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
     let real_keys: Option<Vec<String>> = yaml.as_ref().ok().map(|m| {
         m.keys()
             .map(|k| match k {
-                serde_yaml::Value::String(s) => s.clone(),
-                serde_yaml::Value::Number(n) => n.to_string(),
-                serde_yaml::Value::Bool(b) => b.to_string(),
+                yaml_serde::Value::String(s) => s.clone(),
+                yaml_serde::Value::Number(n) => n.to_string(),
+                yaml_serde::Value::Bool(b) => b.to_string(),
                 _ => String::new(),
             })
             .collect()
@@ -236,8 +249,8 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
     // on its own; one that does not continues the block before it.
     let standalone = |range: Range<usize>| {
         matches!(
-            serde_yaml::from_str::<serde_yaml::Value>(&lines[range].join("\n")),
-            Ok(serde_yaml::Value::Mapping(_) | serde_yaml::Value::Null)
+            yaml_serde::from_str::<yaml_serde::Value>(&lines[range].join("\n")),
+            Ok(yaml_serde::Value::Mapping(_) | yaml_serde::Value::Null)
         )
     };
     let build = |starts: &[(&'a str, usize)]| {
@@ -270,7 +283,61 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
     })
 }
 
-/// serde_yaml's message without its own `at line L column C` (relative to the YAML,
+/// Where a flow collection or quoted scalar that the parser gave up on started, from
+/// the parser's `while parsing a flow sequence at line L column C` context (1-based,
+/// relative to the YAML), with a hint naming the character that opened it.
+fn open_construct(message: &str) -> Option<(usize, usize, String)> {
+    let at = message.find(", while ")?;
+    let context = &message[at + ", while ".len()..];
+    let hint = if context.contains("flow sequence") {
+        "the `[` opened here is not closed: end the list with `]` on the same line"
+    } else if context.contains("flow mapping") {
+        "the `{` opened here is not closed: end it with `}`"
+    } else if context.contains("quoted scalar") {
+        "the quote opened here is not closed: end the value with the same quote"
+    } else {
+        return None;
+    };
+    let mark = &context[context.find(" at line ")? + " at line ".len()..];
+    let (line, rest) = mark.split_once(" column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.parse().ok()?, column.parse().ok()?, hint.to_string()))
+}
+
+/// A double quote left open before `problem_line` (1-based in `yaml`): a quoted value
+/// that runs on until a later line's quote closes it makes the parser fail only there.
+/// Counting unescaped `"` from the top, the quote is open when the problem line is
+/// reached; the answer is where the open quote stands (1-based line and column).
+fn open_quote(yaml: &[&str], problem_line: usize) -> Option<(usize, usize, String)> {
+    let mut open: Option<(usize, usize)> = None;
+    for (i, line) in yaml.iter().enumerate().take(problem_line.saturating_sub(1)) {
+        let mut escaped = false;
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '"' if !escaped => {
+                    open = match open {
+                        Some(_) => None,
+                        None => Some((i + 1, column + 1)),
+                    }
+                }
+                '\\' if !escaped && open.is_some() => {
+                    escaped = true;
+                    continue;
+                }
+                _ => {}
+            }
+            escaped = false;
+        }
+    }
+    let (line, column) = open?;
+    Some((
+        line,
+        column,
+        "the quote opened here is not closed: end the value with `\"` on the same line".to_string(),
+    ))
+}
+
+/// The YAML parser's message without its own `at line L column C` (relative to the YAML,
 /// not the file; the diagnostic carries the file position).
 fn yaml_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len());

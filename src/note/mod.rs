@@ -20,13 +20,13 @@
 
 pub mod action_item;
 pub mod check;
-pub mod date;
 pub mod diagnostic;
 pub mod model;
 pub mod parse;
 pub mod render;
 pub mod rule;
 pub mod schema;
+pub mod source_ref;
 pub mod user_content;
 pub mod validate;
 

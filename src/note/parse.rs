@@ -11,7 +11,7 @@
 //! Not kept: comments inside a generated frontmatter key's value, and the exact blank
 //! lines between blocks (rendering writes the reference layout).
 
-use serde_yaml::Value as Yaml;
+use yaml_serde::Value as Yaml;
 
 use super::action_item::TaskLine;
 use super::document::{Document, Entry};

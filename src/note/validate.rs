@@ -12,18 +12,18 @@ use std::path::Path;
 
 use jsonschema::paths::LocationSegment;
 use serde_json::Value as Json;
-use serde_yaml::Value as Yaml;
+use yaml_serde::Value as Yaml;
 
 use super::action_item::{list_marker, TaskLine, TASK_TAGS};
-use super::date::{has_date_shape, is_calendar_date};
 use super::diagnostic::Diagnostic;
-use super::document::{heading_text, Document, Entry, FrontmatterBlock};
+use super::document::{heading_text, Document, Entry, FrontmatterBlock, Section};
 use super::model::{slug, source_stem, FRONTMATTER_KEYS, GENERATED_TAG, NONE_MARKER};
 use super::render::one_line;
 use super::rule::Rule;
 use super::schema::frontmatter_validator;
 use super::user_content::SectionKind;
 use crate::config::{Config, DEFAULT_NOTE_TYPES};
+use crate::date::{has_date_shape, Date};
 
 /// What a note is checked against, from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +158,63 @@ fn quoted_list(items: &[String]) -> String {
         .join(", ")
 }
 
+/// The section of the person's own that stands for a missing generated section: one whose
+/// title is a near miss of the expected title (`## Key Info`, `## Decision`,
+/// `## action items`), else the only one in the missing section's place (between the
+/// generated sections before and after it, `end` being the line where that place ends).
+fn renamed_section<'d, 'a>(
+    doc: &'d Document<'a>,
+    kind: SectionKind,
+    end: usize,
+    claimed: &[usize],
+) -> Option<&'d Section<'a>> {
+    let free = |s: &&Section<'a>| {
+        s.kind.is_none() && s.duplicate.is_none() && !claimed.contains(&s.heading)
+    };
+    if let Some(s) = doc
+        .sections
+        .iter()
+        .filter(free)
+        .find(|s| near_title(s.title, kind.title()))
+    {
+        return Some(s);
+    }
+    let start = SectionKind::ALL[..kind.index()]
+        .iter()
+        .rev()
+        .find_map(|k| doc.section(*k).map(|s| s.heading))
+        .unwrap_or(0);
+    let mut in_place = doc
+        .sections
+        .iter()
+        .filter(free)
+        .filter(|s| s.heading > start && s.heading < end);
+    match (in_place.next(), in_place.next()) {
+        (Some(s), None) => Some(s),
+        _ => None,
+    }
+}
+
+/// Whether a heading is a misspelling or shortening of `expected`: close in edit distance
+/// (case aside), or sharing a word stem of four letters or more (`Info`, `Decision`).
+fn near_title(title: &str, expected: &str) -> bool {
+    let (title, expected) = (title.trim().to_lowercase(), expected.to_lowercase());
+    if strsim::normalized_damerau_levenshtein(&title, &expected) >= 0.6 {
+        return true;
+    }
+    let stems = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .map(|w| w.trim_end_matches('s').to_string())
+            .filter(|w| w.len() >= 4)
+            .collect()
+    };
+    let want = stems(&expected);
+    stems(&title).iter().any(|w| {
+        want.iter()
+            .any(|e| e.starts_with(w.as_str()) || w.starts_with(e.as_str()))
+    })
+}
+
 impl Checker<'_, '_> {
     fn line(&self, idx: usize) -> &str {
         self.doc.lines.get(idx).copied().unwrap_or("")
@@ -266,7 +323,7 @@ impl Checker<'_, '_> {
                     line,
                     column,
                     format!("the frontmatter is not valid YAML: {message}"),
-                    None,
+                    p.hint.clone(),
                 );
                 return true;
             }
@@ -300,7 +357,7 @@ impl Checker<'_, '_> {
         };
 
         if let Some(date) = self.v.date.clone() {
-            if has_date_shape(&date) && !is_calendar_date(&date) {
+            if has_date_shape(&date) && Date::parse(&date).is_err() {
                 let (i, b) = self.value_at("date");
                 self.push(
                     Rule::DateInvalid,
@@ -745,6 +802,7 @@ impl Checker<'_, '_> {
                 _ => max = Some(kind),
             }
         }
+        let mut claimed: Vec<usize> = Vec::new();
         for kind in SectionKind::ALL {
             if doc.section(kind).is_some() {
                 continue;
@@ -752,13 +810,31 @@ impl Checker<'_, '_> {
             let next = SectionKind::ALL[kind.index() + 1..]
                 .iter()
                 .find_map(|k| doc.section(*k).map(|s| s.heading));
-            let at = next
+            let end = next
                 .or(doc.footer_rule)
                 .or(doc.source.map(|s| s.0))
                 .unwrap_or_else(|| doc.lines.len().saturating_sub(1));
+            if let Some(s) = renamed_section(doc, kind, end, &claimed) {
+                claimed.push(s.heading);
+                self.push(
+                    Rule::SectionMissing,
+                    s.heading,
+                    0,
+                    format!(
+                        "the note has no `## {}` section: is `## {}` meant to be it?",
+                        kind.title(),
+                        s.title
+                    ),
+                    Some(format!(
+                        "rename the heading to `## {}`; sections are found by their exact title",
+                        kind.title()
+                    )),
+                );
+                continue;
+            }
             self.push(
                 Rule::SectionMissing,
-                at,
+                end,
                 0,
                 format!("the note has no `## {}` section", kind.title()),
                 Some(format!("add `## {}`; {EMPTY_SECTION_HINT}", kind.title())),
@@ -928,7 +1004,7 @@ impl Checker<'_, '_> {
                     "`📅` has no date".into(),
                     due_hint,
                 );
-            } else if !is_calendar_date(d.text) {
+            } else if Date::parse(d.text).is_err() {
                 self.push(
                     Rule::TaskDueInvalid,
                     idx,

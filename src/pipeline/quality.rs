@@ -17,6 +17,16 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// The defaults with `min_words` replaced when one is configured.
+    pub fn with_min_words(min_words: Option<usize>) -> Self {
+        let default = Self::default();
+        Self {
+            min_words: min_words.unwrap_or(default.min_words),
+        }
+    }
+}
+
 /// Why a transcript is not worth summarizing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {

@@ -4,7 +4,7 @@
 //! removing markdown structure: headings (the first `# ` heading is a title hint),
 //! rules, and `- `, `* `, `> ` line prefixes. `**Name**:` labels are read as `Name:`.
 
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 use super::error::ParseError;
 use super::metadata::{date_value, split_people, HeaderFields};
@@ -56,7 +56,7 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
 /// Reads the frontmatter's `lines` (file lines 2..).
 fn frontmatter(lines: &[&str]) -> Result<HeaderFields, ParseError> {
     let yaml = lines.join("\n");
-    let value: Value = serde_yaml::from_str(&yaml).map_err(|e| {
+    let value: Value = yaml_serde::from_str(&yaml).map_err(|e| {
         let line = e.location().map_or(2, |l| l.line() + 1);
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message);
