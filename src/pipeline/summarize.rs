@@ -511,7 +511,8 @@ impl Meeting {
     fn ground(&self, mut extract: Extract, turns: &NumberedTurns<'_>) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
         extract.action_items.retain_mut(|a| {
-            let Some(evidence) = turns.ground(a.turn, &a.text) else {
+            let Some(evidence) = turns.ground(a.turn, &a.text).filter(|_| says_enough(&a.text))
+            else {
                 return false;
             };
             let nearby = turns.nearby_text(evidence.turn);
@@ -529,7 +530,8 @@ impl Meeting {
             true
         });
         extract.decisions.retain_mut(|d| {
-            let Some(evidence) = turns.ground(d.turn, &d.text) else {
+            let Some(evidence) = turns.ground(d.turn, &d.text).filter(|_| says_enough(&d.text))
+            else {
                 return false;
             };
             d.turn = evidence.turn;
@@ -657,6 +659,12 @@ fn remove_phrase(text: &str, phrase: &str) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// Whether an item has the words of a task or a decision: "Go ahead" or "Sounds good",
+/// grounded in a turn that says so, is neither.
+fn says_enough(text: &str) -> bool {
+    text.split_whitespace().count() >= 3
 }
 
 /// Whether the deadline `phrase` was said in `nearby` (lowercase text): one of its
