@@ -52,7 +52,11 @@ fn baseline_on_two_meetings_prints_a_table_and_a_json_report() {
     assert!(lines[2].starts_with("KT0001a "), "{err}");
     assert!(lines[3].starts_with("KT0001b "), "{err}");
     assert!(lines[4].starts_with("mean "), "{err}");
-    assert_eq!(lines.len(), 5, "{err}");
+    // Pooled figures, then the chance level: each meeting's items against the other's
+    // references.
+    assert!(lines[5].starts_with("pooled "), "{err}");
+    assert!(lines[6].starts_with("chance "), "{err}");
+    assert_eq!(lines.len(), 7, "{err}");
 
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["system"], "baseline");
@@ -60,6 +64,8 @@ fn baseline_on_two_meetings_prints_a_table_and_a_json_report() {
     assert_eq!(report["meetings"].as_array().unwrap().len(), 2);
     assert_eq!(report["meetings"][0]["id"], "KT0001a");
     assert_eq!(report["matching"]["threshold"], 0.4);
+    assert_eq!(report["matching"]["min_shared"], 2);
+    assert!(report["chance"]["actions"]["pooled_recall"].is_number());
     let r1 = report["mean"]["rouge1"]["f1"].as_f64().unwrap();
     assert!(r1 > 0.1 && r1 < 0.6, "mean ROUGE-1 F1 {r1}");
     // The baseline makes no note: validity is unknown, not false.
