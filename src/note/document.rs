@@ -516,6 +516,27 @@ impl<'a> Document<'a> {
 mod tests {
     use super::*;
 
+    /// (line, column) of the YAML problem of a frontmatter, 1-based in the file.
+    fn yaml_problem(frontmatter: &str) -> (usize, usize) {
+        let text = format!("---\n{frontmatter}---\n# T\n");
+        let lines: Vec<&str> = text.lines().collect();
+        let p = scan_frontmatter(&lines).unwrap().yaml.unwrap_err();
+        (p.line + 1, p.column)
+    }
+
+    #[test]
+    fn an_unclosed_construct_is_reported_where_it_opened() {
+        // A flow list, a flow mapping and a double quote left open on line 3 of the file.
+        assert_eq!(
+            yaml_problem("a: \"x\"\nb: [\"y\", \"z\"\nc: \"w\"\n"),
+            (3, 4)
+        );
+        assert_eq!(yaml_problem("a: \"x\"\nb: {k: 1\nc: \"w\"\n"), (3, 4));
+        assert_eq!(yaml_problem("a: \"x\"\nb: \"y\nc: \"w\"\n"), (3, 4));
+        // A multi-line quoted value that closes is no excuse to blame it later.
+        assert_eq!(yaml_problem("a: \"x\ny\"\nb: 1\n  c: 2\n"), (5, 4));
+    }
+
     #[test]
     fn strips_yaml_positions_from_messages() {
         assert_eq!(

@@ -1106,3 +1106,31 @@ fn is_list_item(line: &str) -> bool {
         (rest.starts_with(". ") || rest.starts_with(") ")) || rest == "." || rest == ")"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::near_title;
+
+    #[test]
+    fn near_titles_are_misspellings_and_shortenings_not_other_words() {
+        for (title, expected) in [
+            ("Decison", "Decisions"),
+            ("decisions", "Decisions"),
+            ("Decision log", "Decisions"),
+            ("Key Info", "Key Information"),
+            ("action items", "Action Items"),
+            ("Actions", "Action Items"),
+            ("Sumary", "Summary"),
+        ] {
+            assert!(near_title(title, expected), "{title} ~ {expected}");
+        }
+        for (title, expected) in [
+            ("My notes", "Decisions"),
+            ("Outcomes", "Decisions"),
+            ("Next steps", "Action Items"),
+            ("Risks", "Key Information"),
+        ] {
+            assert!(!near_title(title, expected), "{title} !~ {expected}");
+        }
+    }
+}
