@@ -24,7 +24,7 @@ use std::arch::x86_64::*;
 use candle_core::quantized::GgmlDType;
 
 use super::layout::{
-    Activation, Panel, Shape, PANEL, Q4K_BYTES, Q4_1_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
+    q4k_scales, Activation, Panel, Shape, PANEL, Q4K_BYTES, Q4_1_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
 };
 use super::{generic, KernelPath, Kernels};
 
@@ -93,7 +93,8 @@ unsafe fn run<const R: usize>(
 }
 
 /// The 256 bytes of k-quant block `b` of the activation as four vectors.
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn block_vectors(a: &Activation, b: usize) -> [__m512i; 4] {
     let q = a.q.as_ptr().add(b * QK_K);
     std::array::from_fn(|i| _mm512_loadu_si512(q.add(64 * i) as *const _))
@@ -133,7 +134,8 @@ static Q4K_LANES: [[i16; 32]; 4] = scale_lanes([0, 1, 4, 5], Some([2, 3, 6, 7]),
 /// Q6_K: each code vector holds four sub-blocks of 16 values, in order.
 static Q6K_LANES: [[i16; 32]; 4] = scale_lanes([0, 4, 8, 12], None, 8);
 
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn load_lanes(lanes: &[[i16; 32]; 4]) -> [__m512i; 4] {
     lanes.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _))
 }
@@ -161,7 +163,7 @@ unsafe fn q4k<const R: usize>(
             prefetch(blk.wrapping_add(R * row_bytes), Q4K_BYTES);
             let d = f16_at(blk) * dx;
             let dmin = f16_at(blk.add(2)) * dx;
-            let (sc, mn) = q4k_scales(blk.add(4));
+            let (sc, mn) = q4k_scales(std::slice::from_raw_parts(blk.add(4), 12));
             let q0 = _mm512_loadu_si512(blk.add(16) as *const _);
             let q1 = _mm512_loadu_si512(blk.add(80) as *const _);
             let codes = [
@@ -190,26 +192,6 @@ unsafe fn q4k<const R: usize>(
     out
 }
 
-/// The eight 6-bit scales and eight 6-bit minimums of a Q4_K block, one byte each (the
-/// unpacking ggml uses, on four words at once).
-#[inline(always)]
-unsafe fn q4k_scales(p: *const u8) -> (u64, u64) {
-    const LOW6: u32 = 0x3f3f_3f3f;
-    const LOW4: u32 = 0x0f0f_0f0f;
-    const LOW2: u32 = 0x0303_0303;
-    let w0 = std::ptr::read_unaligned(p as *const u32);
-    let w1 = std::ptr::read_unaligned(p.add(4) as *const u32);
-    let w2 = std::ptr::read_unaligned(p.add(8) as *const u32);
-    let sc_lo = w0 & LOW6;
-    let sc_hi = (w2 & LOW4) | (((w0 >> 6) & LOW2) << 4);
-    let mn_lo = w1 & LOW6;
-    let mn_hi = ((w2 >> 4) & LOW4) | (((w1 >> 6) & LOW2) << 4);
-    (
-        sc_lo as u64 | (sc_hi as u64) << 32,
-        mn_lo as u64 | (mn_hi as u64) << 32,
-    )
-}
-
 /// Asks for the cache lines of `bytes` bytes at `p`, which the next kernel call reads.
 /// Rows are short (a 1,536-wide Q4_K row is 864 bytes) and each call reads [`ROWS`] of
 /// them side by side, too many short streams for the hardware prefetcher to run ahead of:
@@ -224,7 +206,8 @@ unsafe fn prefetch(p: *const u8, bytes: usize) {
     }
 }
 
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn hsum128(v: __m128) -> f32 {
     let v = _mm_add_ps(v, _mm_movehl_ps(v, v));
     let v = _mm_add_ss(v, _mm_movehdup_ps(v));
