@@ -264,7 +264,15 @@ impl Kernels {
         scale: f32,
         out: &mut [f32],
     ) {
-        // SAFETY: as in `dot_rows`; the caller asserted the slices' lengths.
+        let heads = queries.len() / d;
+        let n = out.len() / heads.max(1);
+        assert_eq!(heads * d, queries.len());
+        assert_eq!(heads * n, out.len());
+        assert!(
+            n == 0 || keys.len() >= (n - 1) * stride + d,
+            "keys hold every position"
+        );
+        // SAFETY: as in `dot_rows`; every row the kernels read lies in `keys`.
         unsafe { (self.scores)(queries, d, keys, stride, scale, out) }
     }
 
@@ -276,6 +284,14 @@ impl Kernels {
         stride: usize,
         out: &mut [f32],
     ) {
+        let heads = weights.len() / n.max(1);
+        let d = out.len() / heads.max(1);
+        assert_eq!(heads * n, weights.len());
+        assert_eq!(heads * d, out.len());
+        assert!(
+            n == 0 || values.len() >= (n - 1) * stride + d,
+            "values hold every position"
+        );
         // SAFETY: as in `scores`.
         unsafe { (self.weighted_sums)(weights, n, values, stride, out) }
     }
