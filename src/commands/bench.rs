@@ -20,7 +20,7 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
     if args.prompt_tokens == 0 {
         bail!("--prompt-tokens must be at least 1");
     }
-    let threads = super::model_loader::configure_runtime(config);
+    let threads = super::model_loader::configure_runtime(config)?;
     let path = super::model_loader::resolve(Some(&args.model), config, &mut *io.err)?;
     let file_bytes = std::fs::metadata(&path)
         .with_context(|| format!("cannot read {}", path.display()))?
@@ -90,6 +90,17 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         options.dense
     )?;
     writeln!(out, "threads   {threads}")?;
+    writeln!(
+        out,
+        "kernels   {} (prompt batches: {}) on {}",
+        crate::llm::kernels::active().path,
+        match options.dense {
+            DenseWeights::Int8 if crate::llm::kernels::active().int8_gemm_fast => "int8 GEMM",
+            DenseWeights::Off => "candle's quantized matmul",
+            _ => "f32 GEMM",
+        },
+        cpu_name().unwrap_or_else(|| "an unnamed CPU".into())
+    )?;
     writeln!(out, "load      {:.2} s (CPU {:.2} s)", load.wall, load.cpu)?;
     writeln!(
         out,
@@ -123,6 +134,19 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         None => writeln!(out, "peak RSS  unknown (no /proc/self/status)")?,
     }
     Ok(Exit::Success)
+}
+
+/// The CPU's model name, from `/proc/cpuinfo` (Linux).
+pub fn cpu_name() -> Option<String> {
+    cpu_name_in(&std::fs::read_to_string("/proc/cpuinfo").ok()?)
+}
+
+/// The first `model name` of a `/proc/cpuinfo` text.
+fn cpu_name_in(cpuinfo: &str) -> Option<String> {
+    cpuinfo.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == "model name").then(|| value.trim().to_string())
+    })
 }
 
 /// `n` token ids spread over the vocabulary, the same for every run, avoiding the first
@@ -202,6 +226,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cpu_name_is_the_first_model_name() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9R14\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 9R14\n";
+        assert_eq!(cpu_name_in(cpuinfo).as_deref(), Some("AMD EPYC 9R14"));
+        assert_eq!(cpu_name_in("processor\t: 0\n"), None);
+    }
+
+    #[test]
     fn the_prompt_is_fixed_and_inside_the_vocabulary() {
         let a = bench_prompt(300, 1000);
         assert_eq!(a, bench_prompt(300, 1000));
@@ -237,9 +268,14 @@ mod tests {
             .collect();
         assert_eq!(
             labels,
-            ["model", "file", "threads", "load", "prefill", "decode", "peak"],
+            ["model", "file", "threads", "kernels", "load", "prefill", "decode", "peak"],
             "{text}"
         );
+        let kernels = format!(
+            "kernels   {} (prompt batches: f32 GEMM) on ",
+            crate::llm::kernels::active().path
+        );
+        assert!(text.contains(&kernels), "{text}");
         assert!(text.contains("(qwen2, 2 layers, hidden 64, 4 heads / 2 KV, context 128)"));
         assert!(text.contains("prefill   40 tokens in "), "{text}");
         assert!(text.contains("decode    5 tokens in "), "{text}");

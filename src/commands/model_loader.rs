@@ -55,13 +55,14 @@ pub fn resolve(
     )?)
 }
 
-/// Sets the process up for inference before the first model operation: sizes every
-/// thread pool (returning the count in effect) and has the allocator keep freed buffers
-/// for reuse.
-pub fn configure_runtime(config: &Config) -> usize {
+/// Sets the process up for inference before the first model operation: chooses the
+/// kernel path (refusing a `RECAP_KERNELS` the CPU cannot run), sizes every thread pool
+/// (returning the count in effect) and has the allocator keep freed buffers for reuse.
+pub fn configure_runtime(config: &Config) -> anyhow::Result<usize> {
+    crate::llm::kernels::select()?;
     let threads = crate::llm::threads::configure(config.threads);
     crate::llm::alloc::keep_freed_memory();
-    threads
+    Ok(threads)
 }
 
 /// Resolves the model as [`resolve`] does, sizes the thread pools, and loads it.
@@ -71,7 +72,7 @@ pub fn load_generator(
     err: &mut dyn Write,
 ) -> anyhow::Result<LocalGenerator> {
     let path = resolve(requested, config, err)?;
-    let threads = configure_runtime(config);
+    let threads = configure_runtime(config)?;
     writeln!(err, "loading {} ({threads} threads)", path.display())?;
     LocalGenerator::load(&path)
 }

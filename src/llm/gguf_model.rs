@@ -603,15 +603,10 @@ mod tests {
     }
 
     #[test]
-    fn slow_quant_types_are_requantized_at_load() {
-        // The tiny llama file is Q4_1, which recap's own kernels read where they run.
+    fn weights_keep_the_files_quant_types() {
+        // The tiny llama file is Q4_1, which recap's own kernels read on every path.
         let m = load(Architecture::Llama, DenseWeights::Off);
-        let want = if crate::llm::matmul::recap_kernels() {
-            "Q4_1"
-        } else {
-            "Q8_0"
-        };
-        assert_eq!(m.weight_type(), want);
+        assert_eq!(m.weight_type(), "Q4_1");
         let m = load(Architecture::Qwen3, DenseWeights::Off);
         assert_eq!(m.weight_type(), "Q4K");
     }

@@ -2,16 +2,17 @@
 //!
 //! A *linear* layer multiplies activations (`rows x in`, row-major f32) by a weight matrix
 //! stored as GGUF gives it (`out x in`, quantized). Decoding one token is bound by memory
-//! bandwidth, so it reads the compact quantized weights: with recap's kernels
-//! ([`super::gemv`]) where the CPU has AVX-512 VNNI and the type has one, else with
-//! candle's quantized matmul (`QMatMul`). A prompt batch is bound by arithmetic: it goes
-//! through recap's int8 GEMM ([`super::int8_gemm`]), or through weights dequantized to
-//! f32 and a real GEMM — kept resident when [`DenseWeights::Resident`] was chosen at load,
-//! otherwise dequantized for the call and dropped.
+//! bandwidth, so it reads the compact quantized weights with recap's kernels
+//! ([`super::gemv`], on every kernel path) for the types of the models recap fetches
+//! (Q4_K, Q6_K, Q8_0, Q4_1, Q5_0), else with candle's quantized matmul (`QMatMul`). A
+//! prompt batch is bound by arithmetic: it goes through recap's int8 GEMM
+//! ([`super::int8_gemm`]) where the kernel path has a SIMD one, or through weights
+//! dequantized to f32 and a real GEMM — kept resident when [`DenseWeights::Resident`] was
+//! chosen at load, otherwise dequantized for the call and dropped.
 //!
-//! Types without a fast kernel (Q5_0, Q5_1, Q8_1, and Q4_1 where recap's kernels do not
-//! run) are re-quantized to Q8_0 at load: same 32-value blocks, so any width that fits the
-//! original fits Q8_0.
+//! Weights are kept in the file's own blocks. Only Q5_1 and Q8_1, which no fetchable
+//! model uses and no recap kernel reads, are re-quantized to Q8_0 at load (same 32-value
+//! blocks, so any width that fits the original fits Q8_0).
 //!
 //! A [`FusedLinear`] stacks the weights of projections that read the same input (query,
 //! key and value; gate and up) into one matrix when their types match, so one token costs
@@ -28,8 +29,9 @@ use candle_core::{Device, Module, Tensor};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenseWeights {
     /// An int8 GEMM straight from the quantized weights ([`super::int8_gemm`]) where the
-    /// CPU has AVX-512 VNNI and the type allows, else as [`Self::PerCall`]: the fastest,
-    /// with activations rounded to 8 bits as the quantized matmul rounds them.
+    /// kernel path has a SIMD one (AVX2, AVX-512) and the type allows, else as
+    /// [`Self::PerCall`]: the fastest, with activations rounded to 8 bits as the quantized
+    /// matmul rounds them.
     Int8,
     /// f32, dequantized once at load and kept: four bytes per weight.
     Resident,
@@ -131,18 +133,18 @@ impl Linear {
 
 impl Linear {
     /// The prompt-batch product in int8 straight from the quantized weights, where the
-    /// CPU and the weight type allow it: several times faster than the f32 GEMM, and it
-    /// needs no dense copy.
-    #[cfg(target_arch = "x86_64")]
+    /// kernel path and the weight type allow it: several times faster than the f32 GEMM,
+    /// and it needs no dense copy.
     fn forward_int8(&self, x: &[f32], rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
-        use super::int8_gemm::{available, matmul};
+        if !super::kernels::active().int8_gemm_fast {
+            return Ok(None);
+        }
         let data = self.quantized.data()?;
         let w = self.rows(&data);
-        Ok((available() && w.supported()).then(|| matmul(x, rows, w)))
+        Ok(w.supported().then(|| super::int8_gemm::matmul(x, rows, w)))
     }
 
     /// The quantized weight's bytes, `data`, with its geometry.
-    #[cfg(target_arch = "x86_64")]
     fn rows<'a>(&self, data: &'a [u8]) -> super::int8_gemm::QuantizedRows<'a> {
         super::int8_gemm::QuantizedRows {
             dtype: self.quantized.dtype(),
@@ -152,16 +154,10 @@ impl Linear {
         }
     }
 
-    #[cfg(not(target_arch = "x86_64"))]
-    fn forward_int8(&self, _x: &[f32], _rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
-        Ok(None)
-    }
-
     /// Rows fewer than a batch, one at a time through recap's decoding kernels
-    /// ([`super::gemv`]) where the CPU and the weight type allow: they read the weights as
-    /// the file stores them, where candle's quantized matmul reads a larger repacked copy
-    /// (made on first use) or an AVX2 kernel.
-    #[cfg(target_arch = "x86_64")]
+    /// ([`super::gemv`]) where the weight type has one: they read the weights as the file
+    /// stores them, where candle's quantized matmul reads a larger repacked copy (made on
+    /// first use) or has no SIMD kernel at all (Q4_1, Q5_0).
     fn forward_gemv(&self, x: &[f32], rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
         use super::gemv::{gemv, supported};
         let data = self.quantized.data()?;
@@ -174,11 +170,6 @@ impl Linear {
             ys.extend(gemv(row, w));
         }
         Ok(Some(ys))
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn forward_gemv(&self, _x: &[f32], _rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
-        Ok(None)
     }
 }
 
@@ -277,26 +268,17 @@ fn stack(mut run: Vec<QTensor>) -> candle_core::Result<QTensor> {
     QTensor::new(storage, (rows, in_dim))
 }
 
-/// Re-quantizes a weight whose type has no fast kernel to Q8_0, which has one and uses the
-/// same 32-value blocks. Q4_1 (SmolLM2's type) stays as it is where recap's own kernels
-/// read it: that keeps SmolLM2 at 98 MB of weights instead of 173.
+/// Re-quantizes a weight whose type no recap kernel reads and candle reads slowly (Q5_1,
+/// Q8_1) to Q8_0, which uses the same 32-value blocks. Every type of the models recap
+/// fetches is kept as the file stores it.
 pub fn requantize_slow(weight: QTensor) -> candle_core::Result<QTensor> {
     match weight.dtype() {
-        GgmlDType::Q4_1 if recap_kernels() => Ok(weight),
-        GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_1 => {
+        GgmlDType::Q5_1 | GgmlDType::Q8_1 => {
             let dense = weight.dequantize(&Device::Cpu)?;
             QTensor::quantize(&dense, GgmlDType::Q8_0)
         }
         _ => Ok(weight),
     }
-}
-
-/// Whether recap's int8 GEMM and decoding kernels run on this CPU.
-pub fn recap_kernels() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return super::int8_gemm::available();
-    #[cfg(not(target_arch = "x86_64"))]
-    false
 }
 
 #[cfg(test)]
@@ -374,19 +356,16 @@ mod tests {
 
     #[test]
     fn slow_types_become_q8_0() {
-        let (_, q4_1) = weight(GgmlDType::Q4_1);
-        let kept = Linear::new(q4_1, DenseWeights::Off).unwrap();
-        let want = if recap_kernels() {
-            GgmlDType::Q4_1
-        } else {
-            GgmlDType::Q8_0
-        };
-        assert_eq!(
-            kept.dtype(),
-            want,
-            "Q4_1 stays where recap's kernels read it"
-        );
-        let (w, q) = weight(GgmlDType::Q5_0);
+        for dtype in [GgmlDType::Q4_1, GgmlDType::Q5_0] {
+            let (_, q) = weight(dtype);
+            let kept = Linear::new(q, DenseWeights::Off).unwrap();
+            assert_eq!(
+                kept.dtype(),
+                dtype,
+                "recap's kernels read {dtype:?} as it is"
+            );
+        }
+        let (w, q) = weight(GgmlDType::Q5_1);
         let lin = Linear::new(q, DenseWeights::Off).unwrap();
         assert_eq!(lin.dtype(), GgmlDType::Q8_0);
         // Re-quantizing 4-bit values to 8 bits keeps them close.

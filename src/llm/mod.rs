@@ -12,13 +12,12 @@ pub mod cache_rows;
 pub mod chat_template;
 pub mod constraint;
 pub mod fetch;
-#[cfg(target_arch = "x86_64")]
 pub mod gemv;
 pub mod generate;
 pub mod gguf_check;
 pub mod gguf_model;
-#[cfg(target_arch = "x86_64")]
 pub mod int8_gemm;
+pub mod kernels;
 pub mod kv_cache;
 pub mod lm;
 pub mod matmul;

@@ -59,80 +59,9 @@ pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
 
 /// `row[i] = exp(row[i] * scale - shift)` for every `i`; returns their sum. The softmax of
 /// attention calls it for every score (a million a token for Qwen2.5-1.5B decoding at
-/// position 6,000), so where the CPU has AVX-512 sixteen are computed at once.
+/// position 6,000), so it is a kernel of the active path, eight or sixteen at once.
 pub fn exp_sum(row: &mut [f32], scale: f32, shift: f32) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx512f") {
-        #[allow(unsafe_code)]
-        // SAFETY: the CPU has AVX-512F.
-        return unsafe { simd::exp_sum(row, scale, shift) };
-    }
-    let mut sum = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v * scale - shift).exp();
-        sum += *v;
-    }
-    sum
-}
-
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod simd {
-    use std::arch::x86_64::*;
-
-    /// `exp` of sixteen values: `x = n ln 2 + r` with whole `n`, applied exactly by
-    /// `vscalefps`, and `|r| <= ln(2) / 2`, whose exponential is a degree-7 Taylor
-    /// polynomial (error under 1e-8). `ln 2` is split in two (Cody and Waite) so `r` keeps
-    /// its precision when `n` is large.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn exp16(x: __m512) -> __m512 {
-        // Below this exp is under f32's smallest subnormal value; clamping keeps `n` small.
-        let x = _mm512_max_ps(x, _mm512_set1_ps(-104.0));
-        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-            _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
-        );
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_359_4), x);
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.121_944_4e-4), r);
-        // 1 / k!, highest power first.
-        const C: [f32; 8] = [
-            1.0 / 5040.0,
-            1.0 / 720.0,
-            1.0 / 120.0,
-            1.0 / 24.0,
-            1.0 / 6.0,
-            0.5,
-            1.0,
-            1.0,
-        ];
-        let mut p = _mm512_set1_ps(C[0]);
-        for c in &C[1..] {
-            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(*c));
-        }
-        _mm512_scalef_ps(p, n)
-    }
-
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn exp_sum(row: &mut [f32], scale: f32, shift: f32) -> f32 {
-        let (vs, vm) = (_mm512_set1_ps(scale), _mm512_set1_ps(shift));
-        let mut sum = _mm512_setzero_ps();
-        let mut chunks = row.chunks_exact_mut(16);
-        for c in &mut chunks {
-            let p = c.as_mut_ptr();
-            let e = exp16(_mm512_fmsub_ps(_mm512_loadu_ps(p), vs, vm));
-            _mm512_storeu_ps(p, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        let rest = chunks.into_remainder();
-        if !rest.is_empty() {
-            let mask: __mmask16 = (1u32 << rest.len()).wrapping_sub(1) as __mmask16;
-            let p = rest.as_mut_ptr();
-            let e = exp16(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(mask, p), vs, vm));
-            _mm512_mask_storeu_ps(p, mask, e);
-            sum = _mm512_mask_add_ps(sum, mask, sum, e);
-        }
-        _mm512_reduce_add_ps(sum)
-    }
+    super::kernels::active().exp_sum(row, scale, shift)
 }
 
 /// `gate = act(gate) * up`, element-wise.

@@ -1,0 +1,210 @@
+//! The data every path reads, laid out once, the same for all paths: the GGUF block
+//! geometry of each weight type, one activation row quantized for decoding
+//! ([`Activation`]), and a packed panel of int8 weights for prompt batches ([`Panel`]).
+//!
+//! Terms: a *block* is the unit a GGUF type stores with its own scale (256 values for the
+//! k-quants Q4_K and Q6_K, 32 for Q8_0, Q4_1 and Q5_0); a *sub-block* is a run of values
+//! inside a block sharing a smaller scale (32 values in Q4_K, 16 in Q6_K); a *pair* is two
+//! consecutive 32-value blocks, which the SIMD paths read together to fill a vector.
+
+use candle_core::quantized::GgmlDType;
+
+pub const QK_K: usize = 256;
+pub const Q4K_BYTES: usize = 144;
+pub const Q6K_BYTES: usize = 210;
+pub const Q8_0_BYTES: usize = 34;
+pub const Q4_1_BYTES: usize = 20;
+pub const Q5_0_BYTES: usize = 22;
+
+/// Where sub-block `s` of a Q4_K block lies in the activation, in 32-byte chunks (the
+/// order is its own inverse). A Q4_K block holds sub-blocks `2j` and `2j + 1` in the low
+/// and high nibbles of the same 32 bytes; a 64-byte load of codes thus holds sub-blocks
+/// 0 and 2 in its low nibbles and 1 and 3 in its high ones, and the activation is stored
+/// in that order so that a whole vector of it meets a whole vector of codes.
+pub const Q4K_ORDER: [usize; 8] = [0, 2, 1, 3, 4, 6, 5, 7];
+
+/// The weight types the decoding kernels read, with the widths they need.
+pub fn decodable(dtype: GgmlDType, in_dim: usize) -> bool {
+    match dtype {
+        GgmlDType::Q4K | GgmlDType::Q6K => in_dim.is_multiple_of(QK_K),
+        // 32-value blocks are read in pairs, one 64-byte activation vector at a time.
+        GgmlDType::Q8_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 => in_dim.is_multiple_of(64),
+        _ => false,
+    }
+}
+
+/// Bytes of one block of `dtype`.
+pub fn block_bytes(dtype: GgmlDType) -> usize {
+    dtype.type_size()
+}
+
+/// One activation row quantized for the decoding kernels of one weight type.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub dtype: GgmlDType,
+    /// The row as signed bytes (-127..=127), in the kernels' order: Q4_K's sub-blocks as
+    /// [`Q4K_ORDER`] says; for Q4_1 and Q5_0, each pair of blocks as values 0..16 of both
+    /// blocks, then values 16..32 of both (the order their nibbles unpack in); else as is.
+    pub q: Vec<i8>,
+    /// One scale per block.
+    pub d: Vec<f32>,
+    /// The sum of each sub-block's bytes, in natural order: 8 a block for Q4_K, 16 for
+    /// Q6_K, 1 for Q4_1 and Q5_0, none for Q8_0 (whose codes have no offset).
+    pub sums: Vec<i16>,
+}
+
+impl Activation {
+    /// `x` quantized for weights of `dtype` (a type [`decodable`] accepts for its width).
+    pub fn new(x: &[f32], dtype: GgmlDType) -> Self {
+        let (block, sub) = match dtype {
+            GgmlDType::Q4K => (QK_K, 32),
+            GgmlDType::Q6K => (QK_K, 16),
+            _ => (32, 32),
+        };
+        let mut q = Vec::with_capacity(x.len());
+        let mut d = Vec::with_capacity(x.len() / block);
+        let mut sums = Vec::with_capacity(x.len() / sub);
+        let mut bytes = vec![0i8; block];
+        for blk in x.chunks_exact(block) {
+            d.push(quantize_block(blk, &mut bytes));
+            if dtype == GgmlDType::Q8_0 {
+                q.extend_from_slice(&bytes);
+                continue;
+            }
+            sums.extend(
+                bytes
+                    .chunks_exact(sub)
+                    .map(|s| s.iter().map(|&v| v as i16).sum::<i16>()),
+            );
+            if dtype == GgmlDType::Q4K {
+                for s in Q4K_ORDER {
+                    q.extend_from_slice(&bytes[s * 32..(s + 1) * 32]);
+                }
+            } else {
+                q.extend_from_slice(&bytes);
+            }
+        }
+        if matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0) {
+            for pair in q.chunks_exact_mut(64) {
+                let (second, third) = pair[16..48].split_at_mut(16);
+                second.swap_with_slice(third);
+            }
+        }
+        Self { dtype, q, d, sums }
+    }
+
+    /// Values in the row.
+    pub fn len(&self) -> usize {
+        self.q.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.q.is_empty()
+    }
+
+    /// Bytes of one weight row as wide as this activation.
+    pub fn row_bytes(&self) -> usize {
+        self.len() / self.dtype.block_size() * block_bytes(self.dtype)
+    }
+}
+
+/// Quantizes `block` into `out` (-127..=127, the largest magnitude becoming 127) and
+/// returns the scale (0 for an all-zero block).
+#[inline]
+pub fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
+    let max = block.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let inv = if max > 0.0 { 127.0 / max } else { 0.0 };
+    for (q, v) in out.iter_mut().zip(block) {
+        *q = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8;
+    }
+    max / 127.0
+}
+
+/// Output columns per packed panel of the int8 GEMM.
+pub const PANEL: usize = 64;
+
+/// One panel of int8 weights: [`PANEL`] output columns, interleaved for the kernels.
+#[derive(Debug)]
+pub struct Panel {
+    /// `in/4 x PANEL` words: for each group of four inputs, each column's four bytes.
+    pub words: Vec<u32>,
+    /// `blocks x PANEL` scales of the columns.
+    pub scales: Vec<f32>,
+    /// `blocks x PANEL`: 128 times the sum of each column's bytes in the block (the
+    /// correction for activations stored offset by 128).
+    pub offsets: Vec<i32>,
+}
+
+impl Panel {
+    pub fn new(in_dim: usize, block: usize) -> Self {
+        let blocks = in_dim / block;
+        Self {
+            words: vec![0; in_dim / 4 * PANEL],
+            scales: vec![0.0; blocks * PANEL],
+            offsets: vec![0; blocks * PANEL],
+        }
+    }
+}
+
+/// The geometry of one panel product.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Words per activation row (`in / 4`).
+    pub quads: usize,
+    /// Words per scale block.
+    pub block_quads: usize,
+    /// Floats between output rows.
+    pub stride: usize,
+    /// Valid columns of the panel.
+    pub cols: usize,
+}
+
+impl Shape {
+    /// Scale blocks per row.
+    pub fn blocks(&self) -> usize {
+        self.quads / self.block_quads
+    }
+}
+
+/// The f16 stored little-endian at `bytes[at..at + 2]`, as f32.
+#[inline]
+pub fn f16_at(bytes: &[u8], at: usize) -> f32 {
+    f16_to_f32(u16::from_le_bytes([bytes[at], bytes[at + 1]]))
+}
+
+/// IEEE half to single precision, exactly (normal, subnormal, infinite and NaN values).
+pub fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let man = (h & 0x3ff) as u32;
+    let bits = match (exp, man) {
+        (0, 0) => sign,
+        // Subnormal: man * 2^-24, exact in f32.
+        (0, _) => {
+            let v = man as f32 * f32::powi(2.0, -24);
+            return if sign == 0 { v } else { -v };
+        }
+        (0x1f, _) => sign | 0x7f80_0000 | (man << 13),
+        _ => sign | ((exp + 112) << 23) | (man << 13),
+    };
+    f32::from_bits(bits)
+}
+
+/// The eight 6-bit scales and eight 6-bit minimums of a Q4_K block's 12 scale bytes, one
+/// byte each, as two little-endian words (ggml's unpacking, four bytes at once).
+#[inline(always)]
+pub fn q4k_scales(p: &[u8]) -> (u64, u64) {
+    const LOW6: u32 = 0x3f3f_3f3f;
+    const LOW4: u32 = 0x0f0f_0f0f;
+    const LOW2: u32 = 0x0303_0303;
+    let word = |i: usize| u32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+    let (w0, w1, w2) = (word(0), word(4), word(8));
+    let sc_lo = w0 & LOW6;
+    let sc_hi = (w2 & LOW4) | (((w0 >> 6) & LOW2) << 4);
+    let mn_lo = w1 & LOW6;
+    let mn_hi = ((w2 >> 4) & LOW4) | (((w1 >> 6) & LOW2) << 4);
+    (
+        sc_lo as u64 | (sc_hi as u64) << 32,
+        mn_lo as u64 | (mn_hi as u64) << 32,
+    )
+}

@@ -1,0 +1,303 @@
+//! recap's compute kernels, one file per instruction set, behind one dispatch table.
+//!
+//! A *path* is an instruction set the kernels are written for: [`KernelPath::Generic`]
+//! (portable scalar Rust, the reference every other path is tested against and the last
+//! resort), [`KernelPath::Avx2`] (x86-64 AVX2 + FMA, int8 products through
+//! `vpmaddubsw`/`vpmaddwd`) and [`KernelPath::Avx512`] (AVX-512 VNNI). A path's
+//! [`Kernels`] table holds its functions for every hot loop of inference:
+//!
+//! - decoding: rows of a GGUF weight, in the file's own blocks, times one activation row
+//!   quantized to bytes ([`layout::Activation`]); driven by [`super::gemv`];
+//! - prompt batches: an int8 panel of weights times several activation rows
+//!   ([`layout::Panel`]); driven by [`super::int8_gemm`];
+//! - attention over cached rows (scores and weighted sums) and the softmax's exponentials.
+//!
+//! The path is chosen once, at the first use, from what the CPU reports at run time
+//! (`is_x86_feature_detected!`), not from the flags the binary was built with: the SIMD
+//! functions carry `#[target_feature(enable = ...)]`, so one binary runs at full speed on
+//! any x86-64 CPU, and a table is handed out only where its features exist.
+//! `RECAP_KERNELS=generic|avx2|avx512` forces a path; [`select`] refuses one the CPU lacks.
+
+// The tables hold `unsafe fn`s: calling one is sound only where the CPU has the path's
+// features, which `Kernels::for_path` checks before handing a table out.
+#![allow(unsafe_code)]
+
+use std::fmt;
+use std::sync::OnceLock;
+
+pub mod layout;
+
+mod generic;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
+#[cfg(test)]
+mod tests;
+
+use layout::{Activation, Panel, Shape};
+
+/// The environment variable that forces a path.
+pub const ENV: &str = "RECAP_KERNELS";
+
+/// An instruction set recap's kernels are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KernelPath {
+    /// Portable scalar code: the reference, and the path of CPUs without a SIMD path.
+    Generic,
+    /// x86-64 AVX2 + FMA + F16C (Intel since 2013, AMD since 2015).
+    Avx2,
+    /// x86-64 AVX-512 F/BW/VNNI (Intel Xeon since Cascade Lake, AMD Zen 4).
+    Avx512,
+}
+
+impl KernelPath {
+    /// Every path, slowest first.
+    pub const ALL: [KernelPath; 3] = [Self::Generic, Self::Avx2, Self::Avx512];
+
+    /// The name `RECAP_KERNELS` takes and `recap bench` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Generic => "generic",
+            Self::Avx2 => "avx2",
+            Self::Avx512 => "avx512",
+        }
+    }
+
+    /// The path named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Whether this CPU can run the path.
+    pub fn available(self) -> bool {
+        match self {
+            Self::Generic => true,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => {
+                is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma")
+                    && is_x86_feature_detected!("f16c")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => {
+                // The AVX-512 table reuses AVX2 kernels where it has none of its own.
+                Self::Avx2.available()
+                    && is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vnni")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The paths this CPU can run, slowest first.
+    pub fn available_paths() -> Vec<KernelPath> {
+        Self::ALL.into_iter().filter(|p| p.available()).collect()
+    }
+
+    /// The fastest path this CPU can run.
+    pub fn best() -> Self {
+        *Self::available_paths()
+            .last()
+            .expect("the generic path always runs")
+    }
+}
+
+impl fmt::Display for KernelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why `RECAP_KERNELS` could not be honoured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KernelError {
+    #[error(
+        "RECAP_KERNELS={0:?} is not a kernel path\nhint: use one of generic, avx2, avx512, or unset it to pick the fastest this CPU runs"
+    )]
+    Unknown(String),
+    #[error(
+        "RECAP_KERNELS={path} asks for kernels this CPU cannot run\nhint: this CPU runs {runs}; unset RECAP_KERNELS to pick the fastest"
+    )]
+    Unsupported { path: KernelPath, runs: String },
+}
+
+/// The path `value` (the content of `RECAP_KERNELS`, if set) asks for on this CPU.
+pub fn resolve(value: Option<&str>) -> Result<KernelPath, KernelError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(KernelPath::best());
+    };
+    let path = KernelPath::from_name(value).ok_or_else(|| KernelError::Unknown(value.into()))?;
+    if !path.available() {
+        let runs = KernelPath::available_paths()
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(KernelError::Unsupported { path, runs });
+    }
+    Ok(path)
+}
+
+static ACTIVE: OnceLock<Result<&'static Kernels, KernelError>> = OnceLock::new();
+
+/// Chooses the kernels once for the process, from `RECAP_KERNELS` and the CPU; later calls
+/// return the same choice. The binary calls it at start-up so that a refused path is
+/// reported before any work.
+pub fn select() -> Result<&'static Kernels, KernelError> {
+    ACTIVE
+        .get_or_init(|| {
+            let value = std::env::var(ENV).ok();
+            resolve(value.as_deref()).map(Kernels::for_path)
+        })
+        .clone()
+}
+
+/// The kernels in use. Where `RECAP_KERNELS` was refused (and the caller did not stop at
+/// [`select`]'s error) this is the fastest path the CPU runs.
+pub fn active() -> &'static Kernels {
+    select().unwrap_or_else(|_| Kernels::for_path(KernelPath::best()))
+}
+
+/// Decoding: `out[i] = row_i · x` for the first `out.len()` rows of `rows` (each
+/// `row_bytes` long, blocks of `a.dtype`), with `x` quantized as `a`.
+pub type DotRows = unsafe fn(rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32]);
+
+/// Prompt batches: `rows` activation rows (`a_words`, `a_scales`) times one packed panel,
+/// written to the first `shape.cols` columns of `rows` output rows from `c`, `shape.stride`
+/// apart.
+pub type PanelProduct = unsafe fn(
+    a_words: &[u32],
+    a_scales: &[f32],
+    rows: usize,
+    panel: &Panel,
+    c: *mut f32,
+    shape: Shape,
+);
+
+/// See [`super::cache_rows::scores`].
+pub type Scores =
+    unsafe fn(queries: &[f32], d: usize, keys: &[f32], stride: usize, scale: f32, out: &mut [f32]);
+
+/// See [`super::cache_rows::weighted_sums`].
+pub type WeightedSums =
+    unsafe fn(weights: &[f32], n: usize, values: &[f32], stride: usize, out: &mut [f32]);
+
+/// See [`super::ops::exp_sum`].
+pub type ExpSum = unsafe fn(row: &mut [f32], scale: f32, shift: f32) -> f32;
+
+/// One path's functions: the dispatch table.
+#[derive(Debug)]
+pub struct Kernels {
+    pub path: KernelPath,
+    /// Whether the int8 GEMM is the fastest way to multiply prompt batches here. The
+    /// generic path's scalar GEMM is a reference; a dequantized f32 GEMM (vectorized by
+    /// the compiler) beats it.
+    pub int8_gemm_fast: bool,
+    dot_rows: DotRows,
+    panel_product: PanelProduct,
+    scores: Scores,
+    weighted_sums: WeightedSums,
+    exp_sum: ExpSum,
+}
+
+impl Kernels {
+    /// The table of `path`.
+    ///
+    /// # Panics
+    /// If the CPU cannot run `path`: handing its table out would make every call unsound.
+    pub fn for_path(path: KernelPath) -> &'static Kernels {
+        assert!(path.available(), "this CPU cannot run the {path} kernels");
+        match path {
+            KernelPath::Generic => &generic::KERNELS,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => &avx2::KERNELS,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => &avx512::KERNELS,
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => unreachable!("checked by available()"),
+        }
+    }
+
+    /// See [`DotRows`]. `rows` must hold `out.len()` rows of whole blocks, as many values
+    /// as `a`.
+    pub fn dot_rows(&self, rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32]) {
+        assert!(
+            rows.len() >= out.len() * row_bytes,
+            "rows hold every output"
+        );
+        assert_eq!(row_bytes, a.row_bytes(), "rows as wide as the activation");
+        // SAFETY: the table exists only where the CPU has its features (`for_path`); the
+        // geometry was checked above.
+        unsafe { (self.dot_rows)(rows, row_bytes, a, out) }
+    }
+
+    /// See [`PanelProduct`].
+    ///
+    /// # Safety
+    /// `c` points at `rows` output rows of `shape.stride` floats, of which columns
+    /// `0..shape.cols` are this caller's to write; `a_words`/`a_scales` hold `rows` rows.
+    pub unsafe fn panel_product(
+        &self,
+        a_words: &[u32],
+        a_scales: &[f32],
+        rows: usize,
+        panel: &Panel,
+        c: *mut f32,
+        shape: Shape,
+    ) {
+        assert!(a_words.len() >= rows * shape.quads);
+        assert!(a_scales.len() >= rows * shape.blocks());
+        (self.panel_product)(a_words, a_scales, rows, panel, c, shape)
+    }
+
+    pub fn scores(
+        &self,
+        queries: &[f32],
+        d: usize,
+        keys: &[f32],
+        stride: usize,
+        scale: f32,
+        out: &mut [f32],
+    ) {
+        let heads = queries.len() / d;
+        let n = out.len() / heads.max(1);
+        assert_eq!(heads * d, queries.len());
+        assert_eq!(heads * n, out.len());
+        assert!(
+            n == 0 || keys.len() >= (n - 1) * stride + d,
+            "keys hold every position"
+        );
+        // SAFETY: as in `dot_rows`; every row the kernels read lies in `keys`.
+        unsafe { (self.scores)(queries, d, keys, stride, scale, out) }
+    }
+
+    pub fn weighted_sums(
+        &self,
+        weights: &[f32],
+        n: usize,
+        values: &[f32],
+        stride: usize,
+        out: &mut [f32],
+    ) {
+        let heads = weights.len() / n.max(1);
+        let d = out.len() / heads.max(1);
+        assert_eq!(heads * n, weights.len());
+        assert_eq!(heads * d, out.len());
+        assert!(
+            n == 0 || values.len() >= (n - 1) * stride + d,
+            "values hold every position"
+        );
+        // SAFETY: as in `scores`.
+        unsafe { (self.weighted_sums)(weights, n, values, stride, out) }
+    }
+
+    pub fn exp_sum(&self, row: &mut [f32], scale: f32, shift: f32) -> f32 {
+        // SAFETY: as in `dot_rows`.
+        unsafe { (self.exp_sum)(row, scale, shift) }
+    }
+}
