@@ -217,7 +217,11 @@ mod tests {
         assert_eq!(d.add_days(2).unwrap().to_string(), "2025-11-14");
         assert_eq!(d.add_days(20).unwrap().to_string(), "2025-12-02");
         assert_eq!(
-            Date::parse("2024-02-28").unwrap().add_days(1).unwrap().to_string(),
+            Date::parse("2024-02-28")
+                .unwrap()
+                .add_days(1)
+                .unwrap()
+                .to_string(),
             "2024-02-29"
         );
         assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);

@@ -70,7 +70,10 @@ impl FakeGenerator {
     }
 
     fn decisions_so_far(&self) -> usize {
-        self.calls.iter().filter(|c| c.ask == Ask::Decisions).count()
+        self.calls
+            .iter()
+            .filter(|c| c.ask == Ask::Decisions)
+            .count()
     }
 }
 
@@ -103,7 +106,13 @@ fn truncate(text: &str, max: Option<u64>) -> String {
 fn after(text: &str, cue: &str) -> Option<String> {
     let at = text.find(cue)?;
     let rest = &text[at + cue.len()..];
-    Some(rest.split(['.', '?', '!']).next().unwrap_or(rest).trim().to_string())
+    Some(
+        rest.split(['.', '?', '!'])
+            .next()
+            .unwrap_or(rest)
+            .trim()
+            .to_string(),
+    )
 }
 
 impl FakeGenerator {
@@ -137,7 +146,11 @@ impl FakeGenerator {
                             "text": SHARED_ACTION, "due": null }));
                     }
                     if let Some(task) = after(text, "I'll ") {
-                        let owner = if owners.contains(&speaker.as_str()) { speaker.as_str() } else { "TBD" };
+                        let owner = if owners.contains(&speaker.as_str()) {
+                            speaker.as_str()
+                        } else {
+                            "TBD"
+                        };
                         let due = text.contains("Friday").then_some("by Friday");
                         actions.push(json!({ "turn": turn, "owner": owner,
                             "text": truncate(&task, text_max), "due": due }));
@@ -402,7 +415,10 @@ fn long_meeting(turns: usize) -> Transcript {
             } else if i % 15 == 7 {
                 "Fine, we keep the weekly status format as it is.".to_string()
             } else if i % 12 == 3 {
-                let topic = ["budget", "hiring", "travel", "office", "roadmap", "risks", "pricing", "security"][i / 12];
+                let topic = [
+                    "budget", "hiring", "travel", "office", "roadmap", "risks", "pricing",
+                    "security",
+                ][i / 12];
                 format!("I'll draft the {topic} chapter.")
             } else {
                 format!("Item {i}: {BUDGET_TALK}")
@@ -413,7 +429,9 @@ fn long_meeting(turns: usize) -> Transcript {
     let mut metadata = Metadata::new(Format::Plain);
     metadata.date = Some(recap::date::Date::parse("2025-03-04").unwrap());
     Transcript::new(
-        lines.iter().map(|(s, t)| Turn::new(s.as_str(), None, None, t.as_str())),
+        lines
+            .iter()
+            .map(|(s, t)| Turn::new(s.as_str(), None, None, t.as_str())),
         metadata,
     )
 }
@@ -425,18 +443,27 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     let (result, stages) = run(&transcript, &settings(None), &mut fake);
     let summary = result.unwrap();
 
-    let actions: Vec<&Call> = fake.calls.iter().filter(|c| c.ask == Ask::Actions).collect();
+    let actions: Vec<&Call> = fake
+        .calls
+        .iter()
+        .filter(|c| c.ask == Ask::Actions)
+        .collect();
     let parts = actions.len();
     assert!(parts >= 3, "{parts} chunks");
     assert_eq!(summary.chunks, parts);
-    assert_eq!(fake.calls.len(), 3 * parts + 1, "three passes a chunk, one reduce");
+    assert_eq!(
+        fake.calls.len(),
+        3 * parts + 1,
+        "three passes a chunk, one reduce"
+    );
     assert_eq!(fake.calls.last().unwrap().ask, Ask::Reduce);
     let mut expected: Vec<Stage> = (1..=parts).flat_map(|part| passes(part, parts)).collect();
     expected.push(Stage::Reduce);
     assert_eq!(stages, expected);
     for (i, call) in actions.iter().enumerate() {
         assert!(
-            call.user.contains(&format!("part {} of {parts} of the meeting", i + 1)),
+            call.user
+                .contains(&format!("part {} of {parts} of the meeting", i + 1)),
             "{}",
             call.user
         );
@@ -475,7 +502,11 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     assert_eq!(note.key_information, [KEY_FACT]);
     // Without `me`, an "I'll" is owned by its speaker, a participant.
     let participants = &note.frontmatter.participants;
-    let drafts: Vec<_> = note.action_items.iter().filter(|i| i.text.starts_with("draft")).collect();
+    let drafts: Vec<_> = note
+        .action_items
+        .iter()
+        .filter(|i| i.text.starts_with("draft"))
+        .collect();
     assert_eq!(drafts.len(), 6, "{texts:?}");
     assert!(drafts.iter().all(|i| participants.contains(&i.owner)));
     assert_eq!(errors(note), Vec::<String>::new());

@@ -549,7 +549,10 @@ mod tests {
         let first = mean.lines().next().unwrap();
         assert_eq!(first.len(), header.len());
         assert!(mean.lines().nth(1).unwrap().starts_with("pooled"));
-        assert!(report.chance.is_none(), "one meeting has no other to compare with");
+        assert!(
+            report.chance.is_none(),
+            "one meeting has no other to compare with"
+        );
     }
 
     #[test]

@@ -15,7 +15,6 @@
 
 use serde::Serialize;
 
-
 /// Precision, recall and F1 of one ROUGE variant, each in 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct Scores {

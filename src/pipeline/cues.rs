@@ -16,7 +16,8 @@ const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|le
 const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|let us|go with|going with|settled|final|we keep|keep the|we drop|drop the|instead of|we'll use|we will use|is going to be|will be|won't|will not|not going to|approved|confirmed)\b";
 
 /// A speaker taking a task on themselves.
-const COMMITMENT: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|i'll take|i can take)\b";
+const COMMITMENT: &str =
+    r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|i'll take|i can take)\b";
 
 /// A request for someone else to do something.
 const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
@@ -104,7 +105,11 @@ mod tests {
             Turn::new("Bo", None, None, "The room is small."),
         ];
         let numbered = NumberedTurns::new(&turns, 1);
-        assert_eq!(owner_by_wording(&numbered, 1), Some("Bo"), "accepted request");
+        assert_eq!(
+            owner_by_wording(&numbered, 1),
+            Some("Bo"),
+            "accepted request"
+        );
         assert_eq!(owner_by_wording(&numbered, 3), Some("Ana"), "commitment");
         assert_eq!(owner_by_wording(&numbered, 4), None);
         assert_eq!(owner_by_wording(&numbered, 9), None);

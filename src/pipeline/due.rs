@@ -137,7 +137,14 @@ mod tests {
 
     #[test]
     fn vague_phrases_give_no_date() {
-        for phrase in ["next week", "soon", "end of the quarter", "ASAP", "", "February 30"] {
+        for phrase in [
+            "next week",
+            "soon",
+            "end of the quarter",
+            "ASAP",
+            "",
+            "February 30",
+        ] {
             assert_eq!(on(phrase), None, "{phrase}");
         }
     }

@@ -96,10 +96,13 @@ impl<'a> NumberedTurns<'a> {
                 let said: BTreeSet<String> = content_tokens(&turn.text).into_iter().collect();
                 (n, turn, wanted.intersection(&said).count())
             })
-            .fold(None, |best: Option<(usize, &Turn, usize)>, next| match best {
-                Some(b) if b.2 >= next.2 => Some(b),
-                _ => Some(next),
-            })?;
+            .fold(
+                None,
+                |best: Option<(usize, &Turn, usize)>, next| match best {
+                    Some(b) if b.2 >= next.2 => Some(b),
+                    _ => Some(next),
+                },
+            )?;
         (shared >= needed).then(|| Evidence {
             turn: number,
             speaker: turn.speaker.clone(),
@@ -125,7 +128,12 @@ mod tests {
 
     fn turns() -> Vec<Turn> {
         vec![
-            Turn::new("Ana", Some(61.0), None, "Can you send the pricing deck to Bo?"),
+            Turn::new(
+                "Ana",
+                Some(61.0),
+                None,
+                "Can you send the pricing deck to Bo?",
+            ),
             Turn::new("Sam", Some(65.0), None, "Sure, I'll do it tomorrow."),
             Turn::new("Ana", Some(3725.0), None, "We go with the blue case then."),
         ]
@@ -156,7 +164,11 @@ mod tests {
         let turns = turns();
         let chunk = NumberedTurns::new(&turns, 7);
         assert_eq!(chunk.ground(8, "Book the venue for the offsite"), None);
-        assert_eq!(chunk.ground(3, "Send the pricing deck"), None, "not in the chunk");
+        assert_eq!(
+            chunk.ground(3, "Send the pricing deck"),
+            None,
+            "not in the chunk"
+        );
         assert_eq!(chunk.ground(40, "Send the pricing deck"), None);
     }
 }

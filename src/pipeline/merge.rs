@@ -39,7 +39,11 @@ pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
             push_unique(&mut merged.key_information, info);
         }
     }
-    let actions: Vec<&str> = merged.action_items.iter().map(|a| a.text.as_str()).collect();
+    let actions: Vec<&str> = merged
+        .action_items
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect();
     merged
         .decisions
         .retain(|d| !actions.iter().any(|a| same_item(a, &d.text)));

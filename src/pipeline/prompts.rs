@@ -87,8 +87,8 @@ mod tests {
     fn the_passes_over_a_chunk_share_its_transcript() {
         let prompts = Prompts::load(None).unwrap();
         let context = context! { date => "2025-11-07",
-            participants => ["Ana", "Bo"], part => 1, parts => 2, cues => [2],
-            transcript => "[1] Ana: hi\n[2] Bo: bye\n" };
+        participants => ["Ana", "Bo"], part => 1, parts => 2, cues => [2],
+        transcript => "[1] Ana: hi\n[2] Bo: bye\n" };
         let head = prompts.render("transcript", &context).unwrap();
         assert!(head.starts_with("Meeting date: 2025-11-07. Participants: Ana, Bo."));
         assert!(head.contains("part 1 of 2"), "{head}");

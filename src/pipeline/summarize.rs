@@ -226,7 +226,8 @@ pub fn summarize(
             )
         };
         let range = turns.range();
-        let actions: ActionsAnswer = parse(ask_pass(Pass::Actions, &meeting.actions_schema(range))?)?;
+        let actions: ActionsAnswer =
+            parse(ask_pass(Pass::Actions, &meeting.actions_schema(range))?)?;
         let decisions: DecisionsAnswer =
             parse(ask_pass(Pass::Decisions, &decisions_schema(range))?)?;
         let overview: OverviewAnswer = parse(ask_pass(Pass::Overview, &overview_answer_schema())?)?;
@@ -290,12 +291,6 @@ fn ask(
         .generate_json(&chat, progress)
         .map_err(SummarizeError::Generate)?;
     usage.add(&cost);
-    if std::env::var_os("RECAP_TRACE").is_some() {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("TRACE {value}");
-        }
-    }
     Ok(value)
 }
 
@@ -511,7 +506,9 @@ impl Meeting {
     fn ground(&self, mut extract: Extract, turns: &NumberedTurns<'_>) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
         extract.action_items.retain_mut(|a| {
-            let Some(evidence) = turns.ground(a.turn, &a.text).filter(|_| says_enough(&a.text))
+            let Some(evidence) = turns
+                .ground(a.turn, &a.text)
+                .filter(|_| says_enough(&a.text))
             else {
                 return false;
             };
@@ -530,7 +527,9 @@ impl Meeting {
             true
         });
         extract.decisions.retain_mut(|d| {
-            let Some(evidence) = turns.ground(d.turn, &d.text).filter(|_| says_enough(&d.text))
+            let Some(evidence) = turns
+                .ground(d.turn, &d.text)
+                .filter(|_| says_enough(&d.text))
             else {
                 return false;
             };
@@ -615,7 +614,9 @@ impl Meeting {
         for name in &named {
             kept = remove_phrase(&kept, name);
         }
-        let filler = ["and", "with", "&", "between", "1:1", "meeting", "-", ":", ",", "'s"];
+        let filler = [
+            "and", "with", "&", "between", "1:1", "meeting", "-", ":", ",", "'s",
+        ];
         let words: Vec<&str> = kept
             .split_whitespace()
             .map(|w| w.trim_matches(|c: char| c == ',' || c == ':'))
@@ -717,7 +718,10 @@ mod tests {
             ..Settings::default()
         };
         let meeting = Meeting::new(&transcript, &settings).unwrap();
-        assert_eq!(meeting.topics("Mobile roadmap review"), "Mobile roadmap review");
+        assert_eq!(
+            meeting.topics("Mobile roadmap review"),
+            "Mobile roadmap review"
+        );
         assert_eq!(
             meeting.topics("Priya and Sam: mobile roadmap and crash rate"),
             "mobile roadmap and crash rate"
