@@ -181,15 +181,24 @@ fn summarize_skip_force_dry_run_and_regenerate_with_smollm2() {
     assert!(!rewritten.contains("scribbled over"));
     validate(home, &note_path);
 
-    // A person ticks the first item, adds a tag and a section; regenerate keeps all three.
-    let before = Note::parse(&rewritten).unwrap();
-    assert!(
-        !before.action_items.is_empty(),
-        "no action item to tick:\n{rewritten}"
-    );
-    let ticked = before.action_items[0].text.clone();
-    let edited = rewritten
-        .replacen("- [?] ", "- [x] ", 1)
+    // A person adds a task of their own and ticks it, adds a tag and a section; regenerate
+    // keeps all three. (The test model's own items are rarely grounded in the transcript,
+    // so the note may have none to tick.)
+    let ticked = "Ask Lena whether the sync tests need help".to_string();
+    let own = format!("- [x] {ticked} @Myself #task #proposed #auto");
+    let with_task = match rewritten.find("- [?] ") {
+        Some(at) => format!("{}{own}\n\n{}", &rewritten[..at], &rewritten[at..]),
+        None => {
+            let items = rewritten.find("## Action Items").unwrap();
+            let none = items + rewritten[items..].find("_None._").unwrap();
+            format!(
+                "{}{own}{}",
+                &rewritten[..none],
+                &rewritten[none + "_None._".len()..]
+            )
+        }
+    };
+    let edited = with_task
         .replace(
             "  - \"generated\"\n",
             "  - \"generated\"\n  - \"project/mobile\"\n",

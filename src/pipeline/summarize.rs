@@ -598,8 +598,16 @@ impl Meeting {
     }
 
     /// The title's topics: the model's title without the participants' names (a title
-    /// names what was discussed, not who met), else the transcript's title hint.
+    /// names what was discussed, not who met) or turn numbers copied from the prompt,
+    /// else the transcript's title hint.
     fn topics(&self, title: &str) -> String {
+        let title = &one_line(
+            &title
+                .split_whitespace()
+                .filter(|w| !is_turn_number(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         let named: Vec<String> = self
             .participants
             .iter()
@@ -640,6 +648,13 @@ impl Meeting {
             .clone()
             .unwrap_or_else(|| "Meeting notes".to_string())
     }
+}
+
+/// `[12]`: a turn's number as the prompt writes it.
+fn is_turn_number(word: &str) -> bool {
+    word.strip_prefix('[')
+        .and_then(|w| w.strip_suffix(']'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `text` without each whole-word, case-insensitive occurrence of `phrase` (lowercase).
