@@ -354,13 +354,13 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
         items,
         [
             (
-                "tell the billing team today so nobody is surprised",
+                "Tell the billing team today so nobody is surprised",
                 "Myself",
                 '?'
             ),
-            ("send them a note this afternoon", "Myself", '?'),
+            ("Send them a note this afternoon", "Myself", '?'),
             (
-                "write it by Wednesday evening and share it with you first",
+                "Write it by Wednesday evening and share it with you first",
                 "Sam Okafor",
                 '?'
             ),
@@ -393,10 +393,10 @@ fn evidence_puts_each_item_s_time_before_the_task_fields() {
     let rendered = note.render();
     let line = rendered
         .lines()
-        .find(|l| l.starts_with("- [?] send them a note"))
+        .find(|l| l.starts_with("- [?] Send them a note"))
         .unwrap();
     assert!(
-        regex::Regex::new(r"^- \[\?\] send them a note this afternoon \(\d+:\d\d\) @Myself #task")
+        regex::Regex::new(r"^- \[\?\] Send them a note this afternoon \(\d+:\d\d\) @Myself #task")
             .unwrap()
             .is_match(line),
         "{line}"
@@ -505,7 +505,7 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     let drafts: Vec<_> = note
         .action_items
         .iter()
-        .filter(|i| i.text.starts_with("draft"))
+        .filter(|i| i.text.starts_with("Draft"))
         .collect();
     assert_eq!(drafts.len(), 6, "{texts:?}");
     assert!(drafts.iter().all(|i| participants.contains(&i.owner)));
@@ -603,7 +603,7 @@ fn three_people_make_a_meeting_note_without_a_person() {
     assert_eq!(note.action_items.len(), 1, "the invented item is dropped");
     assert_eq!(
         note.action_items[0].text,
-        "send the travel numbers by Friday"
+        "Send the travel numbers by Friday"
     );
     assert_eq!(note.action_items[0].owner, "Bo");
     // "by Friday", said in the turn, counted from Friday 2025-11-07.
@@ -664,7 +664,7 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
     let text = first.unwrap().note.render();
 
     // What a person does to the note: tick the second item, add a tag and a section.
-    let ticked_text = "send them a note this afternoon";
+    let ticked_text = "Send them a note this afternoon";
     let edited = text
         .replace(
             &format!("- [?] {ticked_text}"),
@@ -706,10 +706,10 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
         [
             (
                 '?',
-                "write it by Wednesday evening and share it with you first"
+                "Write it by Wednesday evening and share it with you first"
             ),
             ('x', ticked_text),
-            ('?', "tell the billing team today so nobody is surprised"),
+            ('?', "Tell the billing team today so nobody is surprised"),
         ]
     );
     assert_eq!(

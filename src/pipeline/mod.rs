@@ -14,3 +14,4 @@ pub mod prompts;
 pub mod quality;
 pub mod regenerate;
 pub mod summarize;
+pub mod tidy;

@@ -20,6 +20,7 @@ use super::merge;
 use super::plan::{self, TokenCounter};
 use super::prompts::{PromptError, Prompts};
 use super::quality::{self, Rejection, Thresholds};
+use super::tidy;
 
 /// Bounds on one answer, tighter than the note's: terse items read better in a note, and
 /// every pass's answer must fit [`Settings::answer_tokens`] even when a small model writes
@@ -500,12 +501,14 @@ impl Meeting {
         })
     }
 
-    /// Keeps the items grounded in the turns they cite, with their evidence; gives a task
+    /// Words each task as an instruction ([`tidy::task`]); keeps the items grounded in the
+    /// turns they cite, with their evidence; gives a task
     /// to whoever took it on in the wording of its turn (see [`cues::owner_by_wording`]);
     /// resolves each deadline said near its turn to a date.
     fn ground(&self, mut extract: Extract, turns: &NumberedTurns<'_>) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
         extract.action_items.retain_mut(|a| {
+            a.text = tidy::task(&a.text);
             let Some(evidence) = turns
                 .ground(a.turn, &a.text)
                 .filter(|_| says_enough(&a.text))

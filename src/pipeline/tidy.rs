@@ -1,0 +1,130 @@
+//! Spoken wording into note wording. A small model often copies the turn an item comes
+//! from ("Sure, I'll email them tomorrow") instead of writing the task ("Email them
+//! tomorrow"). This takes the sentence that carries the task and drops what only speech
+//! has: leading interjections, a name called out, "can you", "I'll".
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Words that open a spoken sentence without adding to it.
+const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks)\b[,.!]?\s+";
+
+/// A name called out before a request: "Tom, can you …".
+const VOCATIVE: &str =
+    r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
+
+/// How a spoken task starts before its verb.
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| unreachable!("{e}")))
+}
+
+/// `text` as a task: the sentence with a commitment or request when there are several,
+/// without fillers, a called-out name, "can you" or "I'll", its first letter capitalised
+/// and no question mark. Text that would be left empty is returned as it was.
+pub fn task(text: &str) -> String {
+    static FILL: OnceLock<Regex> = OnceLock::new();
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    static OPEN: OnceLock<Regex> = OnceLock::new();
+    let sentence = task_sentence(text);
+    let mut rest = sentence.trim();
+    loop {
+        let before = rest;
+        if let Some(m) = regex(&FILL, FILLER).find(rest) {
+            rest = rest[m.end()..].trim_start();
+        }
+        if let Some(comma) = regex(&CALL, VOCATIVE)
+            .is_match(rest)
+            .then(|| rest.find(','))
+            .flatten()
+        {
+            rest = rest[comma + 1..].trim_start();
+        }
+        if let Some(m) = regex(&OPEN, TASK_OPENING).find(rest) {
+            rest = rest[m.end()..].trim_start();
+        }
+        if rest == before {
+            break;
+        }
+    }
+    let rest = rest.trim_end_matches(['?', ' ']);
+    if rest.split_whitespace().count() < 2 {
+        return text.trim().to_string();
+    }
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text.trim().to_string(),
+    }
+}
+
+/// The sentence of `text` that commits or asks, when it has several; else all of it.
+fn task_sentence(text: &str) -> &str {
+    static OPEN: OnceLock<Regex> = OnceLock::new();
+    let open = regex(&OPEN, TASK_OPENING);
+    let sentences: Vec<&str> = split_sentences(text);
+    if sentences.len() < 2 {
+        return text;
+    }
+    sentences
+        .iter()
+        .find(|s| {
+            let s = s.trim_start();
+            open.is_match(s) || s.to_lowercase().contains(" can you ")
+        })
+        .copied()
+        .unwrap_or(text)
+}
+
+/// `text` cut after each `.`, `!` or `?` that a space follows.
+fn split_sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(b, b'.' | b'!' | b'?') && bytes.get(i + 1) == Some(&b' ') {
+            out.push(&text[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spoken_tasks_become_instructions() {
+        assert_eq!(
+            task("Sure, I'll email them tomorrow"),
+            "Email them tomorrow"
+        );
+        assert_eq!(
+            task("Tom, can you email the beta users about the new launch date?"),
+            "Email the beta users about the new launch date"
+        );
+        assert_eq!(
+            task("A one-page summary of the release scope, with offline sync marked as at risk. I'll write it by Wednesday evening and share it with you first."),
+            "Write it by Wednesday evening and share it with you first."
+        );
+        assert_eq!(
+            task("Yes, I'll send them a note this afternoon."),
+            "Send them a note this afternoon."
+        );
+        assert_eq!(task("Send the deck to Ana"), "Send the deck to Ana");
+        assert_eq!(task("could you please book the room"), "Book the room");
+    }
+
+    #[test]
+    fn what_would_be_left_empty_stays() {
+        assert_eq!(task("Sure, I'll do it."), "Do it.");
+        assert_eq!(task("Sure, I'll."), "Sure, I'll.");
+        assert_eq!(task("Okay."), "Okay.");
+    }
+}
