@@ -63,7 +63,9 @@ pub fn task(text: &str) -> String {
 /// The sentence of `text` that commits or asks, when it has several; else all of it.
 fn task_sentence(text: &str) -> &str {
     static OPEN: OnceLock<Regex> = OnceLock::new();
+    static FILL: OnceLock<Regex> = OnceLock::new();
     let open = regex(&OPEN, TASK_OPENING);
+    let fill = regex(&FILL, FILLER);
     let sentences: Vec<&str> = split_sentences(text);
     if sentences.len() < 2 {
         return text;
@@ -71,8 +73,8 @@ fn task_sentence(text: &str) -> &str {
     sentences
         .iter()
         .find(|s| {
-            let s = s.trim_start();
-            open.is_match(s) || s.to_lowercase().contains(" can you ")
+            let s = fill.replace(s.trim_start(), "");
+            open.is_match(&s) || s.to_lowercase().contains(" can you ")
         })
         .copied()
         .unwrap_or(text)
@@ -118,6 +120,10 @@ mod tests {
             "Send them a note this afternoon."
         );
         assert_eq!(task("Send the deck to Ana"), "Send the deck to Ana");
+        assert_eq!(
+            task("Yes, I'll send them a note this afternoon. What do you need for Thursday?"),
+            "Send them a note this afternoon."
+        );
         assert_eq!(task("could you please book the room"), "Book the room");
     }
 
