@@ -33,6 +33,9 @@ pub const ANSWER_LIMITS: note::schema::GenerationLimits = note::schema::Generati
     key_information: 6,
 };
 
+/// The shortest piece of key information, in characters: a sentence, not a topic.
+const FACT_MIN_CHARS: u64 = 30;
+
 /// Tokens a turn's number (`[123] `) adds to the line the planner counts.
 const TURN_NUMBER_TOKENS: usize = 4;
 
@@ -348,10 +351,11 @@ fn overview_answer_schema() -> Value {
         "type": "object",
         "properties": {
             "summary": { "type": "string", "minLength": 1, "maxLength": ANSWER_LIMITS.summary_chars },
+            // A fact is a sentence: without a lower bound the model lists bare topics.
             "key_information": {
                 "type": "array",
                 "maxItems": ANSWER_LIMITS.key_information,
-                "items": item_text(),
+                "items": { "type": "string", "minLength": FACT_MIN_CHARS, "maxLength": ANSWER_LIMITS.item_chars },
             },
             "title": { "type": "string", "minLength": 1, "maxLength": 100 },
         },
