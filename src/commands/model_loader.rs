@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::llm::cache::ModelCache;
-use crate::llm::fetch::{self, FetchOptions};
-use crate::llm::registry::Registry;
+use crate::models::cache::ModelCache;
+use crate::models::fetch::{self, FetchOptions};
+use crate::models::registry::Registry;
 use crate::pipeline::local::LocalGenerator;
 
 use super::models::Reporter;

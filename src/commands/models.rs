@@ -1,5 +1,5 @@
 //! `recap models list | pull | verify | path`: the registry and the model cache from the
-//! command line. The library does the work ([`crate::llm::fetch`]); this module draws the
+//! command line. The library does the work ([`crate::models::fetch`]); this module draws the
 //! progress bar (stderr, only on a terminal; plain step lines otherwise) and the tables.
 
 use std::io::{IsTerminal, Write};
@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use crate::cli::{ModelsArgs, ModelsCommand, OutputFormat};
 use crate::config::Config;
-use crate::llm::cache::ModelCache;
-use crate::llm::fetch::{self, FetchError, FetchOptions, HashCheck, Progress};
-use crate::llm::registry::{ModelEntry, Registry};
+use crate::models::cache::ModelCache;
+use crate::models::fetch::{self, FetchError, FetchOptions, HashCheck, Progress};
+use crate::models::registry::{ModelEntry, Registry};
 
 use super::{Exit, Io};
 

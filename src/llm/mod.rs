@@ -1,5 +1,6 @@
-//! The local inference runtime: model registry and fetch, GGUF models on candle, tokenizer,
-//! chat template, sampling and constrained decoding.
+//! The local inference runtime: GGUF models on candle with recap's own kernels, tokenizer,
+//! chat template, sampling and constrained decoding. Which models exist and how their files
+//! are fetched and checked is [`crate::models`].
 //!
 //! Terms: a *token* is an id in the model's vocabulary; *logits* are the model's scores for
 //! the next token, one per vocabulary entry; the *KV cache* holds the attention keys and
@@ -7,14 +8,11 @@
 
 pub mod alloc;
 pub mod attention;
-pub mod cache;
 pub mod cache_rows;
 pub mod chat_template;
 pub mod constraint;
-pub mod fetch;
 pub mod gemv;
 pub mod generate;
-pub mod gguf_check;
 pub mod gguf_model;
 pub mod int8_gemm;
 pub mod kernels;
@@ -23,7 +21,6 @@ pub mod lm;
 pub mod matmul;
 pub mod model_config;
 pub mod ops;
-pub mod registry;
 pub mod sampler;
 pub mod threads;
 #[cfg(test)]

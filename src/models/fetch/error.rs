@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::llm::gguf_check::GgufError;
+use crate::models::gguf_check::GgufError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 /// The repository's `models.toml`, embedded at build time.
 pub const BUILTIN_TOML: &str = include_str!("../../models.toml");
 
-pub use super::model_config::Architecture;
+pub use crate::llm::model_config::Architecture;
 
 /// One model recap knows.
 #[derive(Debug, Clone, PartialEq)]
