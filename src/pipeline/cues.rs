@@ -3,10 +3,6 @@
 //! questions name these turns, pointing a small model at the candidates; the model still
 //! reads every turn and writes every item, and a cue alone never makes an item.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 use super::grounding::NumberedTurns;
 
 /// Phrases that commit someone to a task, ask for one, or hand one out.
@@ -25,20 +21,11 @@ const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
 /// The start of a turn that accepts a request.
 const ACCEPTANCE: &str = r"(?i)^\W*(sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|i can|absolutely|fine)\b";
 
-fn commitment() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(COMMITMENT).unwrap_or_else(|e| unreachable!("{e}")))
-}
+cached_regex!(commitment, COMMITMENT);
 
-fn request() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(REQUEST).unwrap_or_else(|e| unreachable!("{e}")))
-}
+cached_regex!(request, REQUEST);
 
-fn acceptance() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(ACCEPTANCE).unwrap_or_else(|e| unreachable!("{e}")))
-}
+cached_regex!(acceptance, ACCEPTANCE);
 
 /// Who owns a task said in turn `number`, when the wording settles it: the speaker of a
 /// turn that commits ("I'll send it"), or the speaker of the next turn when it accepts a
@@ -57,15 +44,9 @@ pub fn owner_by_wording<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<
     None
 }
 
-fn task_cues() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(TASK_CUES).unwrap_or_else(|e| unreachable!("{e}")))
-}
+cached_regex!(task_cues, TASK_CUES);
 
-fn decision_cues() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(DECISION_CUES).unwrap_or_else(|e| unreachable!("{e}")))
-}
+cached_regex!(decision_cues, DECISION_CUES);
 
 /// The numbers of the turns with a task cue.
 pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {

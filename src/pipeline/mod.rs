@@ -1,6 +1,17 @@
 //! The summarizing pipeline: plan chunks, read each with focused passes (map), ground the
 //! items in their turns, merge (reduce), assemble.
 
+/// `fn $name() -> &'static Regex`: `$pattern` compiled on first use, once. The patterns are
+/// constants of the crate, checked by its tests, so compiling them cannot fail.
+macro_rules! cached_regex {
+    ($name:ident, $pattern:expr) => {
+        fn $name() -> &'static regex::Regex {
+            static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            RE.get_or_init(|| regex::Regex::new($pattern).unwrap_or_else(|e| unreachable!("{e}")))
+        }
+    };
+}
+
 pub mod cues;
 pub mod due;
 pub mod extract;

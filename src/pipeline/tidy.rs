@@ -3,10 +3,6 @@
 //! tomorrow"). This takes the sentence that carries the task and drops what only speech
 //! has: leading interjections, a name called out, "can you", "I'll".
 
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 /// Words that open a spoken sentence without adding to it.
 const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks)\b[,.!]?\s+";
 
@@ -17,32 +13,25 @@ const VOCATIVE: &str =
 /// How a spoken task starts before its verb.
 const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
 
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| unreachable!("{e}")))
-}
+cached_regex!(filler, FILLER);
+cached_regex!(vocative, VOCATIVE);
+cached_regex!(opening, TASK_OPENING);
 
 /// `text` as a task: the sentence with a commitment or request when there are several,
 /// without fillers, a called-out name, "can you" or "I'll", its first letter capitalised
 /// and no question mark. Text that would be left empty is returned as it was.
 pub fn task(text: &str) -> String {
-    static FILL: OnceLock<Regex> = OnceLock::new();
-    static CALL: OnceLock<Regex> = OnceLock::new();
-    static OPEN: OnceLock<Regex> = OnceLock::new();
     let sentence = task_sentence(text);
     let mut rest = sentence.trim();
     loop {
         let before = rest;
-        if let Some(m) = regex(&FILL, FILLER).find(rest) {
+        if let Some(m) = filler().find(rest) {
             rest = rest[m.end()..].trim_start();
         }
-        if let Some(comma) = regex(&CALL, VOCATIVE)
-            .is_match(rest)
-            .then(|| rest.find(','))
-            .flatten()
-        {
+        if let Some(comma) = vocative().is_match(rest).then(|| rest.find(',')).flatten() {
             rest = rest[comma + 1..].trim_start();
         }
-        if let Some(m) = regex(&OPEN, TASK_OPENING).find(rest) {
+        if let Some(m) = opening().find(rest) {
             rest = rest[m.end()..].trim_start();
         }
         if rest == before {
@@ -62,10 +51,7 @@ pub fn task(text: &str) -> String {
 
 /// The sentence of `text` that commits or asks, when it has several; else all of it.
 fn task_sentence(text: &str) -> &str {
-    static OPEN: OnceLock<Regex> = OnceLock::new();
-    static FILL: OnceLock<Regex> = OnceLock::new();
-    let open = regex(&OPEN, TASK_OPENING);
-    let fill = regex(&FILL, FILLER);
+    let (open, fill) = (opening(), filler());
     let sentences: Vec<&str> = split_sentences(text);
     if sentences.len() < 2 {
         return text;
