@@ -258,6 +258,11 @@ pub struct EvalArgs {
     #[arg(long)]
     pub baseline: bool,
 
+    /// Score the notes saved in an earlier report (its `candidate`s) instead of running a
+    /// system: re-scores an old run with today's matching rules in seconds.
+    #[arg(long, value_name = "REPORT.json", conflicts_with_all = ["baseline", "model"])]
+    pub from: Option<PathBuf>,
+
     /// Under each meeting's row, list its reference action items and decisions as found
     /// (with the item that matched) or missed, and the items that matched none.
     #[arg(long)]

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod date;
+pub mod embed;
 pub mod eval;
 pub mod llm;
 pub mod models;

@@ -66,6 +66,12 @@ fn baseline_on_two_meetings_prints_a_table_and_a_json_report() {
     assert_eq!(report["matching"]["threshold"], 0.4);
     assert_eq!(report["matching"]["min_shared"], 2);
     assert!(report["chance"]["actions"]["pooled_recall"].is_number());
+    // Both rules: by meaning (the embedder runs here) and by shared words.
+    assert_eq!(report["matching"]["meaning"]["threshold"], 0.62);
+    assert!(report["mean"]["actions_meaning"]["recall"].is_number());
+    assert!(report["meetings"][0]["decisions_meaning"]["pairs"].is_array());
+    assert!(report["chance"]["decisions_meaning"]["pooled_precision"].is_number());
+    assert!(lines[1].contains("act-R act-P dec-R dec-P  wa-R  wa-P  wd-R  wd-P valid"));
     let r1 = report["mean"]["rouge1"]["f1"].as_f64().unwrap();
     assert!(r1 > 0.1 && r1 < 0.6, "mean ROUGE-1 F1 {r1}");
     // The baseline makes no note: validity is unknown, not false.
@@ -97,6 +103,76 @@ fn out_writes_the_report_to_a_file() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(report["meetings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn from_rescores_a_saved_report_without_running_the_system() {
+    let dataset = dev_set();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved.json");
+    let (exit, _, err) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--baseline",
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(exit, Exit::Success, "{err}");
+    let (exit, out, err) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--from",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(exit, Exit::Success, "{err}");
+    assert!(
+        err.starts_with("evaluating baseline (saved) on 4 meeting(s)"),
+        "{err}"
+    );
+    let first: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let again: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in ["rouge1", "actions", "decisions", "actions_meaning"] {
+        assert_eq!(first["mean"][key], again["mean"][key], "{key}");
+    }
+    for (a, b) in first["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again["meetings"].as_array().unwrap())
+    {
+        assert_eq!(a["candidate"], b["candidate"]);
+        assert_eq!(a["seconds"], b["seconds"]);
+    }
+
+    // A report that lacks a meeting of the dataset fails that meeting, by name.
+    let partial = dir.path().join("partial.json");
+    let (_, _, _) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--baseline",
+        "--limit",
+        "1",
+        "--out",
+        partial.to_str().unwrap(),
+    ]);
+    let (exit, _, err) = recap(&[
+        "eval",
+        "--dataset",
+        &dataset,
+        "--from",
+        partial.to_str().unwrap(),
+        "--limit",
+        "2",
+    ]);
+    assert_eq!(exit, Exit::Problems, "{err}");
+    assert!(
+        err.contains("the saved report has no meeting `KT0001b`"),
+        "{err}"
+    );
 }
 
 #[test]

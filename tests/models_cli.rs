@@ -141,11 +141,15 @@ fn pull_through_pip_then_path_list_and_verify() {
 
     let a = env.recap(&["models", "list"]).success();
     let out = stdout(&a);
+    // The user's model comes after the built-in models, with its note line; the
+    // embedders follow.
     let mine: Vec<&str> = out
         .lines()
         .skip_while(|l| !l.starts_with("mine "))
+        .take(2)
         .collect();
     assert_eq!(mine.len(), 2, "{out}");
+    assert!(mine[1].starts_with("    "), "{out}");
     let size_text = size.to_string();
     let mut want = vec!["mine", "llama", "1M", "Q8_0", "512", "yes"];
     want.extend(size_text.split(' '));

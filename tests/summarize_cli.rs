@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 use recap::note::Note;
-use recap::pipeline::merge::similarity;
+use recap::pipeline::sameness::word_similarity as similarity;
 
 const TRANSCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

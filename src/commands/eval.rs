@@ -1,12 +1,13 @@
 //! `recap eval`: runs a summarizer over an evaluation set and scores it.
 //!
 //! The system under test is a [`Summarizer`]: `--baseline` selects the extractive
-//! baseline; otherwise [`model_summarizer`] builds the model pipeline (the one place where
+//! baseline, `--from` the candidates of a saved report; otherwise [`model_summarizer`] builds the model pipeline (the one place where
 //! it is plugged in). While it runs, a progress bar (drawn only when stderr is a terminal)
 //! and a table row a meeting go to stderr; at the end the mean row, and the JSON report to
 //! `--out` or stdout. Exit status 1 when the system failed on some meeting (the failure is
 //! in the report and the meeting scored as an empty note), 0 otherwise.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -14,11 +15,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::EvalArgs;
 use crate::config::Config;
+use crate::embed::Embedder;
 use crate::eval::baseline::Baseline;
 use crate::eval::candidate::Summarizer;
 use crate::eval::dataset::Dataset;
+use crate::eval::meaning::MeaningMatcher;
 use crate::eval::pipeline_summarizer::PipelineSummarizer;
 use crate::eval::report::{self, Report};
+use crate::eval::saved::Saved;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::Settings;
 
@@ -26,11 +30,13 @@ use super::{Exit, Io};
 
 pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
     let dataset = Dataset::from_path(&args.dataset)?;
-    let mut summarizer: Box<dyn Summarizer> = if args.baseline {
-        Box::new(Baseline::default())
-    } else {
-        model_summarizer(args, config, io)?
+    let embedder = super::model_loader::load_embedder(config, &mut *io.err)?;
+    let mut summarizer: Box<dyn Summarizer> = match &args.from {
+        Some(path) => Box::new(Saved::from_path(path)?),
+        None if args.baseline => Box::new(Baseline::default()),
+        None => model_summarizer(args, config, Arc::clone(&embedder), io)?,
     };
+    let mut matcher = MeaningMatcher::new(&*embedder, super::model_loader::DEFAULT_EMBEDDER);
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
@@ -57,11 +63,14 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
         bar.set_message(meeting.id.clone());
         let start = Instant::now();
         let result = summarizer.summarize(meeting);
-        let seconds = start.elapsed().as_secs_f64();
-        let row = match result {
+        let seconds = summarizer
+            .recorded_seconds(meeting)
+            .unwrap_or_else(|| start.elapsed().as_secs_f64());
+        let mut row = match result {
             Ok(candidate) => report::score_meeting(meeting, candidate, seconds),
             Err(e) => report::score_failure(meeting, format!("{e:#}"), seconds),
         };
+        report::score_meaning(&mut row, meeting, &mut matcher)?;
         bar.suspend(|| -> std::io::Result<()> {
             writeln!(io.err, "{}", report::table_row(&row))?;
             if args.items {
@@ -80,7 +89,8 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
         config.threads,
         scored,
         &meetings,
-    );
+        Some(&mut matcher),
+    )?;
     writeln!(io.err, "{}", report::table_mean(&report))?;
     let json = serde_json::to_string_pretty(&report)?;
     match &args.out {
@@ -103,6 +113,7 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
 fn model_summarizer(
     args: &EvalArgs,
     config: &Config,
+    embedder: Arc<Embedder>,
     io: &mut Io<'_>,
 ) -> anyhow::Result<Box<dyn Summarizer>> {
     let generator =
@@ -114,6 +125,7 @@ fn model_summarizer(
         .unwrap_or_else(|| super::model_loader::DEFAULT_MODEL.to_string());
     let settings = Settings {
         thresholds: crate::pipeline::quality::Thresholds::with_min_words(config.min_words),
+        embedder: Some(embedder),
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;

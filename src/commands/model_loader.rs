@@ -3,8 +3,10 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::Config;
+use crate::embed::Embedder;
 use crate::models::cache::ModelCache;
 use crate::models::fetch::{self, FetchOptions};
 use crate::models::registry::Registry;
@@ -53,6 +55,50 @@ pub fn resolve(
         &FetchOptions::from_env(),
         &mut reporter,
     )?)
+}
+
+/// The sentence embedder recap uses for matching items by meaning.
+pub const DEFAULT_EMBEDDER: &str = "all-minilm-l6-v2";
+
+/// Loads the sentence embedder, pulling it into the cache first if needed.
+pub fn load_embedder(config: &Config, err: &mut dyn Write) -> anyhow::Result<Arc<Embedder>> {
+    let registry = Registry::load(Registry::user_path().as_deref())?;
+    let entry = registry.embedder(DEFAULT_EMBEDDER)?;
+    let cache = ModelCache::resolve(config.cache_dir.as_deref());
+    let dir = match cache.embedder_path_of(entry) {
+        Some(dir) => dir,
+        None => {
+            writeln!(
+                err,
+                "{DEFAULT_EMBEDDER} is not cached yet: fetching it once into {}",
+                cache.dir().display()
+            )?;
+            let mut reporter = Reporter::new(err);
+            fetch::ensure_embedder(entry, &cache, &FetchOptions::from_env(), &mut reporter)?
+        }
+    };
+    Ok(Arc::new(Embedder::load(&dir)?))
+}
+
+/// The sentence embedder when it is cached; otherwise `None`, after a one-line hint (the
+/// pipeline then merges and grounds items by shared words alone).
+pub fn cached_embedder(
+    config: &Config,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Arc<Embedder>>> {
+    let registry = Registry::load(Registry::user_path().as_deref())?;
+    let entry = registry.embedder(DEFAULT_EMBEDDER)?;
+    let cache = ModelCache::resolve(config.cache_dir.as_deref());
+    match cache.embedder_path_of(entry) {
+        Some(dir) => Ok(Some(Arc::new(Embedder::load(&dir)?))),
+        None => {
+            writeln!(
+                err,
+                "hint: `recap models pull {DEFAULT_EMBEDDER}` (90 MB) lets recap merge paraphrased duplicates; for now items are compared by their words"
+            )?;
+            Ok(None)
+        }
+    }
 }
 
 /// Sets the process up for inference before the first model operation: chooses the

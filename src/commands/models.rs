@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::cli::{ModelsArgs, ModelsCommand, OutputFormat};
 use crate::config::Config;
 use crate::models::cache::ModelCache;
+use crate::models::embedders::EmbedderEntry;
 use crate::models::fetch::{self, FetchError, FetchOptions, HashCheck, Progress};
 use crate::models::registry::{ModelEntry, Registry};
 
@@ -24,7 +25,10 @@ pub fn run(args: &ModelsArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Resul
         ModelsCommand::Pull { name, force } => pull(&registry, &cache, name, *force, io),
         ModelsCommand::Verify { name } => verify(&registry, &cache, name.as_deref(), io),
         ModelsCommand::Path { name } => {
-            let path = cache.require(registry.get(name)?)?;
+            let path = match registry.embedder(name) {
+                Ok(embedder) => cache.require_embedder(embedder)?,
+                Err(_) => cache.require(registry.get(name)?)?,
+            };
             writeln!(io.out, "{}", path.display())?;
             Ok(Exit::Success)
         }
@@ -33,6 +37,8 @@ pub fn run(args: &ModelsArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Resul
 
 #[derive(Serialize)]
 struct ListRow<'a> {
+    /// `generator` (a GGUF language model) or `embedder` (a sentence embedder's folder).
+    kind: &'static str,
     name: &'a str,
     architecture: &'a str,
     params: &'a str,
@@ -64,6 +70,7 @@ fn list(
                 .and_then(|p| std::fs::metadata(p).ok())
                 .map(|m| m.len());
             ListRow {
+                kind: "generator",
                 name: &e.name,
                 architecture: e.architecture.as_str(),
                 params: &e.params,
@@ -79,6 +86,25 @@ fn list(
                 sources: e.sources.iter().map(|s| s.to_string()).collect(),
             }
         })
+        .chain(registry.embedders().iter().map(|e| {
+            let path = cache.embedder_path_of(e);
+            ListRow {
+                kind: "embedder",
+                name: &e.name,
+                architecture: "bert",
+                params: &e.params,
+                quant: "F32",
+                context_length: crate::embed::MAX_TOKENS as u32,
+                licence: &e.licence,
+                instruct: false,
+                verified_here: true,
+                note: e.note.as_deref(),
+                cached: path.is_some(),
+                path: path.map(|p| p.display().to_string()),
+                size_bytes: e.size_bytes,
+                sources: e.sources.iter().map(|s| s.to_string()).collect(),
+            }
+        }))
         .collect();
     if format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut *io.out, &rows)?;
@@ -124,7 +150,9 @@ fn list(
     for (row, r) in table.iter().zip(&rows) {
         writeln!(io.out, "{}", line(row))?;
         let mut notes = Vec::new();
-        if !r.instruct {
+        if r.kind == "embedder" {
+            notes.push("sentence embedder".to_string());
+        } else if !r.instruct {
             notes.push("base model, not instruction-tuned".to_string());
         }
         if !r.verified_here {
@@ -148,16 +176,12 @@ fn pull(
     force: bool,
     io: &mut Io<'_>,
 ) -> anyhow::Result<Exit> {
+    if let Ok(embedder) = registry.embedder(name) {
+        return pull_embedder(embedder, cache, force, io);
+    }
     let entry = registry.get(name)?;
-    if !force {
-        if let Some(path) = cache.path_of(entry) {
-            writeln!(
-                io.err,
-                "{name} is already cached; `recap models verify {name}` re-checks it, `--force` fetches it again"
-            )?;
-            writeln!(io.out, "{}", path.display())?;
-            return Ok(Exit::Success);
-        }
+    if let Some(path) = cache.path_of(entry).filter(|_| !force) {
+        return already_cached(name, &path, io);
     }
     if !entry.instruct {
         writeln!(
@@ -193,22 +217,77 @@ fn pull(
     Ok(Exit::Success)
 }
 
+/// What `pull` says about a model that is already cached: where it is, how to re-check it.
+fn already_cached(name: &str, path: &std::path::Path, io: &mut Io<'_>) -> anyhow::Result<Exit> {
+    writeln!(
+        io.err,
+        "{name} is already cached; `recap models verify {name}` re-checks it, `--force` fetches it again"
+    )?;
+    writeln!(io.out, "{}", path.display())?;
+    Ok(Exit::Success)
+}
+
+fn pull_embedder(
+    entry: &EmbedderEntry,
+    cache: &ModelCache,
+    force: bool,
+    io: &mut Io<'_>,
+) -> anyhow::Result<Exit> {
+    let name = &entry.name;
+    if let Some(path) = cache.embedder_path_of(entry).filter(|_| !force) {
+        return already_cached(name, &path, io);
+    }
+    writeln!(
+        io.err,
+        "pulling {name} ({}, {} files) into {}",
+        entry.params,
+        entry.files.len(),
+        cache.dir().display()
+    )?;
+    let options = FetchOptions::from_env();
+    let path = {
+        let mut reporter = Reporter::new(&mut *io.err);
+        fetch::pull_embedder(entry, cache, &options, &mut reporter)?
+    };
+    writeln!(
+        io.err,
+        "{name}: {} files verified (each matches its pinned sha256)",
+        entry.files.len()
+    )?;
+    writeln!(io.out, "{}", path.display())?;
+    Ok(Exit::Success)
+}
+
 fn verify(
     registry: &Registry,
     cache: &ModelCache,
     name: Option<&str>,
     io: &mut Io<'_>,
 ) -> anyhow::Result<Exit> {
-    let entries: Vec<&ModelEntry> = match name {
-        Some(name) => {
-            let entry = registry.get(name)?;
-            cache.require(entry)?;
-            vec![entry]
-        }
+    let entries: Vec<Cached<'_>> = match name {
+        Some(name) => match registry.embedder(name) {
+            Ok(embedder) => {
+                cache.require_embedder(embedder)?;
+                vec![Cached::Embedder(embedder)]
+            }
+            Err(_) => {
+                let entry = registry.get(name)?;
+                cache.require(entry)?;
+                vec![Cached::Model(entry)]
+            }
+        },
         None => registry
             .entries()
             .iter()
             .filter(|e| cache.path_of(e).is_some())
+            .map(Cached::Model)
+            .chain(
+                registry
+                    .embedders()
+                    .iter()
+                    .filter(|e| cache.embedder_path_of(e).is_some())
+                    .map(Cached::Embedder),
+            )
             .collect(),
     };
     if entries.is_empty() {
@@ -223,9 +302,20 @@ fn verify(
     for entry in entries {
         let result = {
             let mut reporter = Reporter::new(&mut *io.err);
-            fetch::verify(entry, cache, &mut reporter)
+            match entry {
+                Cached::Model(e) => fetch::verify(e, cache, &mut reporter),
+                Cached::Embedder(e) => fetch::verify_embedder(e, cache, &mut reporter),
+            }
         };
+        let name = entry.name();
         match result {
+            Ok(v) if matches!(entry, Cached::Embedder(_)) => {
+                writeln!(
+                    io.out,
+                    "ok      {name}  {}  every file matches its pinned sha256",
+                    HumanBytes(v.size)
+                )?;
+            }
             Ok(v) => {
                 let against = match v.checked_against {
                     HashCheck::Recorded => "matches the hash recorded at pull",
@@ -235,14 +325,14 @@ fn verify(
                 writeln!(
                     io.out,
                     "ok      {}  {}  sha256 {}  ({against})",
-                    entry.name,
+                    name,
                     HumanBytes(v.size),
                     v.sha256
                 )?;
             }
             Err(e @ (FetchError::Corrupt { .. } | FetchError::Gguf(_))) => {
                 damaged += 1;
-                writeln!(io.out, "FAILED  {}", entry.name)?;
+                writeln!(io.out, "FAILED  {name}")?;
                 writeln!(io.err, "error: {e}")?;
             }
             Err(e) => return Err(e.into()),
@@ -253,6 +343,22 @@ fn verify(
     } else {
         Exit::Success
     })
+}
+
+/// A cached model or embedder, for `verify`.
+#[derive(Clone, Copy)]
+enum Cached<'a> {
+    Model(&'a ModelEntry),
+    Embedder(&'a EmbedderEntry),
+}
+
+impl Cached<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Self::Model(e) => &e.name,
+            Self::Embedder(e) => &e.name,
+        }
+    }
 }
 
 /// Draws fetch progress on stderr: a bar on a terminal, one line per step otherwise.

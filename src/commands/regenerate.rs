@@ -4,12 +4,14 @@
 //! does not parse, is reported and left untouched.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use similar::TextDiff;
 
 use crate::cli::RegenerateArgs;
 use crate::config::Config;
+use crate::embed::Embedder;
 use crate::note::{source_ref, Note};
 use crate::pipeline::generator::Generator;
 use crate::pipeline::prompts::Prompts;
@@ -30,6 +32,7 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
     let mut generator =
         model_loader::load_generator(args.model.model.as_deref(), config, &mut *io.err)?;
     let me = args.model.me.clone().or_else(|| config.me.clone());
+    let embedder = model_loader::cached_embedder(config, &mut *io.err)?;
 
     let mut progress = PipelineProgress::new(notes.len());
     let (mut done, mut failed) = (0, 0);
@@ -39,6 +42,7 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
             path,
             config,
             me.clone(),
+            embedder.clone(),
             &prompts,
             &mut generator,
             &mut progress,
@@ -76,6 +80,7 @@ fn regenerate_one(
     path: &Path,
     config: &Config,
     me: Option<String>,
+    embedder: Option<Arc<Embedder>>,
     prompts: &Prompts,
     generator: &mut dyn Generator,
     progress: &mut PipelineProgress,
@@ -103,6 +108,7 @@ fn regenerate_one(
         thresholds: crate::pipeline::quality::Thresholds::with_min_words(config.min_words),
         rules: crate::note::Rules::from_config(config),
         evidence: config.evidence,
+        embedder,
         ..Settings::default()
     };
     let summary = summarize(

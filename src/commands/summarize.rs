@@ -41,7 +41,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     } else {
         existing_notes(&out_dir)
     };
-    let settings = Settings {
+    let mut settings = Settings {
         me: args.model.me.clone().or_else(|| config.me.clone()),
         note_type: args.note_type.clone(),
         date: args.date.clone(),
@@ -79,6 +79,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
 
     let mut generator =
         model_loader::load_generator(args.model.model.as_deref(), config, &mut *io.err)?;
+    settings.embedder = model_loader::cached_embedder(config, &mut *io.err)?;
 
     let mut progress = PipelineProgress::new(todo.len());
     let (mut written, mut failed) = (0, 0);

@@ -6,20 +6,20 @@
 //! baseline ([`super::baseline`]) and the model pipeline both implement it, so one harness
 //! scores both.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::dataset::Meeting;
 
 /// One action item: the task text (without owner, priority or tags) and its owner as the
 /// note names it (a participant, `Myself` or `TBD`), if any.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionItem {
     pub text: String,
     pub owner: Option<String>,
 }
 
 /// Token counts and times of the generation behind one candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SpeedStats {
     pub prefill_tokens: usize,
     pub prefill_seconds: f64,
@@ -40,7 +40,7 @@ impl SpeedStats {
 }
 
 /// What the system under test produced for one meeting.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Candidate {
     pub summary: String,
     pub actions: Vec<ActionItem>,
@@ -53,14 +53,15 @@ pub struct Candidate {
     pub speed: Option<SpeedStats>,
     /// Where each action item and decision was said, as the pipeline grounded it (empty
     /// for the baseline).
+    #[serde(default)]
     pub evidence: Vec<CitedItem>,
 }
 
 /// An action item or decision with the turn it was grounded in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CitedItem {
     /// `action` or `decision`.
-    pub kind: &'static str,
+    pub kind: String,
     pub text: String,
     pub evidence: Option<crate::pipeline::grounding::Evidence>,
 }
@@ -72,4 +73,10 @@ pub trait Summarizer {
 
     /// Summarizes one meeting.
     fn summarize(&mut self, meeting: &Meeting) -> anyhow::Result<Candidate>;
+
+    /// The seconds the meeting took when the candidate was made earlier (a saved report);
+    /// `None` when [`Summarizer::summarize`] does the work and the harness times it.
+    fn recorded_seconds(&self, _meeting: &Meeting) -> Option<f64> {
+        None
+    }
 }

@@ -44,6 +44,12 @@ pub fn similarity(predicted: &str, reference: &str) -> f64 {
     rouge::rouge_l(&content_tokens(predicted), &content_tokens(reference)).f1
 }
 
+/// Whether a predicted item may match a reference under the rule (steps 1 and 2).
+pub fn may_match(predicted: &str, reference: &str) -> bool {
+    let (p, r) = (content_tokens(predicted), content_tokens(reference));
+    rouge::rouge_l(&p, &r).f1 >= THRESHOLD && rouge::lcs_len(&p, &r) >= MIN_SHARED
+}
+
 /// One kept pair: indices into the predicted and reference lists, and their similarity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Pair {
@@ -109,13 +115,20 @@ pub fn match_items<P: AsRef<str>, R: AsRef<str>>(predicted: &[P], reference: &[R
             pairs.push(pair);
         }
     }
-    let ratio = |n: usize, d: usize| (d > 0).then(|| n as f64 / d as f64);
-    MatchResult {
-        n_predicted: predicted.len(),
-        n_reference: reference.len(),
-        recall: ratio(pairs.len(), reference.len()),
-        precision: ratio(pairs.len(), predicted.len()),
-        pairs,
+    MatchResult::from_pairs(predicted.len(), reference.len(), pairs)
+}
+
+impl MatchResult {
+    /// The result of a matching that kept `pairs` out of `n_predicted` × `n_reference`.
+    pub fn from_pairs(n_predicted: usize, n_reference: usize, pairs: Vec<Pair>) -> Self {
+        let ratio = |n: usize, d: usize| (d > 0).then(|| n as f64 / d as f64);
+        Self {
+            n_predicted,
+            n_reference,
+            recall: ratio(pairs.len(), n_reference),
+            precision: ratio(pairs.len(), n_predicted),
+            pairs,
+        }
     }
 }
 

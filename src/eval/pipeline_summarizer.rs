@@ -72,12 +72,12 @@ impl<G: Generator> Summarizer for PipelineSummarizer<G> {
             .action_items
             .iter()
             .map(|a| CitedItem {
-                kind: "action",
+                kind: "action".into(),
                 text: a.text.clone(),
                 evidence: a.evidence.clone(),
             })
             .chain(summary.extract.decisions.iter().map(|d| CitedItem {
-                kind: "decision",
+                kind: "decision".into(),
                 text: d.text.clone(),
                 evidence: d.evidence.clone(),
             }))

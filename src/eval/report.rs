@@ -28,7 +28,9 @@ use serde::Serialize;
 use super::candidate::Candidate;
 use super::dataset::Meeting;
 use super::matching::{self, MatchResult, MatchSummary};
+use super::meaning::{self, MeaningMatcher};
 use super::rouge::{self, Rouge, Scores};
+use crate::embed::EmbedError;
 
 /// The scores of one meeting.
 #[derive(Debug, Clone, Serialize)]
@@ -37,8 +39,12 @@ pub struct MeetingReport {
     pub words: usize,
     pub seconds: f64,
     pub rouge: Rouge,
+    /// Action items and decisions matched by shared words ([`matching`]).
     pub actions: MatchResult,
     pub decisions: MatchResult,
+    /// The same lists matched by meaning ([`meaning`]); `None` when no embedder ran.
+    pub actions_meaning: Option<MatchResult>,
+    pub decisions_meaning: Option<MatchResult>,
     pub schema_valid: Option<bool>,
     pub owners_not_participants: Vec<String>,
     pub empty_sections: Vec<String>,
@@ -81,6 +87,8 @@ pub fn score_meeting(meeting: &Meeting, candidate: Candidate, seconds: f64) -> M
         rouge: rouge::score(&candidate.summary, &refs.abstract_text),
         actions: matching::match_items(&action_texts, &refs.actions),
         decisions: matching::match_items(&candidate.decisions, &refs.decisions),
+        actions_meaning: None,
+        decisions_meaning: None,
         schema_valid: candidate.schema_valid,
         owners_not_participants,
         empty_sections,
@@ -90,6 +98,25 @@ pub fn score_meeting(meeting: &Meeting, candidate: Candidate, seconds: f64) -> M
         error: None,
         candidate,
     }
+}
+
+/// Adds the matching by meaning to a scored meeting.
+pub fn score_meaning(
+    report: &mut MeetingReport,
+    meeting: &Meeting,
+    matcher: &mut MeaningMatcher<'_>,
+) -> Result<(), EmbedError> {
+    let refs = &meeting.references;
+    let actions: Vec<&str> = report
+        .candidate
+        .actions
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect();
+    report.actions_meaning = Some(matcher.match_items(&actions, &refs.actions)?);
+    report.decisions_meaning =
+        Some(matcher.match_items(&report.candidate.decisions, &refs.decisions)?);
+    Ok(())
 }
 
 /// A meeting the system failed on: scored as an empty, schema-invalid candidate.
@@ -150,6 +177,9 @@ pub struct Means {
     pub rouge_l: Scores,
     pub actions: MatchSummary,
     pub decisions: MatchSummary,
+    /// By meaning; `None` unless every meeting was matched by meaning.
+    pub actions_meaning: Option<MatchSummary>,
+    pub decisions_meaning: Option<MatchSummary>,
     /// Valid notes / meetings whose validity is known; `None` when none is.
     pub schema_valid_rate: Option<f64>,
     pub owners_not_participants: usize,
@@ -185,6 +215,10 @@ impl Means {
             rouge_l: mean_scores(&|r| r.rouge_l),
             actions: MatchSummary::over(meetings.iter().map(|m| &m.actions)),
             decisions: MatchSummary::over(meetings.iter().map(|m| &m.decisions)),
+            actions_meaning: summary_if_all(meetings.iter().map(|m| m.actions_meaning.as_ref())),
+            decisions_meaning: summary_if_all(
+                meetings.iter().map(|m| m.decisions_meaning.as_ref()),
+            ),
             schema_valid_rate: (!known.is_empty())
                 .then(|| known.iter().filter(|v| **v).count() as f64 / known.len() as f64),
             owners_not_participants: meetings
@@ -205,6 +239,14 @@ impl Means {
     }
 }
 
+/// The summary of `results` when every one is there.
+fn summary_if_all<'a>(
+    results: impl Iterator<Item = Option<&'a MatchResult>>,
+) -> Option<MatchSummary> {
+    let all: Option<Vec<&MatchResult>> = results.collect();
+    all.filter(|v| !v.is_empty()).map(MatchSummary::over)
+}
+
 /// The matching rule as the report states it.
 #[derive(Debug, Clone, Serialize)]
 pub struct MatchingRule {
@@ -213,6 +255,26 @@ pub struct MatchingRule {
     /// Content tokens, in order, a matching pair shares at least.
     pub min_shared: usize,
     pub assignment: &'static str,
+    /// The rule by meaning, when an embedder ran.
+    pub meaning: Option<MeaningRule>,
+}
+
+/// The matching by meaning as the report states it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeaningRule {
+    pub similarity: String,
+    pub threshold: f64,
+    pub assignment: &'static str,
+}
+
+impl MeaningRule {
+    fn new(embedder: &str) -> Self {
+        Self {
+            similarity: format!("cosine of {embedder} sentence embeddings"),
+            threshold: meaning::THRESHOLD,
+            assignment: "one-to-one, maximising the total similarity (Hungarian method)",
+        }
+    }
 }
 
 impl Default for MatchingRule {
@@ -224,6 +286,7 @@ impl Default for MatchingRule {
             min_shared: matching::MIN_SHARED,
             assignment: "greedy one-to-one by decreasing similarity; each reference and each \
                          prediction matched at most once",
+            meaning: None,
         }
     }
 }
@@ -234,16 +297,24 @@ impl Default for MatchingRule {
 pub struct Chance {
     pub actions: MatchSummary,
     pub decisions: MatchSummary,
+    /// By meaning, when an embedder ran.
+    pub actions_meaning: Option<MatchSummary>,
+    pub decisions_meaning: Option<MatchSummary>,
 }
 
 impl Chance {
     /// `None` for fewer than two meetings. `reports[i]` scores `meetings[i]`.
-    pub fn over(reports: &[MeetingReport], meetings: &[&Meeting]) -> Option<Self> {
+    pub fn over(
+        reports: &[MeetingReport],
+        meetings: &[&Meeting],
+        mut matcher: Option<&mut MeaningMatcher<'_>>,
+    ) -> Result<Option<Self>, EmbedError> {
         let n = reports.len().min(meetings.len());
         if n < 2 {
-            return None;
+            return Ok(None);
         }
         let (mut actions, mut decisions) = (Vec::new(), Vec::new());
+        let (mut actions_m, mut decisions_m) = (Vec::new(), Vec::new());
         for (i, report) in reports.iter().take(n).enumerate() {
             let other = &meetings[(i + 1) % n].references;
             let predicted: Vec<&str> = report
@@ -257,11 +328,18 @@ impl Chance {
                 &report.candidate.decisions,
                 &other.decisions,
             ));
+            if let Some(m) = matcher.as_deref_mut() {
+                actions_m.push(m.match_items(&predicted, &other.actions)?);
+                decisions_m.push(m.match_items(&report.candidate.decisions, &other.decisions)?);
+            }
         }
-        Some(Self {
+        let meaning = matcher.is_some();
+        Ok(Some(Self {
             actions: MatchSummary::over(&actions),
             decisions: MatchSummary::over(&decisions),
-        })
+            actions_meaning: meaning.then(|| MatchSummary::over(&actions_m)),
+            decisions_meaning: meaning.then(|| MatchSummary::over(&decisions_m)),
+        }))
     }
 }
 
@@ -279,24 +357,30 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report of `meetings`, scored in order from `dataset`'s meetings.
+    /// The report of `meetings`, scored in order from `dataset`'s meetings; `matcher`
+    /// adds the chance level by meaning (the meetings carry their own matching by meaning).
     pub fn new(
         system: String,
         dataset: String,
         threads: usize,
         meetings: Vec<MeetingReport>,
         scored_from: &[&Meeting],
-    ) -> Self {
-        Self {
+        matcher: Option<&mut MeaningMatcher<'_>>,
+    ) -> Result<Self, EmbedError> {
+        let rule = MatchingRule {
+            meaning: matcher.as_ref().map(|m| MeaningRule::new(&m.name)),
+            ..MatchingRule::default()
+        };
+        Ok(Self {
             system,
             dataset,
             threads,
             peak_memory_mib: peak_memory_mib(),
-            matching: MatchingRule::default(),
+            matching: rule,
             mean: Means::over(&meetings),
-            chance: Chance::over(&meetings, scored_from),
+            chance: Chance::over(&meetings, scored_from, matcher)?,
             meetings,
-        }
+        })
     }
 }
 
@@ -307,13 +391,40 @@ fn opt(v: Option<f64>, width: usize, decimals: usize) -> String {
     }
 }
 
-/// The table's header line.
+/// The table's header line. `act-*` and `dec-*` are matched by meaning, `wa-*` and `wd-*`
+/// (actions, decisions) by shared words.
 pub fn table_header() -> String {
     format!(
-        "{:<10} {:>6} {:>7} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5} {:>7} {:>7} {:>7}",
+        "{:<10} {:>6} {:>7} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5} {:>7} {:>7} {:>7}",
         "meeting", "words", "sec", "R-1", "R-2", "R-L", "act-R", "act-P", "dec-R", "dec-P",
-        "valid", "owners", "empty", "pre t/s", "dec t/s", "MiB"
+        "wa-R", "wa-P", "wd-R", "wd-P", "valid", "owners", "empty", "pre t/s", "dec t/s", "MiB"
     )
+}
+
+/// Recall and precision columns of one rule's actions and decisions.
+fn rate_cells(
+    actions: Option<(Option<f64>, Option<f64>)>,
+    decisions: Option<(Option<f64>, Option<f64>)>,
+) -> String {
+    let (ar, ap) = actions.unwrap_or((None, None));
+    let (dr, dp) = decisions.unwrap_or((None, None));
+    [ar, ap, dr, dp]
+        .iter()
+        .map(|v| opt(*v, 5, 2))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn rates(m: &MatchResult) -> (Option<f64>, Option<f64>) {
+    (m.recall, m.precision)
+}
+
+fn pooled_rates(m: &MatchSummary) -> (Option<f64>, Option<f64>) {
+    (m.pooled_recall, m.pooled_precision)
+}
+
+fn mean_rates(m: &MatchSummary) -> (Option<f64>, Option<f64>) {
+    (m.recall, m.precision)
 }
 
 /// One meeting's table line. ROUGE columns are F1; `owners` counts owners not among the
@@ -321,17 +432,18 @@ pub fn table_header() -> String {
 pub fn table_row(m: &MeetingReport) -> String {
     let valid = m.schema_valid.map(|v| if v { 1.0 } else { 0.0 });
     format!(
-        "{:<10} {:>6} {:>7.2} {:>5.3} {:>5.3} {:>5.3} {} {} {} {} {} {:>6} {:>5} {} {} {}{}",
+        "{:<10} {:>6} {:>7.2} {:>5.3} {:>5.3} {:>5.3} {} {} {} {:>6} {:>5} {} {} {}{}",
         truncate(&m.id, 10),
         m.words,
         m.seconds,
         m.rouge.rouge1.f1,
         m.rouge.rouge2.f1,
         m.rouge.rouge_l.f1,
-        opt(m.actions.recall, 5, 2),
-        opt(m.actions.precision, 5, 2),
-        opt(m.decisions.recall, 5, 2),
-        opt(m.decisions.precision, 5, 2),
+        rate_cells(
+            m.actions_meaning.as_ref().map(rates),
+            m.decisions_meaning.as_ref().map(rates)
+        ),
+        rate_cells(Some(rates(&m.actions)), Some(rates(&m.decisions))),
         opt(valid, 5, 2),
         m.owners_not_participants.len(),
         m.empty_sections.len(),
@@ -358,17 +470,18 @@ pub fn table_mean(report: &Report) -> String {
         .checked_div(m.meetings)
         .unwrap_or(0);
     let mut lines = vec![format!(
-        "{:<10} {:>6} {:>7.2} {:>5.3} {:>5.3} {:>5.3} {} {} {} {} {} {:>6} {:>5} {} {} {}",
+        "{:<10} {:>6} {:>7.2} {:>5.3} {:>5.3} {:>5.3} {} {} {} {:>6} {:>5} {} {} {}",
         "mean",
         words,
         m.seconds_per_meeting,
         m.rouge1.f1,
         m.rouge2.f1,
         m.rouge_l.f1,
-        opt(m.actions.recall, 5, 2),
-        opt(m.actions.precision, 5, 2),
-        opt(m.decisions.recall, 5, 2),
-        opt(m.decisions.precision, 5, 2),
+        rate_cells(
+            m.actions_meaning.as_ref().map(mean_rates),
+            m.decisions_meaning.as_ref().map(mean_rates)
+        ),
+        rate_cells(Some(mean_rates(&m.actions)), Some(mean_rates(&m.decisions))),
         opt(m.schema_valid_rate, 5, 2),
         m.owners_not_participants,
         m.empty_sections,
@@ -376,40 +489,50 @@ pub fn table_mean(report: &Report) -> String {
         opt(m.decode_tok_s, 7, 1),
         opt(report.peak_memory_mib, 7, 0),
     )];
-    lines.push(pooled_line("pooled", &m.actions, &m.decisions));
-    if let Some(chance) = &report.chance {
-        lines.push(pooled_line("chance", &chance.actions, &chance.decisions));
+    lines.push(pooled_line(
+        "pooled",
+        [
+            m.actions_meaning.as_ref(),
+            m.decisions_meaning.as_ref(),
+            Some(&m.actions),
+            Some(&m.decisions),
+        ],
+    ));
+    if let Some(c) = &report.chance {
+        lines.push(pooled_line(
+            "chance",
+            [
+                c.actions_meaning.as_ref(),
+                c.decisions_meaning.as_ref(),
+                Some(&c.actions),
+                Some(&c.decisions),
+            ],
+        ));
     }
     lines.join("\n")
 }
 
-/// A line with only the pooled action and decision columns filled.
-fn pooled_line(label: &str, actions: &MatchSummary, decisions: &MatchSummary) -> String {
+/// A line with only the pooled action and decision columns filled: by meaning, then by
+/// words.
+fn pooled_line(label: &str, [am, dm, aw, dw]: [Option<&MatchSummary>; 4]) -> String {
     format!(
-        "{:<10} {:>6} {:>7} {:>5} {:>5} {:>5} {} {} {} {} {:>5} {:>6} {:>5} {:>7} {:>7} {:>7}",
+        "{:<10} {:>6} {:>7} {:>5} {:>5} {:>5} {} {}",
         label,
         "",
         "",
         "",
         "",
         "",
-        opt(actions.pooled_recall, 5, 2),
-        opt(actions.pooled_precision, 5, 2),
-        opt(decisions.pooled_recall, 5, 2),
-        opt(decisions.pooled_precision, 5, 2),
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
+        rate_cells(am.map(pooled_rates), dm.map(pooled_rates)),
+        rate_cells(aw.map(pooled_rates), dw.map(pooled_rates)),
     )
     .trim_end()
     .to_string()
 }
 
 /// A meeting's reference items, found or missed, and the predictions that matched none:
-/// what `recap eval --items` prints under the meeting's row.
+/// what `recap eval --items` prints under the meeting's row. By meaning when the meeting
+/// was matched by meaning, else by words; a found item shows the pair's similarity.
 pub fn item_lines(meeting: &Meeting, report: &MeetingReport) -> String {
     let actions: Vec<&str> = report
         .candidate
@@ -426,14 +549,27 @@ pub fn item_lines(meeting: &Meeting, report: &MeetingReport) -> String {
     let refs = &meeting.references;
     let mut out = String::new();
     for (kind, predicted, reference, result) in [
-        ("action", &actions, &refs.actions, &report.actions),
-        ("decision", &decisions, &refs.decisions, &report.decisions),
+        (
+            "action",
+            &actions,
+            &refs.actions,
+            report.actions_meaning.as_ref().unwrap_or(&report.actions),
+        ),
+        (
+            "decision",
+            &decisions,
+            &refs.decisions,
+            report
+                .decisions_meaning
+                .as_ref()
+                .unwrap_or(&report.decisions),
+        ),
     ] {
         for (j, r) in reference.iter().enumerate() {
             match result.pairs.iter().find(|p| p.reference == j) {
                 Some(p) => out.push_str(&format!(
-                    "  {kind} found:  {r}\n      as: {}\n",
-                    predicted[p.predicted]
+                    "  {kind} found:  {r}\n      as: {} ({:.2})\n",
+                    predicted[p.predicted], p.similarity
                 )),
                 None => out.push_str(&format!("  {kind} missed: {r}\n")),
             }
@@ -543,8 +679,10 @@ mod tests {
         let header = table_header();
         let row = table_row(&r);
         assert_eq!(header.len(), row.len(), "\n{header}\n{row}");
-        assert!(row.starts_with("M1              8    0.50 0.000 0.000 0.000  0.00     -     -     -     -      0     4"), "{row}");
-        let report = Report::new("baseline".into(), "m.jsonl".into(), 2, vec![r], &[]);
+        // No matching by meaning: its four columns are `-`; then the words rule's.
+        assert!(row.starts_with("M1              8    0.50 0.000 0.000 0.000     -     -     -     -  0.00     -     -     -     -      0     4"), "{row}");
+        let report =
+            Report::new("baseline".into(), "m.jsonl".into(), 2, vec![r], &[], None).unwrap();
         let mean = table_mean(&report);
         let first = mean.lines().next().unwrap();
         assert_eq!(first.len(), header.len());

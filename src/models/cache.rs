@@ -1,6 +1,6 @@
 //! The model cache: the folder where fetched GGUF files live, one per model.
 //!
-//! Layout: `<dir>/<model name>.gguf`, and beside it `<model name>.gguf.sha256`, the hash
+//! Layout: `<dir>/<model name>.gguf` (an embedder: the folder `<dir>/<name>/`), and beside it `<model name>.gguf.sha256`, the hash
 //! computed when the file was admitted (so `verify` can detect later damage even for models
 //! whose registry entry pins no hash). Files enter only through [`ModelCache::admit`]: the
 //! caller writes a temporary file in the same folder ([`ModelCache::temp_file`]), and admit
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::{NamedTempFile, TempPath};
 
+use super::embedders::EmbedderEntry;
 use super::fetch::FetchError;
 use super::registry::ModelEntry;
 
@@ -67,6 +68,30 @@ impl ModelCache {
             name: entry.name.clone(),
             dir: self.dir.clone(),
         })
+    }
+
+    /// Where `entry`'s folder lives once cached.
+    pub fn embedder_dir(&self, entry: &EmbedderEntry) -> PathBuf {
+        self.dir.join(&entry.name)
+    }
+
+    /// The cached folder, if it holds every file of `entry`.
+    pub fn embedder_path_of(&self, entry: &EmbedderEntry) -> Option<PathBuf> {
+        let dir = self.embedder_dir(entry);
+        entry
+            .files
+            .iter()
+            .all(|f| dir.join(&f.name).is_file())
+            .then_some(dir)
+    }
+
+    /// The cached folder, or an error that says which `recap models pull` to run.
+    pub fn require_embedder(&self, entry: &EmbedderEntry) -> Result<PathBuf, FetchError> {
+        self.embedder_path_of(entry)
+            .ok_or_else(|| FetchError::NotCached {
+                name: entry.name.clone(),
+                dir: self.dir.clone(),
+            })
     }
 
     /// The sha256 recorded when `entry`'s file was admitted.

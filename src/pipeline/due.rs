@@ -5,7 +5,7 @@
 
 use crate::date::Date;
 
-const WEEKDAYS: [&str; 7] = [
+pub(crate) const WEEKDAYS: [&str; 7] = [
     "monday",
     "tuesday",
     "wednesday",
@@ -15,7 +15,7 @@ const WEEKDAYS: [&str; 7] = [
     "sunday",
 ];
 
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",

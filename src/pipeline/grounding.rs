@@ -7,18 +7,21 @@
 //! ([`crate::words::content_tokens`]) with the item: at least two, or one when the item has
 //! fewer than four. The neighbours count because a task is often asked for in one turn and
 //! accepted in the next, and small models cite a turn or two off; the evidence names the
-//! turn of the window that shares the most. An item that fails is dropped: it was copied
-//! from the prompt or invented.
+//! turn of the window that shares the most. With a sentence embedder loaded, a turn of the
+//! window whose meaning is close to the item's ([`Sameness::supports`]) grounds it too: a
+//! faithful paraphrase need not reuse the speaker's words. An item that fails is dropped:
+//! it was copied from the prompt or invented.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::sameness::Sameness;
 use crate::transcript::Turn;
 use crate::words::content_tokens;
 
 /// Where an item was said.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// The turn's number in the meeting (1-based).
     pub turn: usize,
@@ -82,17 +85,22 @@ impl<'a> NumberedTurns<'a> {
         self.turns.get(number.checked_sub(self.first)?)
     }
 
-    /// Where `item`, citing turn `cited`, was said; `None` when it is not grounded.
-    pub fn ground(&self, cited: usize, item: &str) -> Option<Evidence> {
+    /// Where `item`, citing turn `cited`, was said; `None` when it is not grounded. A turn
+    /// grounds the item when it shares enough content words with it or, failing that, when
+    /// `same` finds their meanings close (only with an embedder).
+    pub fn ground(&self, cited: usize, item: &str, same: &Sameness<'_>) -> Option<Evidence> {
         let wanted: BTreeSet<String> = content_tokens(item).into_iter().collect();
         let needed = if wanted.len() < 4 { 1 } else { 2 };
         // The cited turn first, then the nearer neighbours: on a tie the first wins.
         let window = [0, -1, 1, -2, 2].map(|d: isize| cited.checked_add_signed(d));
-        let (number, turn, shared) = window
+        let candidates: Vec<(usize, &Turn)> = window
             .into_iter()
             .flatten()
             .filter_map(|n| Some((n, self.turn(n)?)))
-            .map(|(n, turn)| {
+            .collect();
+        let by_words = candidates
+            .iter()
+            .map(|&(n, turn)| {
                 let said: BTreeSet<String> = content_tokens(&turn.text).into_iter().collect();
                 (n, turn, wanted.intersection(&said).count())
             })
@@ -102,8 +110,21 @@ impl<'a> NumberedTurns<'a> {
                     Some(b) if b.2 >= next.2 => Some(b),
                     _ => Some(next),
                 },
-            )?;
-        (shared >= needed).then(|| Evidence {
+            )
+            .filter(|(_, _, shared)| *shared >= needed)
+            .map(|(n, turn, _)| (n, turn));
+        let (number, turn) = by_words.or_else(|| {
+            if !same.by_meaning() {
+                return None;
+            }
+            let texts: Vec<&str> = candidates.iter().map(|(_, t)| t.text.as_str()).collect();
+            same.prepare(&texts);
+            candidates
+                .iter()
+                .copied()
+                .find(|(_, turn)| same.supports(&turn.text, item))
+        })?;
+        Some(Evidence {
             turn: number,
             speaker: turn.speaker.clone(),
             start: turn.start,
@@ -139,6 +160,10 @@ mod tests {
         ]
     }
 
+    fn words() -> Sameness<'static> {
+        Sameness::words_only()
+    }
+
     #[test]
     fn numbers_run_across_the_meeting() {
         let turns = turns();
@@ -152,10 +177,12 @@ mod tests {
     fn an_accepted_request_is_grounded_in_the_turn_that_asked() {
         let turns = turns();
         let chunk = NumberedTurns::new(&turns, 7);
-        let evidence = chunk.ground(8, "Send the pricing deck to Bo").unwrap();
+        let evidence = chunk
+            .ground(8, "Send the pricing deck to Bo", &words())
+            .unwrap();
         assert_eq!(evidence.turn, 7);
         assert_eq!(evidence.timestamp().as_deref(), Some("1:01"));
-        let decision = chunk.ground(9, "Use the blue case").unwrap();
+        let decision = chunk.ground(9, "Use the blue case", &words()).unwrap();
         assert_eq!(decision.timestamp().as_deref(), Some("1:02:05"));
     }
 
@@ -163,12 +190,15 @@ mod tests {
     fn an_invented_or_misplaced_item_is_not_grounded() {
         let turns = turns();
         let chunk = NumberedTurns::new(&turns, 7);
-        assert_eq!(chunk.ground(8, "Book the venue for the offsite"), None);
         assert_eq!(
-            chunk.ground(3, "Send the pricing deck"),
+            chunk.ground(8, "Book the venue for the offsite", &words()),
+            None
+        );
+        assert_eq!(
+            chunk.ground(3, "Send the pricing deck", &words()),
             None,
             "not in the chunk"
         );
-        assert_eq!(chunk.ground(40, "Send the pricing deck"), None);
+        assert_eq!(chunk.ground(40, "Send the pricing deck", &words()), None);
     }
 }

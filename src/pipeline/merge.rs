@@ -1,33 +1,44 @@
 //! Reduce: partial extracts of one meeting's chunks become one. The model writes the
 //! overall title and summary (see `prompts/reduce.j2`); lists are merged here,
-//! deterministically, dropping items that say the same thing twice. Nothing stands in two
-//! lists: a decision that restates an action item, and key information that repeats
-//! either, are dropped.
-
-use std::collections::BTreeSet;
+//! deterministically, dropping items that say the same thing twice ([`Sameness`]: by
+//! shared words, and by meaning when an embedder is loaded). Nothing stands in two lists:
+//! an action item and a decision that say the same thing are kept once, in the right list
+//! (the action when someone owns it, else the decision), and key information that repeats
+//! either is dropped.
 
 use super::extract::{ActionDraft, DecisionDraft, Extract, Overview};
-
-/// Two items whose word sets overlap at least this much (Jaccard) are the same item.
-pub const DUPLICATE_SIMILARITY: f64 = 0.7;
+use super::sameness::Sameness;
 
 /// Joins the chunk extracts under the model's overview, keeping the first of duplicates.
-pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
+pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> Extract {
     let mut merged = Extract {
         title: overview.title,
         summary: overview.summary,
         ..Extract::default()
     };
+    // One batch for every item, ahead of the pairwise comparisons.
+    let texts: Vec<&str> = partials
+        .iter()
+        .flat_map(|p| {
+            p.action_items
+                .iter()
+                .map(|a| a.text.as_str())
+                .chain(p.decisions.iter().map(|d| d.text.as_str()))
+                .chain(p.key_information.iter().map(String::as_str))
+        })
+        .map(str::trim)
+        .collect();
+    same.prepare(&texts);
     for part in partials {
         for action in &part.action_items {
-            push_action(&mut merged.action_items, action);
+            push_action(&mut merged.action_items, action, same);
         }
         for decision in &part.decisions {
             if !decision.text.trim().is_empty()
                 && !merged
                     .decisions
                     .iter()
-                    .any(|kept| same_item(&kept.text, &decision.text))
+                    .any(|kept| same.same_item(&kept.text, decision.text.trim()))
             {
                 merged.decisions.push(DecisionDraft {
                     text: decision.text.trim().to_string(),
@@ -36,17 +47,19 @@ pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
             }
         }
         for info in &part.key_information {
-            push_unique(&mut merged.key_information, info);
+            push_unique(&mut merged.key_information, info, same);
         }
     }
-    let actions: Vec<&str> = merged
+    // An owned task stays an action and its restatement as a decision goes; an unowned
+    // "task" that restates a decision was the decision all along.
+    let decisions: Vec<String> = merged.decisions.iter().map(|d| d.text.clone()).collect();
+    merged
         .action_items
-        .iter()
-        .map(|a| a.text.as_str())
-        .collect();
+        .retain(|a| a.owner != "TBD" || !decisions.iter().any(|d| same.same_item(&a.text, d)));
+    let owned: Vec<String> = merged.action_items.iter().map(|a| a.text.clone()).collect();
     merged
         .decisions
-        .retain(|d| !actions.iter().any(|a| same_item(a, &d.text)));
+        .retain(|d| !owned.iter().any(|a| same.same_item(a, &d.text)));
     let said: Vec<String> = merged
         .decisions
         .iter()
@@ -55,22 +68,22 @@ pub fn merge(partials: &[Extract], overview: Overview) -> Extract {
         .collect();
     merged
         .key_information
-        .retain(|info| !said.iter().any(|s| same_item(s, info)));
+        .retain(|info| !said.iter().any(|s| same.same_item(s, info)));
     merged
 }
 
 /// Drops duplicates within one extract's lists (models sometimes repeat themselves).
-pub fn dedupe(extract: Extract) -> Extract {
+pub fn dedupe(extract: Extract, same: &Sameness<'_>) -> Extract {
     let overview = Overview {
         title: extract.title.clone(),
         summary: extract.summary.clone(),
     };
-    merge(std::slice::from_ref(&extract), overview)
+    merge(std::slice::from_ref(&extract), overview, same)
 }
 
-fn push_unique(list: &mut Vec<String>, item: &str) {
+fn push_unique(list: &mut Vec<String>, item: &str, same: &Sameness<'_>) {
     let item = item.trim();
-    if item.is_empty() || list.iter().any(|kept| same_item(kept, item)) {
+    if item.is_empty() || list.iter().any(|kept| same.same_item(kept, item)) {
         return;
     }
     list.push(item.to_string());
@@ -78,13 +91,14 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
 
 /// A duplicate action keeps the first wording but gains what the later one knew: an owner
 /// where the first had `TBD`, a due date where the first had none.
-fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft) {
-    if action.text.trim().is_empty() {
+fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft, same: &Sameness<'_>) {
+    let text = action.text.trim();
+    if text.is_empty() {
         return;
     }
     match list
         .iter_mut()
-        .find(|kept| same_item(&kept.text, &action.text))
+        .find(|kept| same.same_item(&kept.text, text))
     {
         Some(kept) => {
             if kept.owner == "TBD" && action.owner != "TBD" {
@@ -95,32 +109,10 @@ fn push_action(list: &mut Vec<ActionDraft>, action: &ActionDraft) {
             }
         }
         None => list.push(ActionDraft {
-            text: action.text.trim().to_string(),
+            text: text.to_string(),
             ..action.clone()
         }),
     }
-}
-
-/// True when two sentences say the same thing, by word overlap.
-pub fn same_item(a: &str, b: &str) -> bool {
-    similarity(a, b) >= DUPLICATE_SIMILARITY
-}
-
-/// Jaccard similarity of the lowercase word sets of `a` and `b` (1.0 for two empty texts).
-pub fn similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (words(a), words(b));
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    let shared = a.intersection(&b).count();
-    shared as f64 / (a.len() + b.len() - shared) as f64
-}
-
-fn words(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
@@ -150,14 +142,6 @@ mod tests {
     }
 
     #[test]
-    fn similarity_is_jaccard_of_lowercase_words() {
-        // {send, the, deck} vs {send, the, deck, today}: 3 shared of 4 distinct.
-        assert_eq!(similarity("Send the deck", "send the deck today."), 0.75);
-        assert_eq!(similarity("", ""), 1.0);
-        assert_eq!(similarity("alpha", "beta"), 0.0);
-    }
-
-    #[test]
     fn duplicates_across_chunks_merge_and_keep_the_better_fields() {
         let first = Extract {
             action_items: vec![action("Send the pricing deck to Ana", "TBD", None)],
@@ -183,6 +167,7 @@ mod tests {
                 title: "Launch".into(),
                 summary: "They planned the launch.".into(),
             },
+            &Sameness::words_only(),
         );
         assert_eq!(
             merged.action_items,
@@ -217,7 +202,7 @@ mod tests {
         };
         // "ship a patch release next monday" shares 6 of 7 words with the action.
         assert_eq!(
-            dedupe(extract).key_information,
+            dedupe(extract, &Sameness::words_only()).key_information,
             ["The crash rate on Android is 1.8 percent"]
         );
     }
@@ -232,8 +217,23 @@ mod tests {
             ],
             ..Extract::default()
         };
-        let merged = dedupe(extract);
+        let merged = dedupe(extract, &Sameness::words_only());
         assert_eq!(texts(&merged.decisions), ["Launch in March."]);
         assert_eq!(merged.action_items.len(), 1);
+    }
+
+    #[test]
+    fn an_unowned_action_that_restates_a_decision_stays_a_decision() {
+        let extract = Extract {
+            action_items: vec![
+                action("Go with the rubber case", "TBD", None),
+                action("Book the venue", "TBD", None),
+            ],
+            decisions: vec![decision("Go with the rubber case.")],
+            ..Extract::default()
+        };
+        let merged = dedupe(extract, &Sameness::words_only());
+        assert_eq!(texts(&merged.decisions), ["Go with the rubber case."]);
+        assert_eq!(merged.action_items, [action("Book the venue", "TBD", None)]);
     }
 }

@@ -24,5 +24,6 @@ pub mod plan;
 pub mod prompts;
 pub mod quality;
 pub mod regenerate;
+pub mod sameness;
 pub mod summarize;
 pub mod tidy;

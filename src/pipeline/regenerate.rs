@@ -7,7 +7,7 @@
 
 use crate::note::{ActionItem, Note, STATUS_PROPOSED};
 
-use super::merge::similarity;
+use super::sameness::word_similarity as similarity;
 
 /// Items whose texts overlap at least this much (Jaccard of words) are the same task.
 pub const SAME_TASK: f64 = 0.5;

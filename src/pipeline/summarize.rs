@@ -5,9 +5,12 @@
 //! against the validator. The model only ever writes the title's topics, the summary,
 //! action items, decisions and key information.
 
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::embed::Embedder;
 use crate::note::{self, ActionItem, Frontmatter, Note};
 use crate::transcript::Transcript;
 
@@ -20,6 +23,7 @@ use super::merge;
 use super::plan::{self, TokenCounter};
 use super::prompts::{PromptError, Prompts};
 use super::quality::{self, Rejection, Thresholds};
+use super::sameness::Sameness;
 use super::tidy;
 
 /// Bounds on one answer, tighter than the note's: terse items read better in a note, and
@@ -60,6 +64,9 @@ pub struct Settings {
     /// What the note is checked against (the configured note types): a note of a type
     /// that `recap validate` would reject is never made.
     pub rules: note::Rules,
+    /// The sentence embedder that merges paraphrased duplicates and grounds paraphrased
+    /// items ([`Sameness`]); without it, shared words alone decide.
+    pub embedder: Option<Arc<Embedder>>,
 }
 
 impl Default for Settings {
@@ -73,6 +80,7 @@ impl Default for Settings {
             answer_tokens: 1280,
             evidence: false,
             rules: note::Rules::default(),
+            embedder: None,
         }
     }
 }
@@ -171,6 +179,10 @@ pub fn summarize(
         settings.thresholds,
     )?;
     let meeting = Meeting::new(transcript, settings)?;
+    let same = settings
+        .embedder
+        .as_deref()
+        .map_or_else(Sameness::words_only, Sameness::with_embedder);
     let system = prompts.render("system", meeting.context(""))?;
 
     let counter = NumberedTokens(&*generator);
@@ -236,11 +248,11 @@ pub fn summarize(
             parse(ask_pass(Pass::Decisions, &decisions_schema(range))?)?;
         let overview: OverviewAnswer = parse(ask_pass(Pass::Overview, &overview_answer_schema())?)?;
         let partial = Extract::from_passes(actions, decisions, overview);
-        partials.push(meeting.ground(partial, &turns));
+        partials.push(meeting.ground(partial, &turns, &same));
     }
 
     let extract = if partials.len() <= 1 {
-        merge::dedupe(partials.pop().unwrap_or_default())
+        merge::dedupe(partials.pop().unwrap_or_default(), &same)
     } else {
         on_progress(Stage::Reduce, &Progress::default());
         let user = prompts.render("reduce", meeting.reduce_context(&partials))?;
@@ -253,7 +265,7 @@ pub fn summarize(
             &mut usage,
             &mut |p| on_progress(Stage::Reduce, p),
         )?)?;
-        merge::merge(&partials, overview)
+        merge::merge(&partials, overview, &same)
     };
 
     let note = meeting.assemble(&extract, source_ref, settings.evidence);
@@ -509,12 +521,17 @@ impl Meeting {
     /// turns they cite, with their evidence; gives a task
     /// to whoever took it on in the wording of its turn (see [`cues::owner_by_wording`]);
     /// resolves each deadline said near its turn to a date.
-    fn ground(&self, mut extract: Extract, turns: &NumberedTurns<'_>) -> Extract {
+    fn ground(
+        &self,
+        mut extract: Extract,
+        turns: &NumberedTurns<'_>,
+        same: &Sameness<'_>,
+    ) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
         extract.action_items.retain_mut(|a| {
             a.text = tidy::task(&a.text);
             let Some(evidence) = turns
-                .ground(a.turn, &a.text)
+                .ground(a.turn, &a.text, same)
                 .filter(|_| says_enough(&a.text))
             else {
                 return false;
@@ -535,7 +552,7 @@ impl Meeting {
         });
         extract.decisions.retain_mut(|d| {
             let Some(evidence) = turns
-                .ground(d.turn, &d.text)
+                .ground(d.turn, &d.text, same)
                 .filter(|_| says_enough(&d.text))
             else {
                 return false;

