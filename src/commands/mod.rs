@@ -3,6 +3,7 @@
 //! [`run`], which prints them as `error: ...` and exits with status 2.
 
 mod bench;
+mod claim;
 mod eval;
 mod model_loader;
 mod models;

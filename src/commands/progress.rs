@@ -109,6 +109,12 @@ impl PipelineProgress {
         }
     }
 
+    /// Counts a file that was not summarized after all, saying why.
+    pub fn skip_file(&mut self, io: &mut Io<'_>, line: &str) {
+        self.overall.inc(1);
+        self.println(io, line);
+    }
+
     /// Writes a result line above the bars (or plainly when there are none).
     pub fn println(&self, io: &mut Io<'_>, line: &str) {
         match &self.multi {

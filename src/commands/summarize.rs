@@ -17,6 +17,7 @@ use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::{summarize, Settings, Summary};
 use crate::transcript;
 
+use super::claim::{self, Claimed};
 use super::progress::PipelineProgress;
 use super::{model_loader, Exit, Io};
 
@@ -35,6 +36,10 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
             "no transcripts found in {}\nhint: recap reads .vtt, .srt, .txt, .json and .md files",
             list_paths(&args.inputs)
         );
+    }
+    let writes = !args.stdout && !args.dry_run;
+    if writes {
+        claim::remove_debris(&out_dir);
     }
     let existing = if args.stdout {
         HashMap::new()
@@ -84,6 +89,46 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     let mut progress = PipelineProgress::new(todo.len());
     let (mut written, mut failed) = (0, 0);
     for (path, source_ref, note_path) in &todo {
+        // Another run may be summarizing this transcript, or may have written its note
+        // since this run looked.
+        let _claim = if writes {
+            let key = same_file_key(path);
+            match claim::claim(&out_dir, &key).with_context(|| {
+                format!("cannot claim {} in {}", path.display(), out_dir.display())
+            })? {
+                Claimed::Held { pid } => {
+                    let by = match pid {
+                        0 => "another recap".to_string(),
+                        pid => format!("another recap (process {pid})"),
+                    };
+                    progress.skip_file(
+                        io,
+                        &format!("skipped {}: {by} is summarizing it", path.display()),
+                    );
+                    skipped += 1;
+                    continue;
+                }
+                Claimed::Mine(claim) => {
+                    if note_path.is_none() && !args.force {
+                        if let Some(note) = existing_notes(&out_dir).get(&key) {
+                            progress.skip_file(
+                                io,
+                                &format!(
+                                    "skipped {}: its note exists ({})",
+                                    path.display(),
+                                    note.display()
+                                ),
+                            );
+                            skipped += 1;
+                            continue;
+                        }
+                    }
+                    Some(claim)
+                }
+            }
+        } else {
+            None
+        };
         progress.start_file(path);
         let result = transcript::read_path(path, args.input_format)
             .map_err(anyhow::Error::from)
@@ -149,29 +194,55 @@ fn deliver(
             summary.note.frontmatter.title
         ));
     }
-    let path = match existing {
-        Some(path) => path.to_path_buf(),
-        None => free_path(out_dir, &summary.note),
-    };
     if args.dry_run {
+        let path = match existing {
+            Some(path) => path.to_path_buf(),
+            None => out_dir.join(candidate_name(&summary.note, 1)),
+        };
         return Ok(format!("would write {} [{stats}]", path.display()));
     }
-    write_atomic(&path, &text)?;
+    let path = match existing {
+        Some(path) => {
+            write_atomic(path, &text)?;
+            path.to_path_buf()
+        }
+        None => write_new(out_dir, &summary.note, &text)?,
+    };
     Ok(format!("wrote {} [{stats}]", path.display()))
 }
 
-/// `<out>/<date> - <title>.md`, numbered ` (2)`, ` (3)`... when that name is taken.
-fn free_path(out_dir: &Path, note: &Note) -> PathBuf {
+/// `<date> - <title>.md`, numbered ` (2)`, ` (3)`... for the `n`th try.
+fn candidate_name(note: &Note, n: usize) -> String {
     let fm = &note.frontmatter;
     let name = note_file_name(Some(&fm.date), &fm.title);
-    let stem = name.trim_end_matches(".md");
-    (1..)
-        .map(|n| match n {
-            1 => out_dir.join(&name),
-            n => out_dir.join(format!("{stem} ({n}).md")),
-        })
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| out_dir.join(name))
+    match n {
+        1 => name,
+        n => format!("{} ({n}).md", name.trim_end_matches(".md")),
+    }
+}
+
+/// Writes a new note under the first free name, never replacing a file: the rename
+/// into place fails if the name was taken meanwhile (another run, a person), and the next
+/// number is tried.
+fn write_new(out_dir: &Path, note: &Note, text: &str) -> anyhow::Result<PathBuf> {
+    let mut file = staged(out_dir, text)?;
+    for n in 1..=1000 {
+        let path = out_dir.join(candidate_name(note, n));
+        match file.persist_noclobber(&path) {
+            Ok(_) => return Ok(path),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => file = e.file,
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e.error).context(format!("cannot write {}", path.display()))
+                )
+            }
+        }
+    }
+    anyhow::bail!(
+        "cannot write the note in {}: 1000 names of the form {} are taken",
+        out_dir.display(),
+        candidate_name(note, 2)
+    )
 }
 
 /// Writes `text` to `path` through a temporary file in the same folder and a rename, so
@@ -181,17 +252,24 @@ pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    staged(dir, text)?
+        .persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `text` in a synced temporary file in `dir`, named for this process so a later run can
+/// tell it from a live one's ([`claim::remove_debris`]).
+fn staged(dir: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut file = tempfile::Builder::new()
-        .prefix(".recap-")
+        .prefix(&claim::temp_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(file)
 }
 
 /// The transcripts named on the command line: files as given, folders searched

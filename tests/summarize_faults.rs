@@ -1,0 +1,204 @@
+//! `recap summarize` under faults, with the real SmolLM2-135M-Instruct model
+//! (`RECAP_SMOLLM2`; the test fails when it is unset):
+//! - two runs on one folder at once write one note per transcript, and neither replaces
+//!   the other's note;
+//! - a run killed with SIGKILL at a pseudo-random moment leaves only whole notes; the next
+//!   run removes what the killed one left (its temporary files, its claims) and finishes
+//!   the rest. `RECAP_KILL_TRIALS=N` sets the number of kills (default 3; run 20 or more by
+//!   hand, as docs/reliability.md records).
+
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use recap::note::Note;
+
+const TRANSCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/transcripts/2025-11-12 - Roadmap check-in.vtt"
+);
+
+fn model_path() -> PathBuf {
+    let path = std::env::var_os("RECAP_SMOLLM2")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            panic!(
+                "RECAP_SMOLLM2 is not set: point it at smollm2-135m-instruct.gguf (`recap models \
+                 path smollm2-135m-instruct`; scripts/test sets it)"
+            )
+        });
+    assert!(
+        path.is_file(),
+        "RECAP_SMOLLM2={}: no such file",
+        path.display()
+    );
+    path
+}
+
+/// A folder of `n` copies of the 1:1 transcript under different names and dates.
+fn transcripts(home: &Path, n: usize) -> PathBuf {
+    let dir = home.join("transcripts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(TRANSCRIPT).unwrap();
+    for i in 0..n {
+        let name = format!("2025-11-{:02} - Roadmap check-in {i}.vtt", 10 + i);
+        std::fs::write(dir.join(name), &text).unwrap();
+    }
+    dir
+}
+
+/// `recap --threads 1 summarize DIR -o OUT --model MODEL`, started in the background.
+fn start(home: &Path, dir: &Path, out: &Path, model: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_recap"))
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("RECAP_CACHE_DIR")
+        .args(["--threads", "1", "summarize"])
+        .arg(dir)
+        .arg("-o")
+        .arg(out)
+        .arg("--model")
+        .arg(model)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Every file under `out`, hidden ones included, relative to it.
+fn all_files(out: &Path) -> Vec<String> {
+    let mut files: Vec<String> = walk(out)
+        .into_iter()
+        .map(|p| p.strip_prefix(out).unwrap().display().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The notes in `out` (top level), each checked whole: it parses as a note.
+fn notes(out: &Path) -> Vec<Note> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|e| e == "md"));
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            Note::parse(&text).unwrap_or_else(|e| panic!("{} is not whole: {e}", p.display()))
+        })
+        .collect()
+}
+
+fn sources(notes: &[Note]) -> Vec<String> {
+    let mut s: Vec<String> = notes
+        .iter()
+        .map(|n| n.frontmatter.source_ref.clone())
+        .collect();
+    s.sort();
+    s
+}
+
+#[test]
+fn two_runs_on_one_folder_write_one_note_per_transcript() {
+    let model = model_path();
+    let home = tempfile::tempdir().unwrap();
+    let dir = transcripts(home.path(), 2);
+    let out = home.path().join("notes");
+    let a = start(home.path(), &dir, &out, &model);
+    let b = start(home.path(), &dir, &out, &model);
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (ea, eb) = (
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr),
+    );
+    assert!(a.status.success() && b.status.success(), "{ea}\n---\n{eb}");
+    let notes = notes(&out);
+    assert_eq!(notes.len(), 2, "{ea}\n---\n{eb}");
+    let refs = sources(&notes);
+    assert_ne!(refs[0], refs[1], "one transcript got two notes: {refs:?}");
+    // Each transcript was summarized once in all: the other run skipped it.
+    let summarized = |e: &str| e.lines().filter(|l| l.starts_with("wrote ")).count();
+    assert_eq!(summarized(&ea) + summarized(&eb), 2, "{ea}\n---\n{eb}");
+    // Nothing is left but the notes and the (empty) claims folder.
+    let files = all_files(&out);
+    assert!(files.iter().all(|f| f.ends_with(".md")), "{files:?}");
+}
+
+#[test]
+fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
+    let model = model_path();
+    let trials: u64 = std::env::var("RECAP_KILL_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let home = tempfile::tempdir().unwrap();
+    let dir = transcripts(home.path(), 2);
+    let out = home.path().join("notes");
+    // Pseudo-random kill times from 0.2 to 12 s, the same every run (an LCG).
+    let mut state: u64 = 0x2545_f491;
+    for trial in 0..trials {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(200 + (state >> 33) % 11_800);
+        let mut child = start(home.path(), &dir, &out, &model);
+        std::thread::sleep(delay);
+        // SIGKILL: no destructor, no cleanup.
+        let _ = child.kill();
+        let _ = child.wait();
+        let notes = notes(&out);
+        assert!(notes.len() <= 2, "trial {trial}: {} notes", notes.len());
+        let debris = all_files(&out)
+            .into_iter()
+            .filter(|f| !f.ends_with(".md"))
+            .count();
+        // What each kill left, for the record (`--nocapture` shows it).
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "trial {trial}: killed after {:.1} s: {} whole notes, {debris} temporary or claim files",
+                delay.as_secs_f64(),
+                notes.len()
+            );
+        }
+        let refs = sources(&notes);
+        let mut unique = refs.clone();
+        unique.dedup();
+        assert_eq!(refs, unique, "trial {trial}: a transcript has two notes");
+        // Start over sometimes, so kills land early in a run as well as late.
+        if trial % 3 == 2 {
+            std::fs::remove_dir_all(&out).unwrap();
+        }
+    }
+    let last = start(home.path(), &dir, &out, &model)
+        .wait_with_output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&last.stderr);
+    assert!(last.status.success(), "{err}");
+    assert_eq!(sources(&notes(&out)).len(), 2, "{err}");
+    let files = all_files(&out);
+    assert!(
+        files.iter().all(|f| f.ends_with(".md")),
+        "debris left: {files:?}"
+    );
+}
