@@ -60,11 +60,20 @@ mod tests {
             "2025-01-02 - Plan.md"
         );
         // Titles that try to leave the output folder stay one plain name inside it.
-        for hostile in ["../../etc/passwd", "/etc/passwd", "..", "C:\\Windows\\x", "a/../../b"] {
+        for hostile in [
+            "../../etc/passwd",
+            "/etc/passwd",
+            "..",
+            "C:\\Windows\\x",
+            "a/../../b",
+        ] {
             let name = note_file_name(Some("2025-01-02"), hostile);
             assert!(!name.contains('/') && !name.contains('\\'), "{name}");
             assert!(!name.starts_with('.'), "{name}");
-            assert!(std::path::Path::new(&name).components().count() == 1, "{name}");
+            assert!(
+                std::path::Path::new(&name).components().count() == 1,
+                "{name}"
+            );
         }
         assert_eq!(note_file_name(None, "nul"), "nul note.md");
         assert_eq!(note_file_name(None, "a\u{7}b\nc"), "a b c.md");
@@ -72,6 +81,10 @@ mod tests {
         let name = note_file_name(None, &long);
         assert!(name.chars().count() <= MAX_TITLE_CHARS + 3, "{name}");
         let name = note_file_name(Some("2025-01-02"), &"é".repeat(1000));
-        assert!(name.len() < 255, "a name must fit a file system's 255 bytes: {}", name.len());
+        assert!(
+            name.len() < 255,
+            "a name must fit a file system's 255 bytes: {}",
+            name.len()
+        );
     }
 }

@@ -565,7 +565,7 @@ impl Meeting {
     }
 
     fn assemble(&self, extract: &Extract, source_ref: &str, evidence: bool) -> Note {
-        let topics = self.topics(&one_line(&extract.title));
+        let topics = self.topics(&tidy::inert(&extract.title));
         let title = if self.person.is_empty() {
             topics
         } else {
@@ -582,13 +582,13 @@ impl Meeting {
         let cited = |text: &str, e: &Option<super::grounding::Evidence>| match e {
             Some(e) if evidence => format!(
                 "{} ({})",
-                one_line(text),
+                tidy::inert(text),
                 e.timestamp().unwrap_or_else(|| format!("turn {}", e.turn))
             ),
-            _ => one_line(text),
+            _ => tidy::inert(text),
         };
         let mut note = Note::new(frontmatter);
-        note.summary = whole_sentences(&one_line(&extract.summary));
+        note.summary = whole_sentences(&tidy::inert(&extract.summary));
         note.action_items = extract
             .action_items
             .iter()
@@ -616,7 +616,7 @@ impl Meeting {
         note.key_information = extract
             .key_information
             .iter()
-            .map(|k| one_line(k))
+            .map(|k| tidy::inert(k))
             .collect();
         note
     }

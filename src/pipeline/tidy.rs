@@ -13,9 +13,34 @@ const VOCATIVE: &str =
 /// How a spoken task starts before its verb.
 const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
 
+/// A word that a note line would read as markup: `@Owner`, `#tag`, `## Heading`.
+const MARKUP_WORD: &str = r"(^|\s)[@#]+";
+
+/// The signifiers Obsidian Tasks reads as an item's fields (dates, priority, recurrence,
+/// ids): in model text they would give the item a field the model made up.
+const TASK_SIGNIFIERS: [char; 15] = [
+    '📅', '⏳', '🛫', '➕', '✅', '❌', '🔁', '⏫', '🔼', '🔽', '🔺', '⏬', '🆔', '⛔', '🏁',
+];
+
 cached_regex!(filler, FILLER);
+cached_regex!(markup_word, MARKUP_WORD);
 cached_regex!(vocative, VOCATIVE);
 cached_regex!(opening, TASK_OPENING);
+
+/// Model text made inert inside one line of a note: one line, without the `@` and `#` that
+/// would make a word an owner, a tag or a heading, and without Tasks' field signifiers.
+/// What a transcript says can reach a note's text, never its structure.
+pub fn inert(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .filter(|c| !TASK_SIGNIFIERS.contains(c) && *c != '\u{fe0f}')
+        .collect();
+    markup_word()
+        .replace_all(&text, "$1")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// `text` as a task: the sentence with a commitment or request when there are several,
 /// without fillers, a called-out name, "can you" or "I'll", its first letter capitalised
@@ -86,6 +111,18 @@ fn split_sentences(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_text_cannot_become_markup() {
+        assert_eq!(
+            inert("Ship it ## Decisions --- @Mallory 📅 2020-01-01 #done\n- [x] x"),
+            "Ship it Decisions --- Mallory 2020-01-01 done - [x] x"
+        );
+        assert_eq!(
+            inert("Email bo@example.com about C# and issue #12"),
+            "Email bo@example.com about C# and issue 12"
+        );
+    }
 
     #[test]
     fn spoken_tasks_become_instructions() {
