@@ -157,13 +157,21 @@ fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
     let home = tempfile::tempdir().unwrap();
     let dir = transcripts(home.path(), 2);
     let out = home.path().join("notes");
-    // Pseudo-random kill times from 0.2 to 12 s, the same every run (an LCG).
+    // How long a whole run takes here, so the kills spread over all of one: loading,
+    // reading, writing each note.
+    let started = std::time::Instant::now();
+    let whole = start(home.path(), &dir, &home.path().join("timing"), &model)
+        .wait_with_output()
+        .unwrap();
+    assert!(whole.status.success());
+    let run_ms = started.elapsed().as_millis() as u64;
+    // Pseudo-random kill times from 5% to 105% of a run, the same every time (an LCG).
     let mut state: u64 = 0x2545_f491;
     for trial in 0..trials {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let delay = Duration::from_millis(200 + (state >> 33) % 11_800);
+        let delay = Duration::from_millis(run_ms * (5 + (state >> 33) % 101) / 100);
         let mut child = start(home.path(), &dir, &out, &model);
         std::thread::sleep(delay);
         // SIGKILL: no destructor, no cleanup.
@@ -179,8 +187,9 @@ fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
         #[allow(clippy::print_stderr)]
         {
             eprintln!(
-                "trial {trial}: killed after {:.1} s: {} whole notes, {debris} temporary or claim files",
+                "trial {trial}: killed after {:.1} s of a {:.1} s run: {} whole notes, {debris} temporary or claim files",
                 delay.as_secs_f64(),
+                run_ms as f64 / 1000.0,
                 notes.len()
             );
         }
@@ -267,4 +276,47 @@ fn a_hostile_transcript_gives_a_note_of_the_usual_shape() {
     .map(|d| d.to_string())
     .collect();
     assert_eq!(problems, Vec::<String>::new());
+}
+
+/// A cached model cut short (a full disk, a killed copy) is named with the command that
+/// fixes it, and nothing is written.
+#[test]
+fn a_truncated_cached_model_names_the_fix() {
+    let model = model_path();
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(
+        cache.join("smollm2-135m-instruct.gguf"),
+        &bytes[..bytes.len() / 2],
+    )
+    .unwrap();
+    let out = home.path().join("notes");
+    let run = Command::new(env!("CARGO_BIN_EXE_recap"))
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("RECAP_CACHE_DIR", &cache)
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "summarize",
+            TRANSCRIPT,
+            "--model",
+            "smollm2-135m-instruct",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: the cached file of `smollm2-135m-instruct` is damaged or cut short: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: `recap models pull --force smollm2-135m-instruct` fetches it again"),
+        "{err}"
+    );
+    assert!(all_files(&out).is_empty());
 }

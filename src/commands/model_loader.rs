@@ -120,7 +120,19 @@ pub fn load_generator(
     let path = resolve(requested, config, err)?;
     let threads = configure_runtime(config)?;
     writeln!(err, "loading {} ({threads} threads)", path.display())?;
-    LocalGenerator::load(&path)
+    let name = requested
+        .or(config.model.as_deref())
+        .unwrap_or(DEFAULT_MODEL);
+    LocalGenerator::load(&path).map_err(|e| {
+        // A registry model's file is recap's to fix; a file the user named is theirs.
+        if Path::new(name).is_file() {
+            e
+        } else {
+            anyhow::anyhow!(
+                "the cached file of `{name}` is damaged or cut short: {e:#}\nhint: `recap models pull --force {name}` fetches it again (`recap models verify {name}` checks it)"
+            )
+        }
+    })
 }
 
 #[cfg(test)]

@@ -55,20 +55,44 @@ impl Report {
 /// Checks notes and folders of notes.
 pub fn check_paths(paths: &[PathBuf], rules: &Rules) -> Report {
     let mut diagnostics = Vec::new();
+    let files = check_paths_each(paths, rules, &mut |d| diagnostics.push(d));
+    Report { files, diagnostics }
+}
+
+/// Files validated in parallel at a time: enough to keep the cores busy, few enough that
+/// memory stays flat however many notes there are.
+const BATCH: usize = 512;
+
+/// Checks notes and folders of notes, handing each diagnostic to `emit` in the order of
+/// [`Report::diagnostics`] as soon as its batch of files is done, so a vault of any size is
+/// checked in bounded memory (beyond the list of file names). Returns the number of files.
+pub fn check_paths_each(
+    paths: &[PathBuf],
+    rules: &Rules,
+    emit: &mut dyn FnMut(Diagnostic),
+) -> usize {
+    let mut walk_diagnostics = Vec::new();
     let mut files = Vec::new();
     for path in paths {
-        collect(path, &mut files, &mut diagnostics);
+        collect(path, &mut files, &mut walk_diagnostics);
     }
     files.sort();
     files.dedup();
-    let per_file: Vec<Vec<Diagnostic>> = files.par_iter().map(|f| check_file(f, rules)).collect();
-    diagnostics.extend(per_file.into_iter().flatten());
-    // Stable: each file's diagnostics keep their line order.
-    diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
-    Report {
-        files: files.len(),
-        diagnostics,
+    walk_diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut pending = walk_diagnostics.into_iter().peekable();
+    for batch in files.chunks(BATCH) {
+        let per_file: Vec<Vec<Diagnostic>> =
+            batch.par_iter().map(|f| check_file(f, rules)).collect();
+        for (file, diagnostics) in batch.iter().zip(per_file) {
+            // A folder's diagnostics come before the files that sort after its path.
+            while let Some(d) = pending.next_if(|d| d.path <= *file) {
+                emit(d);
+            }
+            diagnostics.into_iter().for_each(&mut *emit);
+        }
     }
+    pending.for_each(&mut *emit);
+    files.len()
 }
 
 fn is_note(path: &Path) -> bool {
@@ -214,5 +238,28 @@ mod tests {
         assert_eq!(position(b"ab\ncd", 4), (2, 2));
         assert_eq!(position("é\nxé\0".as_bytes(), 6), (2, 3));
         assert_eq!(position(b"", 0), (1, 1));
+    }
+
+    #[test]
+    fn batches_keep_the_report_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        // More files than one batch; every third is empty (an error), the rest binary.
+        for i in 0..(BATCH + 40) {
+            let text: &[u8] = if i % 3 == 0 { b"" } else { b"\0" };
+            std::fs::write(dir.path().join(format!("n{i:04}.md")), text).unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("gone.md", dir.path().join("n0100-link.md")).unwrap();
+        let mut streamed = Vec::new();
+        let files = check_paths_each(&[dir.path().to_path_buf()], &Rules::default(), &mut |d| {
+            streamed.push(d)
+        });
+        assert_eq!(files, BATCH + 40);
+        let mut sorted = streamed.clone();
+        sorted.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(streamed, sorted);
+        assert!(streamed.len() >= BATCH + 40);
+        #[cfg(unix)]
+        assert!(streamed.iter().any(|d| d.rule == Rule::IoError));
     }
 }

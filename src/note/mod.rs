@@ -33,7 +33,7 @@ pub mod validate;
 mod document;
 
 pub use action_item::{ActionItem, Priority, STATUS_PROPOSED};
-pub use check::{check_paths, Report};
+pub use check::{check_paths, check_paths_each, Report};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{slug, source_stem, Frontmatter, Note, NONE_MARKER, SECTION_TITLES};
 pub use parse::ParseError;
