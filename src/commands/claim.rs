@@ -88,6 +88,17 @@ pub fn claim(out_dir: &Path, key: &Path) -> std::io::Result<Claimed> {
     Ok(Claimed::Held { pid: 0 })
 }
 
+/// Removes the claims folder (and `.recap` above it) once no claim is left in it, so a
+/// finished run leaves nothing but notes. A folder another run still uses stays.
+pub fn remove_claims_dir(out_dir: &Path) {
+    let claims = out_dir.join(CLAIMS_DIR);
+    if std::fs::remove_dir(&claims).is_ok() {
+        if let Some(parent) = claims.parent() {
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
+}
+
 /// Removes what killed runs left: `.recap-<pid>-*.tmp` files under `out_dir` (hidden
 /// folders skipped) and claims whose process is gone. Returns how many files went.
 pub fn remove_debris(out_dir: &Path) -> usize {
@@ -202,6 +213,14 @@ mod tests {
         // A claim left by a process that is gone is taken over.
         std::fs::write(&path, format!("{}\n", dead_pid())).unwrap();
         assert!(matches!(claim(out.path(), key).unwrap(), Claimed::Mine(_)));
+
+        // The folder stays while a claim is in it, and goes with the last.
+        let other = claim(out.path(), Path::new("/meetings/c.vtt")).unwrap();
+        remove_claims_dir(out.path());
+        assert!(out.path().join(CLAIMS_DIR).exists());
+        drop(other);
+        remove_claims_dir(out.path());
+        assert!(!out.path().join(".recap").exists());
     }
 
     #[test]

@@ -152,6 +152,9 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         }
     }
     drop(progress);
+    if writes {
+        claim::remove_claims_dir(&out_dir);
+    }
     let verb = if args.dry_run {
         "would write"
     } else {

@@ -5,7 +5,8 @@
 //! in every chunk. An item is *grounded* when the cited turn, or one of the two turns on
 //! either side of it, lies in the chunk and shares content tokens
 //! ([`crate::words::content_tokens`]) with the item: at least two, or one when the item has
-//! fewer than four. The neighbours count because a task is often asked for in one turn and
+//! fewer than three (one shared verb such as "send" grounded the prompt's own example,
+//! "Send the contract to legal", in unrelated turns). The neighbours count because a task is often asked for in one turn and
 //! accepted in the next, and small models cite a turn or two off; the evidence names the
 //! turn of the window that shares the most. With a sentence embedder loaded, a turn of the
 //! window whose meaning is close to the item's ([`Sameness::supports`]) grounds it too: a
@@ -90,7 +91,7 @@ impl<'a> NumberedTurns<'a> {
     /// `same` finds their meanings close (only with an embedder).
     pub fn ground(&self, cited: usize, item: &str, same: &Sameness<'_>) -> Option<Evidence> {
         let wanted: BTreeSet<String> = content_tokens(item).into_iter().collect();
-        let needed = if wanted.len() < 4 { 1 } else { 2 };
+        let needed = if wanted.len() < 3 { 1 } else { 2 };
         // The cited turn first, then the nearer neighbours: on a tie the first wins.
         let window = [0, -1, 1, -2, 2].map(|d: isize| cited.checked_add_signed(d));
         let candidates: Vec<(usize, &Turn)> = window
@@ -184,6 +185,36 @@ mod tests {
         assert_eq!(evidence.timestamp().as_deref(), Some("1:01"));
         let decision = chunk.ground(9, "Use the blue case", &words()).unwrap();
         assert_eq!(decision.timestamp().as_deref(), Some("1:02:05"));
+    }
+
+    #[test]
+    fn a_short_item_needs_two_shared_words_from_three_up() {
+        let turns = vec![
+            Turn::new(
+                "Dana",
+                None,
+                None,
+                "Can you send me the slides before lunch?",
+            ),
+            Turn::new("Lee", None, None, "Sure, I'll send the slides to Bo."),
+        ];
+        let chunk = NumberedTurns::new(&turns, 1);
+        // send, contract, legal: only "send" was said.
+        assert_eq!(
+            chunk.ground(1, "Send the contract to legal", &words()),
+            None
+        );
+        assert_eq!(
+            chunk
+                .ground(2, "Send the slides to Bo", &words())
+                .map(|e| e.turn),
+            Some(2)
+        );
+        // Two content words: one shared is enough.
+        assert_eq!(
+            chunk.ground(1, "Send slides", &words()).map(|e| e.turn),
+            Some(1)
+        );
     }
 
     #[test]
