@@ -27,15 +27,7 @@ fn main() -> anyhow::Result<()> {
         .flat_map(|p| [p.a.as_str(), p.b.as_str()])
         .collect();
     let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
+    let cpu = recap::commands::cpu_name().unwrap_or_else(|| "unknown CPU".into());
     println!("cpu: {cpu}; threads: {}", rayon::current_num_threads());
     println!("load: {load:.2} s; {} texts, {words} words", texts.len());
     for run in 1..=3 {

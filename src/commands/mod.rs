@@ -13,6 +13,8 @@ mod summarize;
 mod transcript;
 mod validate;
 
+pub use bench::cpu_name;
+
 use std::ffi::OsString;
 use std::io::Write;
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::embed::Embedder;
 use crate::models::cache::ModelCache;
+use crate::models::embedders::EmbedderEntry;
 use crate::models::fetch::{self, FetchOptions};
 use crate::models::registry::Registry;
 use crate::pipeline::local::LocalGenerator;
@@ -60,12 +61,21 @@ pub fn resolve(
 /// The sentence embedder recap uses for matching items by meaning.
 pub const DEFAULT_EMBEDDER: &str = "all-minilm-l6-v2";
 
+/// The embedder's registry entry, the cache, and its folder there when it is cached.
+fn embedder_lookup(
+    config: &Config,
+) -> anyhow::Result<(EmbedderEntry, ModelCache, Option<PathBuf>)> {
+    let registry = Registry::load(Registry::user_path().as_deref())?;
+    let entry = registry.embedder(DEFAULT_EMBEDDER)?.clone();
+    let cache = ModelCache::resolve(config.cache_dir.as_deref());
+    let dir = cache.embedder_path_of(&entry);
+    Ok((entry, cache, dir))
+}
+
 /// Loads the sentence embedder, pulling it into the cache first if needed.
 pub fn load_embedder(config: &Config, err: &mut dyn Write) -> anyhow::Result<Arc<Embedder>> {
-    let registry = Registry::load(Registry::user_path().as_deref())?;
-    let entry = registry.embedder(DEFAULT_EMBEDDER)?;
-    let cache = ModelCache::resolve(config.cache_dir.as_deref());
-    let dir = match cache.embedder_path_of(entry) {
+    let (entry, cache, dir) = embedder_lookup(config)?;
+    let dir = match dir {
         Some(dir) => dir,
         None => {
             writeln!(
@@ -74,7 +84,7 @@ pub fn load_embedder(config: &Config, err: &mut dyn Write) -> anyhow::Result<Arc
                 cache.dir().display()
             )?;
             let mut reporter = Reporter::new(err);
-            fetch::ensure_embedder(entry, &cache, &FetchOptions::from_env(), &mut reporter)?
+            fetch::ensure_embedder(&entry, &cache, &FetchOptions::from_env(), &mut reporter)?
         }
     };
     Ok(Arc::new(Embedder::load(&dir)?))
@@ -86,10 +96,7 @@ pub fn cached_embedder(
     config: &Config,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Arc<Embedder>>> {
-    let registry = Registry::load(Registry::user_path().as_deref())?;
-    let entry = registry.embedder(DEFAULT_EMBEDDER)?;
-    let cache = ModelCache::resolve(config.cache_dir.as_deref());
-    match cache.embedder_path_of(entry) {
+    match embedder_lookup(config)?.2 {
         Some(dir) => Ok(Some(Arc::new(Embedder::load(&dir)?))),
         None => {
             writeln!(

@@ -491,22 +491,14 @@ pub fn table_mean(report: &Report) -> String {
     )];
     lines.push(pooled_line(
         "pooled",
-        [
-            m.actions_meaning.as_ref(),
-            m.decisions_meaning.as_ref(),
-            Some(&m.actions),
-            Some(&m.decisions),
-        ],
+        [&m.actions_meaning, &m.decisions_meaning],
+        [&m.actions, &m.decisions],
     ));
     if let Some(c) = &report.chance {
         lines.push(pooled_line(
             "chance",
-            [
-                c.actions_meaning.as_ref(),
-                c.decisions_meaning.as_ref(),
-                Some(&c.actions),
-                Some(&c.decisions),
-            ],
+            [&c.actions_meaning, &c.decisions_meaning],
+            [&c.actions, &c.decisions],
         ));
     }
     lines.join("\n")
@@ -514,7 +506,11 @@ pub fn table_mean(report: &Report) -> String {
 
 /// A line with only the pooled action and decision columns filled: by meaning, then by
 /// words.
-fn pooled_line(label: &str, [am, dm, aw, dw]: [Option<&MatchSummary>; 4]) -> String {
+fn pooled_line(
+    label: &str,
+    [am, dm]: [&Option<MatchSummary>; 2],
+    [aw, dw]: [&MatchSummary; 2],
+) -> String {
     format!(
         "{:<10} {:>6} {:>7} {:>5} {:>5} {:>5} {} {}",
         label,
@@ -523,8 +519,8 @@ fn pooled_line(label: &str, [am, dm, aw, dw]: [Option<&MatchSummary>; 4]) -> Str
         "",
         "",
         "",
-        rate_cells(am.map(pooled_rates), dm.map(pooled_rates)),
-        rate_cells(aw.map(pooled_rates), dw.map(pooled_rates)),
+        rate_cells(am.as_ref().map(pooled_rates), dm.as_ref().map(pooled_rates)),
+        rate_cells(Some(pooled_rates(aw)), Some(pooled_rates(dw))),
     )
     .trim_end()
     .to_string()
