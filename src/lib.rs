@@ -21,5 +21,6 @@ pub mod note;
 pub mod pipeline;
 pub mod transcript;
 pub mod words;
+pub mod yaml_guard;
 
 pub use commands::{run, Exit};

@@ -6,12 +6,16 @@
 //!   run removes what the killed one left (its temporary files, its claims) and finishes
 //!   the rest. `RECAP_KILL_TRIALS=N` sets the number of kills (default 3; run 20 or more by
 //!   hand, as docs/reliability.md records);
+//! - a symlinked output folder is followed; a broken link or a file is refused;
+//! - a regenerate killed at pseudo-random moments leaves every note whole, with the
+//!   person's edits (a section and a tag they added);
 //! - a transcript that tries to steer the model (instructions, fake JSON, fake frontmatter
 //!   and headings) gives a note of the usual shape. `tests/pipeline_fake.rs` makes the
 //!   same point against a fake model that copies such text into items word for word.
 
 #![cfg(unix)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -52,22 +56,32 @@ fn transcripts(home: &Path, n: usize) -> PathBuf {
     dir
 }
 
-/// `recap --threads 1 summarize DIR -o OUT --model MODEL`, started in the background.
-fn start(home: &Path, dir: &Path, out: &Path, model: &Path) -> Child {
+/// `recap --threads 1 ARGS...` with its own home, started in the background.
+fn spawn(home: &Path, args: &[&OsStr]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_recap"))
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env_remove("RECAP_CACHE_DIR")
-        .args(["--threads", "1", "summarize"])
-        .arg(dir)
-        .arg("-o")
-        .arg(out)
-        .arg("--model")
-        .arg(model)
+        .args(["--threads", "1"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// `recap --threads 1 summarize DIR -o OUT --model MODEL`, started in the background.
+fn start(home: &Path, dir: &Path, out: &Path, model: &Path) -> Child {
+    let args = [
+        "summarize".as_ref(),
+        dir.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ];
+    spawn(
+        home,
+        &[&args[..], &["--model".as_ref(), model.as_os_str()]].concat(),
+    )
 }
 
 /// Every file under `out`, hidden ones included, relative to it.
@@ -209,6 +223,164 @@ fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
     assert!(last.status.success(), "{err}");
     assert_eq!(sources(&notes(&out)).len(), 2, "{err}");
     let files = all_files(&out);
+    assert!(
+        files.iter().all(|f| f.ends_with(".md")),
+        "debris left: {files:?}"
+    );
+}
+
+/// Notes land in the folder a symlinked output folder points to; a link to nothing and a
+/// file are refused before the model loads, with the path named.
+#[test]
+fn a_symlinked_output_folder_is_followed_and_a_broken_one_refused() {
+    let model = model_path();
+    let home = tempfile::tempdir().unwrap();
+    let dir = transcripts(home.path(), 1);
+    let vault = home.path().join("vault");
+    std::fs::create_dir(&vault).unwrap();
+    let link = home.path().join("notes-link");
+    std::os::unix::fs::symlink(&vault, &link).unwrap();
+    let run = start(home.path(), &dir, &link, &model)
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(notes(&vault).len(), 1);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+
+    let broken = home.path().join("broken-link");
+    std::os::unix::fs::symlink(home.path().join("nowhere"), &broken).unwrap();
+    let file = home.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for (out, expected) in [
+        (&broken, "is a symbolic link to"),
+        (&file, "is a file, not a folder"),
+    ] {
+        let run = start(home.path(), &dir, out, &model)
+            .wait_with_output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&out.display().to_string()) && err.contains(expected),
+            "{err}"
+        );
+    }
+    assert!(!home.path().join("nowhere").exists());
+}
+
+/// `recap --threads 1 regenerate DIR --model MODEL`, started in the background.
+fn start_regenerate(home: &Path, notes: &Path, model: &Path) -> Child {
+    let args = ["regenerate".as_ref(), notes.as_os_str()];
+    spawn(
+        home,
+        &[&args[..], &["--model".as_ref(), model.as_os_str()]].concat(),
+    )
+}
+
+const MY_SECTION: &str = "## My notes\n\nAsk Sam whether Lena needs help.\n";
+const MY_TAG: &str = "  - \"project/mobile\"\n";
+
+/// Regenerate killed at pseudo-random moments never loses a person's edits: after every
+/// kill each note is whole and still has the section and the tag the person added.
+#[test]
+fn a_killed_regenerate_keeps_the_person_s_edits() {
+    let model = model_path();
+    let trials: u64 = std::env::var("RECAP_KILL_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let home = tempfile::tempdir().unwrap();
+    let dir = transcripts(home.path(), 2);
+    let out = home.path().join("notes");
+    let made = start(home.path(), &dir, &out, &model)
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    for entry in std::fs::read_dir(&out).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let edited = text
+            .replacen(
+                "  - \"generated\"\n",
+                &format!("  - \"generated\"\n{MY_TAG}"),
+                1,
+            )
+            .replacen(
+                "\n---\n\n*Source:",
+                &format!("\n{MY_SECTION}\n---\n\n*Source:"),
+                1,
+            );
+        assert!(
+            edited.contains(MY_SECTION) && edited.contains(MY_TAG),
+            "{text}"
+        );
+        std::fs::write(entry.path(), edited).unwrap();
+    }
+    let kept = |when: &str| {
+        let files = all_files(&out);
+        for note in files.iter().filter(|f| f.ends_with(".md")) {
+            let text = std::fs::read_to_string(out.join(note)).unwrap();
+            Note::parse(&text).unwrap_or_else(|e| panic!("{when}: {note} is not whole: {e}"));
+            assert!(
+                text.contains(MY_SECTION) && text.contains(MY_TAG),
+                "{when}: {note} lost an edit:\n{text}"
+            );
+        }
+        assert_eq!(
+            files.iter().filter(|f| f.ends_with(".md")).count(),
+            2,
+            "{when}: {files:?}"
+        );
+        files
+    };
+    let started = std::time::Instant::now();
+    let whole = start_regenerate(home.path(), &out, &model)
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let run_ms = started.elapsed().as_millis() as u64;
+    kept("after a whole run");
+    let mut state: u64 = 0x5eed_1234;
+    for trial in 0..trials {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(run_ms * (5 + (state >> 33) % 101) / 100);
+        let mut child = start_regenerate(home.path(), &out, &model);
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+        let files = kept(&format!("trial {trial}"));
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "regenerate trial {trial}: killed after {:.1} s of a {:.1} s run: {} files",
+                delay.as_secs_f64(),
+                run_ms as f64 / 1000.0,
+                files.len()
+            );
+        }
+    }
+    let last = start_regenerate(home.path(), &out, &model)
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+    let files = kept("after the last run");
     assert!(
         files.iter().all(|f| f.ends_with(".md")),
         "debris left: {files:?}"

@@ -140,6 +140,26 @@ pub fn remove_debris(out_dir: &Path) -> usize {
     removed
 }
 
+/// Removes the `.recap-<pid>-*.tmp` files of processes that are gone from `dir` itself
+/// (not below it): what a killed `regenerate` left beside the notes.
+pub fn remove_dead_temps(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        let path = entry.path();
+        if path.is_file() && !is_alive(pid, &path) && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// The process id in a temporary file's name `.recap-<pid>-<random>.tmp`.
 fn temp_pid(name: &str) -> Option<u32> {
     let rest = name.strip_prefix(".recap-")?.strip_suffix(".tmp")?;
@@ -243,5 +263,20 @@ mod tests {
         assert!(!stale.exists() && mine.exists() && note.exists());
         assert_eq!(temp_pid(".recap-12-x8Yz.tmp"), Some(12));
         assert_eq!(temp_pid(".recap-abc.part"), None);
+    }
+
+    #[test]
+    fn dead_temporary_files_beside_notes_are_removed_and_nothing_below() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dead_pid();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let here = dir.path().join(format!(".recap-{dead}-abc.tmp"));
+        let below = dir.path().join(format!("sub/.recap-{dead}-abc.tmp"));
+        let mine = dir.path().join(format!("{}x.tmp", temp_prefix()));
+        for p in [&here, &below, &mine] {
+            std::fs::write(p, "x").unwrap();
+        }
+        assert_eq!(remove_dead_temps(dir.path()), 1);
+        assert!(!here.exists() && below.exists() && mine.exists());
     }
 }

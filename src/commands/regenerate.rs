@@ -20,13 +20,20 @@ use crate::pipeline::summarize::{summarize, Settings};
 use crate::transcript;
 
 use super::progress::PipelineProgress;
-use super::summarize::write_atomic;
-use super::{model_loader, Exit, Io};
+use super::summarize::staged;
+use super::{claim, model_loader, Exit, Io};
 
 pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
     let notes = find_notes(&args.notes)?;
     if notes.is_empty() {
         bail!("no notes (*.md) found in the paths given");
+    }
+    // What a killed regenerate left: its temporary files beside the notes.
+    let mut folders: Vec<&Path> = notes.iter().filter_map(|n| n.parent()).collect();
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        claim::remove_dead_temps(folder);
     }
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
     let mut generator =
@@ -56,7 +63,7 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
             } else if old_text == new_text {
                 Ok(format!("unchanged {}", path.display()))
             } else {
-                write_atomic(path, &new_text)?;
+                replace_unchanged(path, &old_text, &new_text)?;
                 Ok(format!("regenerated {}", path.display()))
             }
         });
@@ -123,6 +130,30 @@ fn regenerate_one(
     Ok((old_text, note.render()))
 }
 
+/// Replaces the note at `path` with `new_text` unless it no longer holds `old_text`: a
+/// person who saved the note while the model was at work keeps what they saved. The new
+/// text is staged first, so the window between the check and the rename is a few
+/// microseconds, not the minutes of a summary.
+fn replace_unchanged(path: &Path, old_text: &str, new_text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let staged = staged(dir, new_text)?;
+    let now =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if now != old_text {
+        bail!(
+            "{} changed while it was being regenerated, so it was left as you saved it\nhint: run `recap regenerate` on it again",
+            path.display()
+        );
+    }
+    staged
+        .persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 /// Notes named on the command line: files as given, folders searched for `*.md`.
 fn find_notes(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
@@ -149,4 +180,28 @@ fn find_notes(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_saved_meanwhile_is_left_as_saved_and_nothing_is_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let note = dir.path().join("note.md");
+        std::fs::write(&note, "edited by hand").unwrap();
+        let err = replace_unchanged(&note, "as read", "regenerated").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("changed while it was being regenerated"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&note).unwrap(), "edited by hand");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        replace_unchanged(&note, "edited by hand", "regenerated").unwrap();
+        assert_eq!(std::fs::read_to_string(&note).unwrap(), "regenerated");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -39,6 +39,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     }
     let writes = !args.stdout && !args.dry_run;
     if writes {
+        check_out_dir(&out_dir)?;
         claim::remove_debris(&out_dir);
     }
     let existing = if args.stdout {
@@ -263,7 +264,7 @@ pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
 
 /// `text` in a synced temporary file in `dir`, named for this process so a later run can
 /// tell it from a live one's ([`claim::remove_debris`]).
-fn staged(dir: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+pub(super) fn staged(dir: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut file = tempfile::Builder::new()
         .prefix(&claim::temp_prefix())
@@ -273,6 +274,30 @@ fn staged(dir: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     Ok(file)
+}
+
+/// Refuses, before any model is loaded, an output folder that cannot hold notes: a file, or
+/// a symbolic link to nothing. A link to a folder is followed (a vault kept elsewhere).
+fn check_out_dir(out_dir: &Path) -> anyhow::Result<()> {
+    let Ok(link) = std::fs::symlink_metadata(out_dir) else {
+        return Ok(()); // created when the first note is written
+    };
+    if link.is_symlink() && !out_dir.exists() {
+        let target = std::fs::read_link(out_dir).unwrap_or_default();
+        anyhow::bail!(
+            "the output folder {} is a symbolic link to {}, which does not exist\nhint: create {}, or give another folder with -o",
+            out_dir.display(),
+            target.display(),
+            target.display()
+        );
+    }
+    if !out_dir.is_dir() {
+        anyhow::bail!(
+            "the output folder {} is a file, not a folder\nhint: give a folder with -o",
+            out_dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// The transcripts named on the command line: files as given, folders searched

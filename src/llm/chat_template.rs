@@ -75,6 +75,9 @@ impl std::fmt::Debug for ChatTemplate {
     }
 }
 
+/// The most instructions one render may run.
+pub const TEMPLATE_FUEL: u64 = 5_000_000;
+
 impl ChatTemplate {
     /// Compiles `source`; `bos_token`/`eos_token` are the texts templates see under those
     /// names.
@@ -86,6 +89,9 @@ impl ChatTemplate {
         let mut env = Environment::new();
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
+        // The template comes with a downloaded model: a loop that never ends must not hang
+        // a run. Real chat templates render a four-message chat in under 1,000 steps.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", raise_exception);
         env.add_function("strftime_now", strftime_now);

@@ -283,7 +283,7 @@ impl GgufModel {
         if c.rope_base_local != c.rope_base {
             ropes.push(Rope::new(c.rope_dim, c.rope_base_local, c.rope_neox, None));
         }
-        let mut layers = Vec::with_capacity(c.layers);
+        let mut layers = Vec::new();
         for i in 0..c.layers {
             let n = |s: &str| format!("blk.{i}.{s}");
             let ffn = ld

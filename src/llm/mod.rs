@@ -23,8 +23,9 @@ pub mod model_config;
 pub mod ops;
 pub mod sampler;
 pub mod threads;
-#[cfg(test)]
-pub(crate) mod tiny_gguf;
+/// Test and fuzzing support: tiny models written in memory.
+#[doc(hidden)]
+pub mod tiny_gguf;
 pub mod tokenizer;
 pub mod vocab;
 

@@ -160,6 +160,22 @@ impl ModelConfig {
             }
             hidden_size / heads
         };
+        // A file's numbers size what is allocated: refuse ones no model has, so a damaged
+        // or hostile header cannot ask for terabytes.
+        for (what, value, max) in [
+            ("embedding_length", hidden_size, 1 << 16),
+            ("block_count", layers, 1 << 10),
+            ("attention.head_count", heads, 1 << 10),
+            ("attention.head_count_kv", kv_heads, 1 << 10),
+            ("context_length", context_length, 1 << 24),
+            ("head size", head_dim, 1 << 12),
+        ] {
+            if value == 0 || value > max {
+                return Err(ConfigError::Inconsistent(format!(
+                    "{arch_name}.{what} is {value}, outside 1..={max}"
+                )));
+            }
+        }
         let rope_dim = if optional("rope.dimension_count") {
             uint("rope.dimension_count")?
         } else {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::{Content, Value, VersionedMagic};
@@ -61,19 +61,32 @@ pub fn check(path: &Path) -> Result<GgufSummary, GgufError> {
     };
     let file = File::open(path).map_err(io)?;
     let file_size = file.metadata().map_err(io)?.len();
-    let mut reader = BufReader::new(file);
-    let content = Content::read(&mut reader).map_err(|e| GgufError::Malformed {
+    check_reader(&mut BufReader::new(file), file_size, path)
+}
+
+/// [`check`] on the `file_size` bytes of `reader`; `path` names them in errors.
+pub fn check_reader<R: Read + Seek>(
+    reader: &mut R,
+    file_size: u64,
+    path: &Path,
+) -> Result<GgufSummary, GgufError> {
+    let content = Content::read(reader).map_err(|e| GgufError::Malformed {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
     let mut tensor_types = BTreeMap::new();
     for (name, info) in &content.tensor_infos {
-        let elems = info.shape.elem_count() as u64;
+        // Computed in u64 with overflow checks: a hostile shape must not wrap to a small size.
+        let elems = info
+            .shape
+            .dims()
+            .iter()
+            .try_fold(1u64, |n, &d| n.checked_mul(d as u64));
         let block = info.ggml_dtype.block_size() as u64;
-        let bytes = elems / block * info.ggml_dtype.type_size() as u64;
+        let bytes = elems.and_then(|e| (e / block).checked_mul(info.ggml_dtype.type_size() as u64));
         let start = content.tensor_data_offset.saturating_add(info.offset);
-        let end = start.saturating_add(bytes);
-        if !elems.is_multiple_of(block) || end > file_size {
+        let end = bytes.map_or(u64::MAX, |b| start.saturating_add(b));
+        if elems.is_none_or(|e| !e.is_multiple_of(block)) || end > file_size {
             return Err(GgufError::TensorOutOfBounds {
                 path: path.to_path_buf(),
                 tensor: name.clone(),

@@ -9,6 +9,8 @@
 
 use std::ops::Range;
 
+use crate::yaml_guard::YamlError;
+
 use super::action_item::{list_marker, TaskLine};
 use super::model::{FRONTMATTER_KEYS, NONE_MARKER};
 use super::user_content::SectionKind;
@@ -199,7 +201,7 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
         });
     };
     let yaml_text = lines[1..close].join("\n");
-    let yaml = match yaml_serde::from_str::<yaml_serde::Value>(&yaml_text) {
+    let yaml = match crate::yaml_guard::parse(&yaml_text) {
         Ok(yaml_serde::Value::Mapping(m)) => Ok(m),
         Ok(yaml_serde::Value::Null) => Ok(yaml_serde::Mapping::new()),
         Ok(_) => Err(YamlProblem {
@@ -208,7 +210,13 @@ fn scan_frontmatter<'a>(lines: &[&'a str]) -> Option<FrontmatterBlock<'a>> {
             message: "frontmatter is not a mapping of keys to values".into(),
             hint: None,
         }),
-        Err(e) => {
+        Err(e @ YamlError::TooDeep { line, column }) => Err(YamlProblem {
+            line,
+            column,
+            message: e.to_string(),
+            hint: Some("frontmatter holds flat `key: value` lines and short lists".into()),
+        }),
+        Err(YamlError::Parse(e)) => {
             let text = e.to_string();
             // A bracket, brace or quote left open is found wrong only lines later: point
             // at where it opened.

@@ -47,6 +47,8 @@ impl Prompts {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_trim_blocks(false);
+        // A prompt folder is the person's own, but a loop in it should fail, not hang.
+        env.set_fuel(Some(crate::llm::chat_template::TEMPLATE_FUEL));
         for (name, builtin) in BUILTIN {
             let text = match overrides.map(|dir| dir.join(format!("{name}.j2"))) {
                 Some(path) if path.is_file() => std::fs::read_to_string(&path)

@@ -56,8 +56,8 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
 /// Reads the frontmatter's `lines` (file lines 2..).
 fn frontmatter(lines: &[&str]) -> Result<HeaderFields, ParseError> {
     let yaml = lines.join("\n");
-    let value: Value = yaml_serde::from_str(&yaml).map_err(|e| {
-        let line = e.location().map_or(2, |l| l.line() + 1);
+    let value: Value = crate::yaml_guard::parse(&yaml).map_err(|e| {
+        let line = e.location().map_or(2, |(line, _)| line + 1);
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message);
         ParseError::at_line(

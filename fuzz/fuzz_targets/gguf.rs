@@ -1,0 +1,12 @@
+//! The `gguf` fuzz target: `fuzz_checks::gguf` in tests/fuzz_checks/mod.rs says what it
+//! tries and what must hold.
+#![no_main]
+
+// Each target uses one of the checks.
+#[allow(dead_code)]
+#[path = "../../tests/fuzz_checks/mod.rs"]
+mod fuzz_checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = fuzz_checks::gguf(data);
+});

@@ -1,0 +1,10 @@
+//! The `note` fuzz target: `fuzz_checks::note` in tests/fuzz_checks/mod.rs says what it
+//! tries and what must hold.
+#![no_main]
+
+// Each target uses one of the checks.
+#[allow(dead_code)]
+#[path = "../../tests/fuzz_checks/mod.rs"]
+mod fuzz_checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::note(data));

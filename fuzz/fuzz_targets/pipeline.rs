@@ -1,0 +1,12 @@
+//! The `pipeline` fuzz target: `fuzz_checks::pipeline` in tests/fuzz_checks/mod.rs says what it
+//! tries and what must hold.
+#![no_main]
+
+// Each target uses one of the checks.
+#[allow(dead_code)]
+#[path = "../../tests/fuzz_checks/mod.rs"]
+mod fuzz_checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = fuzz_checks::pipeline(data);
+});
