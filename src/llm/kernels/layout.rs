@@ -115,9 +115,19 @@ pub fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
     let max = block.iter().fold(0f32, |m, v| m.max(v.abs()));
     let inv = if max > 0.0 { 127.0 / max } else { 0.0 };
     for (q, v) in out.iter_mut().zip(block) {
-        *q = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8;
+        *q = round_small(v * inv).clamp(-127.0, 127.0) as i8;
     }
     max / 127.0
+}
+
+/// `x.round_ties_even()` for |x| < 2^22, without a call: adding and taking away 1.5 × 2^23
+/// leaves no bits below the units, and the FPU rounds those to even. Without SSE4.1's
+/// `roundps` (a build for baseline x86-64), `round_ties_even` is a call to libm's `rintf`
+/// per value, which took 43% of a prompt's time.
+#[inline]
+fn round_small(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
 }
 
 /// Output columns per packed panel of the int8 GEMM.
@@ -207,4 +217,27 @@ pub fn q4k_scales(p: &[u8]) -> (u64, u64) {
         sc_lo as u64 | (sc_hi as u64) << 32,
         mn_lo as u64 | (mn_hi as u64) << 32,
     )
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::round_small;
+
+    #[test]
+    fn round_small_is_round_ties_even_over_the_quantized_range() {
+        // Every multiple of 2^-12 in [-200, 200] (halves and their neighbours included),
+        // and the floats right around each half.
+        for k in -200 * 4096..=200 * 4096 {
+            let x = k as f32 / 4096.0;
+            for v in [
+                x,
+                f32::from_bits(x.to_bits() + 1),
+                f32::from_bits(x.to_bits().max(1) - 1),
+            ] {
+                assert_eq!(round_small(v), v.round_ties_even(), "{v}");
+            }
+        }
+        assert!(round_small(f32::NAN).is_nan());
+        assert_eq!(round_small(f32::INFINITY), f32::INFINITY);
+    }
 }
