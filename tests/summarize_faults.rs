@@ -72,15 +72,16 @@ fn spawn(home: &Path, args: &[&OsStr]) -> Child {
 
 /// `recap --threads 1 summarize DIR -o OUT --model MODEL`, started in the background.
 fn start(home: &Path, dir: &Path, out: &Path, model: &Path) -> Child {
+    let flag = |f: &'static str| OsStr::new(f);
     let args = [
-        "summarize".as_ref(),
+        flag("summarize"),
         dir.as_os_str(),
-        "-o".as_ref(),
+        flag("-o"),
         out.as_os_str(),
     ];
     spawn(
         home,
-        &[&args[..], &["--model".as_ref(), model.as_os_str()]].concat(),
+        &[args.as_slice(), &[flag("--model"), model.as_os_str()]].concat(),
     )
 }
 
@@ -161,13 +162,26 @@ fn two_runs_on_one_folder_write_one_note_per_transcript() {
     assert!(files.iter().all(|f| f.ends_with(".md")), "{files:?}");
 }
 
-#[test]
-fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
-    let model = model_path();
-    let trials: u64 = std::env::var("RECAP_KILL_TRIALS")
+/// `RECAP_KILL_TRIALS` (default 3) kill times from 5% to 105% of a run of `run_ms`,
+/// pseudo-random and the same every time for a `seed` (an LCG).
+fn kill_delays(run_ms: u64, seed: u64) -> impl Iterator<Item = Duration> {
+    let trials: usize = std::env::var("RECAP_KILL_TRIALS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    let mut state = seed;
+    std::iter::repeat_with(move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        Duration::from_millis(run_ms * (5 + (state >> 33) % 101) / 100)
+    })
+    .take(trials)
+}
+
+#[test]
+fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
+    let model = model_path();
     let home = tempfile::tempdir().unwrap();
     let dir = transcripts(home.path(), 2);
     let out = home.path().join("notes");
@@ -179,13 +193,7 @@ fn a_killed_run_leaves_whole_notes_and_the_next_run_finishes() {
         .unwrap();
     assert!(whole.status.success());
     let run_ms = started.elapsed().as_millis() as u64;
-    // Pseudo-random kill times from 5% to 105% of a run, the same every time (an LCG).
-    let mut state: u64 = 0x2545_f491;
-    for trial in 0..trials {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = Duration::from_millis(run_ms * (5 + (state >> 33) % 101) / 100);
+    for (trial, delay) in kill_delays(run_ms, 0x2545_f491).enumerate() {
         let mut child = start(home.path(), &dir, &out, &model);
         std::thread::sleep(delay);
         // SIGKILL: no destructor, no cleanup.
@@ -274,10 +282,15 @@ fn a_symlinked_output_folder_is_followed_and_a_broken_one_refused() {
 
 /// `recap --threads 1 regenerate DIR --model MODEL`, started in the background.
 fn start_regenerate(home: &Path, notes: &Path, model: &Path) -> Child {
-    let args = ["regenerate".as_ref(), notes.as_os_str()];
+    let flag = |f: &'static str| OsStr::new(f);
     spawn(
         home,
-        &[&args[..], &["--model".as_ref(), model.as_os_str()]].concat(),
+        &[
+            flag("regenerate"),
+            notes.as_os_str(),
+            flag("--model"),
+            model.as_os_str(),
+        ],
     )
 }
 
@@ -289,10 +302,6 @@ const MY_TAG: &str = "  - \"project/mobile\"\n";
 #[test]
 fn a_killed_regenerate_keeps_the_person_s_edits() {
     let model = model_path();
-    let trials: u64 = std::env::var("RECAP_KILL_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
     let home = tempfile::tempdir().unwrap();
     let dir = transcripts(home.path(), 2);
     let out = home.path().join("notes");
@@ -351,12 +360,7 @@ fn a_killed_regenerate_keeps_the_person_s_edits() {
     );
     let run_ms = started.elapsed().as_millis() as u64;
     kept("after a whole run");
-    let mut state: u64 = 0x5eed_1234;
-    for trial in 0..trials {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = Duration::from_millis(run_ms * (5 + (state >> 33) % 101) / 100);
+    for (trial, delay) in kill_delays(run_ms, 0x5eed_1234).enumerate() {
         let mut child = start_regenerate(home.path(), &out, &model);
         std::thread::sleep(delay);
         let _ = child.kill();
