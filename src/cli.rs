@@ -182,6 +182,13 @@ pub struct ModelArgs {
     /// meeting between you and one other person is a 1:1 (`people` note).
     #[arg(long, value_name = "NAME")]
     pub me: Option<String>,
+
+    /// Send the passes to an OpenAI-compatible server (vLLM, llama-server, Ollama, LM
+    /// Studio) at URL instead of running a local model, e.g. http://127.0.0.1:8080/v1;
+    /// --model then names the server's model. `local` runs the local model even when the
+    /// config's [backend] table sets a URL.
+    #[arg(long, value_name = "URL")]
+    pub backend: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +227,11 @@ pub struct SummarizeArgs {
     /// Print notes to stdout instead of writing files.
     #[arg(long, conflicts_with = "dry_run")]
     pub stdout: bool,
+
+    /// Requests kept at the server at once, over files and chunks (default: the config's
+    /// `backend.jobs`, else 1). Needs a backend: a local model answers one at a time.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -242,9 +254,15 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub dataset: PathBuf,
 
-    /// Model to evaluate (a name from models.toml; default: the configured model).
+    /// Model to evaluate (a name from models.toml; default: the configured model). With
+    /// --backend, the server's name for its model.
     #[arg(long, value_name = "NAME", conflicts_with = "baseline")]
     pub model: Option<String>,
+
+    /// Evaluate the model an OpenAI-compatible server serves at URL, through the same
+    /// pipeline (`local`: the local model even when the config sets a backend).
+    #[arg(long, value_name = "URL", conflicts_with = "baseline")]
+    pub backend: Option<String>,
 
     /// Evaluate only the first N meetings.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -260,7 +278,7 @@ pub struct EvalArgs {
 
     /// Score the notes saved in an earlier report (its `candidate`s) instead of running a
     /// system: re-scores an old run with today's matching rules in seconds.
-    #[arg(long, value_name = "REPORT.json", conflicts_with_all = ["baseline", "model"])]
+    #[arg(long, value_name = "REPORT.json", conflicts_with_all = ["baseline", "model", "backend"])]
     pub from: Option<PathBuf>,
 
     /// Under each meeting's row, list its reference action items and decisions as found

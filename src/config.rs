@@ -44,6 +44,33 @@ pub struct ConfigFile {
     /// Each action item and decision says where it was said (default false).
     #[serde(default)]
     pub evidence: bool,
+    /// An inference server to send the passes to instead of running the local model.
+    #[serde(default)]
+    pub backend: BackendFile,
+}
+
+/// The `[backend]` table: an OpenAI-compatible (or Ollama) server. It is used only when
+/// a URL is set, here or with `--backend`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendFile {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080/v1`.
+    pub url: Option<String>,
+    /// The server's name for the model (default: the first it lists).
+    pub model: Option<String>,
+    /// `openai` (default) or `ollama`.
+    pub api: Option<crate::remote::Api>,
+    /// The environment variable holding the API key; the key itself is never written here.
+    pub api_key_env: Option<String>,
+    /// Requests in flight at most (default 1).
+    pub jobs: Option<usize>,
+    /// Seconds one request may take (default 600).
+    pub timeout_s: Option<u64>,
+    /// Tokens of context a request gets (default: what the server reports).
+    pub context_tokens: Option<usize>,
+    /// Tries after the first when the server is unreachable, overloaded (429) or failing
+    /// (5xx), with waits doubling from half a second (default 5: about 15 s in all).
+    pub retries: Option<u32>,
 }
 
 /// Errors reading the config file.
@@ -148,6 +175,46 @@ impl ConfigFile {
                 ));
             }
         }
+        let b = &self.backend;
+        if b.jobs == Some(0) {
+            return Err(invalid(
+                "`backend.jobs` is 0".into(),
+                "use 1 or more: the number of requests recap keeps at the server at once",
+            ));
+        }
+        if let Some(n) = b.retries.filter(|n| *n > 20) {
+            return Err(invalid(
+                format!("`backend.retries` is {n}"),
+                "use 20 or fewer: the waits double, and 5 already span about 15 s",
+            ));
+        }
+        if b.timeout_s == Some(0) {
+            return Err(invalid(
+                "`backend.timeout_s` is 0".into(),
+                "use the seconds one answer may take, e.g. 600",
+            ));
+        }
+        if let Some(n) = b.context_tokens.filter(|n| *n < 1024) {
+            return Err(invalid(
+                format!("`backend.context_tokens` is {n}, too small for a transcript chunk and its questions"),
+                "use the server's context length per request, 1024 or more",
+            ));
+        }
+        if let Some(env) = &b.api_key_env {
+            if env.is_empty() || env.contains(['=', '\0']) || env.starts_with("sk-") {
+                return Err(invalid(
+                    format!("`backend.api_key_env` must name an environment variable, not {}", if env.starts_with("sk-") { "hold the key itself" } else { "be empty or contain `=`" }),
+                    "write `api_key_env = \"MY_SERVER_KEY\"` and put the key in that variable",
+                ));
+            }
+        }
+        if let Some(url) = &b.url {
+            crate::remote::Endpoint::parse(url, b.api.unwrap_or_default()).map_err(|e| {
+                let text = e.to_string();
+                let (message, hint) = text.split_once("\nhint: ").unwrap_or((&text, "see the README's backend section"));
+                invalid(format!("`backend.url`: {message}"), hint)
+            })?;
+        }
         for t in &self.note_types {
             if t.is_empty()
                 || !t
@@ -179,6 +246,7 @@ pub struct Config {
     pub prompts_dir: Option<PathBuf>,
     pub min_words: Option<usize>,
     pub evidence: bool,
+    pub backend: BackendFile,
 }
 
 impl Default for Config {
@@ -233,6 +301,7 @@ impl Config {
             prompts_dir: file.prompts_dir,
             min_words: file.min_words,
             evidence: file.evidence,
+            backend: file.backend,
         }
     }
 }
@@ -351,6 +420,31 @@ mod tests {
                 err.to_string(),
                 format!("invalid config file c.toml: `out_dir` = \"${var}/meetings\" uses ${var}, which is {problem}\nhint: set {var} in the environment, or write the path out")
             );
+        }
+    }
+
+    #[test]
+    fn the_backend_table_is_checked() {
+        let file = ConfigFile::from_toml(
+            "[backend]\nurl = \"http://127.0.0.1:8080/v1\"\nmodel = \"qwen\"\napi = \"openai\"\napi_key_env = \"RECAP_KEY\"\njobs = 4\ntimeout_s = 120\ncontext_tokens = 8192\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(file.backend.jobs, Some(4));
+        assert_eq!(file.backend.api, Some(crate::remote::Api::Openai));
+        for (text, message) in [
+            ("jobs = 0", "`backend.jobs` is 0"),
+            ("timeout_s = 0", "`backend.timeout_s` is 0"),
+            ("context_tokens = 100", "`backend.context_tokens` is 100"),
+            ("api_key_env = \"sk-live-123\"", "not hold the key itself"),
+            ("url = \"localhost:8080\"", "`backend.url`: backend URL"),
+            ("api = \"grpc\"", "unknown variant `grpc`"),
+            ("key = \"x\"", "unknown field `key`"),
+        ] {
+            let err = ConfigFile::from_toml(&format!("[backend]\n{text}\n"), Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(message), "{text}: {err}");
         }
     }
 

@@ -5,7 +5,8 @@
 //! `transcript` (files -> [`transcript::Transcript`]) -> `pipeline` (plan chunks, map, merge,
 //! assemble) -> `note` (the [`note::Note`] type, render, parse, validate). `llm` holds the
 //! local inference runtime and its kernels; `models` the registry of known models, fetching
-//! and the cache of verified files. `commands` are the subcommands the binary exposes; they write
+//! and the cache of verified files; `remote` sends the same passes to an OpenAI-compatible
+//! server instead. `commands` are the subcommands the binary exposes; they write
 //! to the writers they are given, never to the process's stdout/stderr directly.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -19,6 +20,7 @@ pub mod llm;
 pub mod models;
 pub mod note;
 pub mod pipeline;
+pub mod remote;
 pub mod transcript;
 pub mod words;
 pub mod yaml_guard;

@@ -3,6 +3,8 @@
 //! long meeting, thin and junk input, dates, and regenerate keeping a person's edits.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
@@ -510,6 +512,106 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     assert_eq!(drafts.len(), 6, "{texts:?}");
     assert!(drafts.iter().all(|i| participants.contains(&i.owner)));
     assert_eq!(errors(note), Vec::<String>::new());
+}
+
+/// A generator that forks, as a server's does: every fork is a fresh fake (so each
+/// chunk's answers are what a first chunk's would be), all forks' calls land in one log,
+/// and the most forks answering at once is recorded.
+struct Forking {
+    fake: FakeGenerator,
+    log: Arc<Mutex<Vec<Ask>>>,
+    busy: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+impl Forking {
+    fn new(context: usize) -> Self {
+        Self {
+            fake: FakeGenerator::new(context),
+            log: Arc::default(),
+            busy: Arc::default(),
+            peak: Arc::default(),
+        }
+    }
+}
+
+impl Generator for Forking {
+    fn count_tokens(&self, text: &str) -> usize {
+        self.fake.count_tokens(text)
+    }
+
+    fn context_length(&self) -> usize {
+        self.fake.context_length()
+    }
+
+    fn generate_json(
+        &mut self,
+        chat: &Chat<'_>,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> anyhow::Result<(Value, Usage)> {
+        let now = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        // Long enough for the other chunks' threads to be answering too.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let answer = self.fake.generate_json(chat, progress);
+        self.log.lock().unwrap().push(self.fake.calls.last().unwrap().ask);
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        answer
+    }
+
+    fn fork(&self) -> Option<Box<dyn Generator + Send>> {
+        Some(Box::new(Self {
+            fake: FakeGenerator::new(self.fake.context),
+            log: Arc::clone(&self.log),
+            busy: Arc::clone(&self.busy),
+            peak: Arc::clone(&self.peak),
+        }))
+    }
+}
+
+#[test]
+fn a_generator_that_forks_reads_the_chunks_at_once_into_the_same_note() {
+    let transcript = long_meeting(90);
+    let mut sequential = FakeGenerator::new(2400);
+    let (alone, stages_alone) = run(&transcript, &settings(None), &mut sequential);
+    let alone = alone.unwrap();
+
+    let mut forking = Forking::new(2400);
+    let prompts = Prompts::load(None).unwrap();
+    let mut stages = Vec::new();
+    let together = summarize(
+        &transcript,
+        "/vault/Transcripts/meeting.vtt",
+        &settings(None),
+        &prompts,
+        &mut forking,
+        &mut |stage, _| {
+            if !stages.contains(&stage) {
+                stages.push(stage);
+            }
+        },
+    )
+    .unwrap();
+
+    assert_eq!(together.note.render(), alone.note.render());
+    assert_eq!(together.chunks, alone.chunks);
+    assert_eq!(together.usage.prompt_tokens, alone.usage.prompt_tokens);
+    let parts = alone.chunks;
+    assert!(parts >= 3, "{parts} chunks");
+    assert!(
+        forking.peak.load(Ordering::SeqCst) >= 2,
+        "the chunks were read one after another"
+    );
+    // Every pass of every chunk was asked and reported, then the one reduce, last.
+    let log = forking.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 3 * parts + 1);
+    assert_eq!(log.last(), Some(&Ask::Reduce));
+    let mut seen = stages.clone();
+    let mut expected = stages_alone.clone();
+    seen.sort_by_key(|s| format!("{s:?}"));
+    expected.sort_by_key(|s| format!("{s:?}"));
+    assert_eq!(seen, expected);
+    assert_eq!(stages.last(), Some(&Stage::Reduce));
 }
 
 #[test]

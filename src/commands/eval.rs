@@ -116,13 +116,13 @@ fn model_summarizer(
     embedder: Arc<Embedder>,
     io: &mut Io<'_>,
 ) -> anyhow::Result<Box<dyn Summarizer>> {
-    let generator =
-        super::model_loader::load_generator(args.model.as_deref(), config, &mut *io.err)?;
-    let name = args
-        .model
-        .clone()
-        .or_else(|| config.model.clone())
-        .unwrap_or_else(|| super::model_loader::DEFAULT_MODEL.to_string());
+    let request = super::engine::Request {
+        model: args.model.as_deref(),
+        backend: args.backend.as_deref(),
+        jobs: None,
+    };
+    let generator = super::engine::Engine::load(request, config, &mut *io.err)?;
+    let name = generator.name(args.model.as_deref(), config);
     let settings = Settings {
         thresholds: crate::pipeline::quality::Thresholds::with_min_words(config.min_words),
         embedder: Some(embedder),

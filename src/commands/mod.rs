@@ -4,6 +4,7 @@
 
 mod bench;
 mod claim;
+mod engine;
 mod eval;
 mod model_loader;
 mod models;

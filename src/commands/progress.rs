@@ -1,6 +1,7 @@
 //! Progress of a pipeline run on stderr: one bar over the files (with an ETA) and one line
-//! for the file at hand (its stage, tokens and tokens/s). Drawn only on a terminal; in a
-//! pipe or a log, only the per-file result lines are written.
+//! for each file at work (its stage, tokens and tokens/s): one *slot* a file at a time, or
+//! one for each of `--jobs` files at a server. Drawn only on a terminal; in a pipe or a
+//! log, only the per-file result lines are written.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -14,22 +15,33 @@ use crate::pipeline::summarize::Stage;
 use super::Io;
 
 pub struct PipelineProgress {
-    /// When the file at hand was started.
-    started: Instant,
     multi: Option<MultiProgress>,
     overall: ProgressBar,
-    file: ProgressBar,
+    slots: Vec<Slot>,
+}
+
+/// The line of one file at work.
+struct Slot {
+    /// When its file was started.
+    started: Instant,
+    bar: ProgressBar,
 }
 
 impl PipelineProgress {
-    /// Bars for `files` files, hidden when stderr is not a terminal.
-    pub fn new(files: usize) -> Self {
+    /// Bars for `files` files, `slots` of them at work at once; hidden when stderr is
+    /// not a terminal.
+    pub fn new(files: usize, slots: usize) -> Self {
+        let slots = slots.max(1);
         if !std::io::stderr().is_terminal() {
             return Self {
-                started: Instant::now(),
                 multi: None,
                 overall: ProgressBar::hidden(),
-                file: ProgressBar::hidden(),
+                slots: (0..slots)
+                    .map(|_| Slot {
+                        started: Instant::now(),
+                        bar: ProgressBar::hidden(),
+                    })
+                    .collect(),
             };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
@@ -37,28 +49,41 @@ impl PipelineProgress {
             "{prefix:>10} [{wide_bar}] {pos}/{len} files, {elapsed} elapsed, ETA {eta}",
         )));
         overall.set_prefix("summarize");
-        let file = multi.add(ProgressBar::new_spinner().with_style(style("{spinner} {msg}")));
-        file.enable_steady_tick(Duration::from_millis(150));
+        let slots = (0..slots)
+            .map(|_| {
+                let bar = multi.add(ProgressBar::new_spinner().with_style(style("{spinner} {msg}")));
+                bar.enable_steady_tick(Duration::from_millis(150));
+                Slot {
+                    started: Instant::now(),
+                    bar,
+                }
+            })
+            .collect();
         Self {
-            started: Instant::now(),
             multi: Some(multi),
             overall,
-            file,
+            slots,
         }
     }
 
-    pub fn start_file(&mut self, path: &Path) {
-        self.started = Instant::now();
+    fn slot(&mut self, slot: usize) -> &mut Slot {
+        let last = self.slots.len() - 1;
+        &mut self.slots[slot.min(last)]
+    }
+
+    pub fn start_file(&mut self, slot: usize, path: &Path) {
+        let slot = self.slot(slot);
+        slot.started = Instant::now();
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        self.file.set_prefix(name);
-        self.file
-            .set_message(format!("{}: reading the transcript", self.file.prefix()));
+        slot.bar.set_prefix(name);
+        slot.bar
+            .set_message(format!("{}: reading the transcript", slot.bar.prefix()));
     }
 
-    pub fn update(&mut self, stage: Stage, progress: &Progress) {
+    pub fn update(&mut self, slot: usize, stage: Stage, progress: &Progress) {
         let where_ = match stage {
             Stage::Map {
                 part: 1,
@@ -78,8 +103,8 @@ impl PipelineProgress {
                 progress.generated_tokens, progress.tokens_per_second
             )
         };
-        self.file
-            .set_message(format!("{}: {where_}, {what}", self.file.prefix()));
+        let bar = &self.slot(slot).bar;
+        bar.set_message(format!("{}: {where_}, {what}", bar.prefix()));
     }
 
     /// Ends the file at hand: counts it on the overall bar and prints its outcome with the
@@ -88,12 +113,13 @@ impl PipelineProgress {
     pub fn finish_file(
         &mut self,
         io: &mut Io<'_>,
+        slot: usize,
         path: &Path,
         result: anyhow::Result<String>,
         after_failure: &str,
     ) -> bool {
         self.overall.inc(1);
-        let seconds = self.started.elapsed().as_secs_f64();
+        let seconds = self.slot(slot).started.elapsed().as_secs_f64();
         match result {
             Ok(message) => {
                 self.println(io, &format!("{message} ({seconds:.1} s)"));
@@ -130,7 +156,9 @@ impl PipelineProgress {
 
 impl Drop for PipelineProgress {
     fn drop(&mut self) {
-        self.file.finish_and_clear();
+        for slot in &self.slots {
+            slot.bar.finish_and_clear();
+        }
         self.overall.finish_and_clear();
     }
 }

@@ -21,6 +21,7 @@ use crate::transcript;
 
 use super::progress::PipelineProgress;
 use super::summarize::staged;
+use super::engine::{self, Engine};
 use super::{claim, model_loader, Exit, Io};
 
 pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
@@ -36,15 +37,19 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
         claim::remove_dead_temps(folder);
     }
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
-    let mut generator =
-        model_loader::load_generator(args.model.model.as_deref(), config, &mut *io.err)?;
+    let request = engine::Request {
+        model: args.model.model.as_deref(),
+        backend: args.model.backend.as_deref(),
+        jobs: None,
+    };
+    let mut generator = Engine::load(request, config, &mut *io.err)?;
     let me = args.model.me.clone().or_else(|| config.me.clone());
     let embedder = model_loader::cached_embedder(config, &mut *io.err)?;
 
-    let mut progress = PipelineProgress::new(notes.len());
+    let mut progress = PipelineProgress::new(notes.len(), 1);
     let (mut done, mut failed) = (0, 0);
     for path in &notes {
-        progress.start_file(path);
+        progress.start_file(0, path);
         let result = regenerate_one(
             path,
             config,
@@ -67,7 +72,7 @@ pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::R
                 Ok(format!("regenerated {}", path.display()))
             }
         });
-        if progress.finish_file(io, path, result, "; the note was left as it was") {
+        if progress.finish_file(io, 0, path, result, "; the note was left as it was") {
             done += 1;
         } else {
             failed += 1;
@@ -124,7 +129,7 @@ fn regenerate_one(
         &settings,
         prompts,
         generator,
-        &mut |stage, p| progress.update(stage, p),
+        &mut |stage, p| progress.update(0, stage, p),
     )?;
     let note = carry_over(&old, summary.note);
     Ok((old_text, note.render()))

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use anyhow::Context as _;
 
@@ -14,10 +16,13 @@ use crate::config::Config;
 use crate::note::{source_ref, Note};
 use crate::pipeline::naming::note_file_name;
 use crate::pipeline::prompts::Prompts;
-use crate::pipeline::summarize::{summarize, Settings, Summary};
+use crate::pipeline::generator::{Generator, Progress};
+use crate::pipeline::summarize::{summarize, Settings, Stage, Summary};
 use crate::transcript;
 
 use super::claim::{self, Claimed};
+use super::engine::{self, Engine};
+use crate::remote::RemoteGenerator;
 use super::progress::PipelineProgress;
 use super::{model_loader, Exit, Io};
 
@@ -83,73 +88,73 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         return Ok(Exit::Success);
     }
 
-    let mut generator =
-        model_loader::load_generator(args.model.model.as_deref(), config, &mut *io.err)?;
+    let request = engine::Request {
+        model: args.model.model.as_deref(),
+        backend: args.model.backend.as_deref(),
+        jobs: args.jobs.map(|j| j as usize),
+    };
+    let mut engine = Engine::load(request, config, &mut *io.err)?;
     settings.embedder = model_loader::cached_embedder(config, &mut *io.err)?;
 
-    let mut progress = PipelineProgress::new(todo.len());
-    let (mut written, mut failed) = (0, 0);
-    for (path, source_ref, note_path) in &todo {
-        // Another run may be summarizing this transcript, or may have written its note
-        // since this run looked.
-        let _claim = if writes {
-            let key = same_file_key(path);
-            match claim::claim(&out_dir, &key).with_context(|| {
-                format!("cannot claim {} in {}", path.display(), out_dir.display())
-            })? {
-                Claimed::Held { pid } => {
-                    let by = match pid {
-                        0 => "another recap".to_string(),
-                        pid => format!("another recap (process {pid})"),
-                    };
-                    progress.skip_file(
-                        io,
-                        &format!("skipped {}: {by} is summarizing it", path.display()),
-                    );
-                    skipped += 1;
+    let run = Run {
+        args,
+        config,
+        out_dir: &out_dir,
+        writes,
+        settings: &settings,
+        prompts: &prompts,
+    };
+    // A server takes several files at once: one worker a job, each with its own fork of
+    // the generator; the gate inside keeps the requests in flight within --jobs.
+    let jobs = engine.remote().map_or(1, |r| r.jobs()).min(todo.len());
+    let forks: Option<Vec<_>> = if jobs > 1 {
+        (0..jobs).map(|_| engine.fork()).collect()
+    } else {
+        None
+    };
+    let mut tally = Tally {
+        skipped,
+        ..Tally::default()
+    };
+    let mut progress = PipelineProgress::new(todo.len(), jobs);
+    match forks {
+        None => {
+            for job in &todo {
+                if stop_starting(engine.remote()) {
+                    tally.record(&mut progress, io, Event::NotStarted(job.0.clone()))?;
                     continue;
                 }
-                Claimed::Mine(claim) => {
-                    if note_path.is_none() && !args.force {
-                        if let Some(note) = existing_notes(&out_dir).get(&key) {
-                            progress.skip_file(
-                                io,
-                                &format!(
-                                    "skipped {}: its note exists ({})",
-                                    path.display(),
-                                    note.display()
-                                ),
-                            );
-                            skipped += 1;
-                            continue;
-                        }
-                    }
-                    Some(claim)
-                }
+                run.process(0, job, &mut engine, &mut |event| {
+                    tally.record(&mut progress, io, event)
+                })?;
             }
-        } else {
-            None
-        };
-        progress.start_file(path);
-        let result = transcript::read_path(path, args.input_format)
-            .map_err(anyhow::Error::from)
-            .map(|t| t.with_aliases(&config.aliases))
-            .and_then(|t| {
-                summarize(
-                    &t,
-                    source_ref,
-                    &settings,
-                    &prompts,
-                    &mut generator,
-                    &mut |stage, p| progress.update(stage, p),
-                )
-                .map_err(anyhow::Error::from)
-            })
-            .and_then(|summary| deliver(args, &out_dir, note_path.as_deref(), &summary, io));
-        if progress.finish_file(io, path, result, "") {
-            written += 1;
-        } else {
-            failed += 1;
+        }
+        Some(forks) => {
+            let next = AtomicUsize::new(0);
+            let remote = engine.remote().cloned();
+            let (sender, receiver) = mpsc::channel::<Event>();
+            std::thread::scope(|scope| -> anyhow::Result<()> {
+                for (slot, mut fork) in forks.into_iter().enumerate() {
+                    let (sender, next, run, todo, remote) =
+                        (sender.clone(), &next, &run, &todo, remote.as_ref());
+                    scope.spawn(move || {
+                        while let Some(job) = todo.get(next.fetch_add(1, Ordering::SeqCst)) {
+                            if stop_starting(remote) {
+                                let _ = sender.send(Event::NotStarted(job.0.clone()));
+                                continue;
+                            }
+                            let _ = run.process(slot, job, &mut *fork, &mut |event| {
+                                sender.send(event).map_err(|_| anyhow::anyhow!("the run ended"))
+                            });
+                        }
+                    });
+                }
+                drop(sender);
+                for event in receiver {
+                    tally.record(&mut progress, io, event)?;
+                }
+                Ok(())
+            })?;
         }
     }
     drop(progress);
@@ -161,25 +166,198 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     } else {
         "summarized"
     };
+    let in_flight = engine.remote().map_or(String::new(), |r| {
+        format!(
+            "; at most {} request{} in flight",
+            r.peak_in_flight(),
+            if r.peak_in_flight() == 1 { "" } else { "s" }
+        )
+    });
     writeln!(
         io.err,
-        "{verb} {written}, skipped {skipped}, failed {failed}"
+        "{verb} {}, skipped {}, failed {}{in_flight}",
+        tally.written, tally.skipped, tally.failed
     )?;
-    Ok(if failed > 0 {
+    if tally.failed > 0 && engine.remote().is_some() {
+        writeln!(
+            io.err,
+            "hint: run the same command again to retry the {} that failed: notes already written are skipped",
+            if tally.failed == 1 { "file" } else { "files" }
+        )?;
+    }
+    Ok(if tally.failed > 0 {
         Exit::Problems
     } else {
         Exit::Success
     })
 }
 
-/// Writes (or prints, or only describes) one note; returns what was done.
+/// True when the server stopped answering: files not yet started are reported, not
+/// tried, so the run ends in seconds and a re-run picks them up.
+fn stop_starting(remote: Option<&RemoteGenerator>) -> bool {
+    remote.is_some_and(RemoteGenerator::is_down)
+}
+
+/// A transcript to summarize: its path, its `source_ref`, and its note if one exists.
+type Job = (PathBuf, String, Option<PathBuf>);
+
+/// What a worker reports to the thread that prints.
+enum Event {
+    Started(usize, PathBuf),
+    Update(usize, Stage, Progress),
+    Skipped(String),
+    Finished(usize, PathBuf, anyhow::Result<Delivered>),
+    /// Not tried: the server had stopped answering.
+    NotStarted(PathBuf),
+}
+
+/// The counts the run ends with.
+#[derive(Default)]
+struct Tally {
+    written: usize,
+    skipped: usize,
+    failed: usize,
+}
+
+impl Tally {
+    /// Shows `event` and counts it.
+    fn record(
+        &mut self,
+        progress: &mut PipelineProgress,
+        io: &mut Io<'_>,
+        event: Event,
+    ) -> anyhow::Result<()> {
+        match event {
+            Event::Started(slot, path) => progress.start_file(slot, &path),
+            Event::Update(slot, stage, p) => progress.update(slot, stage, &p),
+            Event::Skipped(line) => {
+                progress.skip_file(io, &line);
+                self.skipped += 1;
+            }
+            Event::Finished(slot, path, result) => {
+                let result = result.and_then(|delivered| {
+                    if let Some(text) = delivered.stdout {
+                        writeln!(io.out, "{text}")?;
+                    }
+                    Ok(delivered.line)
+                });
+                if progress.finish_file(io, slot, &path, result, "") {
+                    self.written += 1;
+                } else {
+                    self.failed += 1;
+                }
+            }
+            Event::NotStarted(path) => {
+                progress.skip_file(
+                    io,
+                    &format!(
+                        "failed {}: not started, the server had stopped answering",
+                        path.display()
+                    ),
+                );
+                self.failed += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What every file of a run shares.
+struct Run<'a> {
+    args: &'a SummarizeArgs,
+    config: &'a Config,
+    out_dir: &'a Path,
+    writes: bool,
+    settings: &'a Settings,
+    prompts: &'a Prompts,
+}
+
+impl Run<'_> {
+    /// Claims, summarizes and delivers one transcript, reporting through `report`; an
+    /// error from `report` (the printing side is gone) ends the worker.
+    fn process(
+        &self,
+        slot: usize,
+        (path, source_ref, note_path): &Job,
+        generator: &mut dyn Generator,
+        report: &mut dyn FnMut(Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let (args, out_dir) = (self.args, self.out_dir);
+        // Another run may be summarizing this transcript, or may have written its note
+        // since this run looked.
+        let _claim = if self.writes {
+            let key = same_file_key(path);
+            let claimed = claim::claim(out_dir, &key).with_context(|| {
+                format!("cannot claim {} in {}", path.display(), out_dir.display())
+            });
+            match claimed {
+                Err(e) => return report(Event::Finished(slot, path.clone(), Err(e))),
+                Ok(Claimed::Held { pid }) => {
+                    let by = match pid {
+                        0 => "another recap".to_string(),
+                        pid => format!("another recap (process {pid})"),
+                    };
+                    return report(Event::Skipped(format!(
+                        "skipped {}: {by} is summarizing it",
+                        path.display()
+                    )));
+                }
+                Ok(Claimed::Mine(claim)) => {
+                    if note_path.is_none() && !args.force {
+                        if let Some(note) = existing_notes(out_dir).get(&key) {
+                            return report(Event::Skipped(format!(
+                                "skipped {}: its note exists ({})",
+                                path.display(),
+                                note.display()
+                            )));
+                        }
+                    }
+                    Some(claim)
+                }
+            }
+        } else {
+            None
+        };
+        report(Event::Started(slot, path.clone()))?;
+        let mut failed_report = Ok(());
+        let result = transcript::read_path(path, args.input_format)
+            .map_err(anyhow::Error::from)
+            .map(|t| t.with_aliases(&self.config.aliases))
+            .and_then(|t| {
+                summarize(
+                    &t,
+                    source_ref,
+                    self.settings,
+                    self.prompts,
+                    generator,
+                    &mut |stage, p| {
+                        if failed_report.is_ok() {
+                            failed_report = report(Event::Update(slot, stage, *p));
+                        }
+                    },
+                )
+                .map_err(anyhow::Error::from)
+            })
+            .and_then(|summary| deliver(args, out_dir, note_path.as_deref(), &summary));
+        failed_report?;
+        report(Event::Finished(slot, path.clone(), result))
+    }
+}
+
+/// What delivering a note did: the line to report, and the note's text when it goes to
+/// stdout.
+struct Delivered {
+    line: String,
+    stdout: Option<String>,
+}
+
+/// Writes (or only describes) one note, or hands its text back for stdout.
 fn deliver(
     args: &SummarizeArgs,
     out_dir: &Path,
     existing: Option<&Path>,
     summary: &Summary,
-    io: &mut Io<'_>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Delivered> {
     let text = summary.note.render();
     let usage = &summary.usage;
     let stats = format!(
@@ -191,19 +369,19 @@ fn deliver(
         usage.generated_tokens,
         usage.decode_rate()
     );
+    let line = |line: String| Delivered { line, stdout: None };
     if args.stdout {
-        writeln!(io.out, "{text}")?;
-        return Ok(format!(
-            "printed {} [{stats}]",
-            summary.note.frontmatter.title
-        ));
+        return Ok(Delivered {
+            line: format!("printed {} [{stats}]", summary.note.frontmatter.title),
+            stdout: Some(text),
+        });
     }
     if args.dry_run {
         let path = match existing {
             Some(path) => path.to_path_buf(),
             None => out_dir.join(candidate_name(&summary.note, 1)),
         };
-        return Ok(format!("would write {} [{stats}]", path.display()));
+        return Ok(line(format!("would write {} [{stats}]", path.display())));
     }
     let path = match existing {
         Some(path) => {
@@ -212,7 +390,7 @@ fn deliver(
         }
         None => write_new(out_dir, &summary.note, &text)?,
     };
-    Ok(format!("wrote {} [{stats}]", path.display()))
+    Ok(line(format!("wrote {} [{stats}]", path.display())))
 }
 
 /// `<date> - <title>.md`, numbered ` (2)`, ` (3)`... for the `n`th try.

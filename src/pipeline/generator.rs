@@ -83,4 +83,11 @@ pub trait Generator {
         chat: &Chat<'_>,
         progress: &mut dyn FnMut(&Progress),
     ) -> anyhow::Result<(Value, Usage)>;
+
+    /// Another generator over the same model that can answer at the same time as this
+    /// one (a server takes several requests at once), or `None` where answers must be
+    /// asked one after another (a local model holds one KV cache).
+    fn fork(&self) -> Option<Box<dyn Generator + Send>> {
+        None
+    }
 }

@@ -205,50 +205,30 @@ pub fn summarize(
     let chunks = plan::plan(transcript, budget, 0, &counter);
     let parts = chunks.len().max(1);
 
+    // Overlapping turns keep the numbers they had in the chunk before.
+    let mut first = 1;
+    let numbered: Vec<NumberedTurns<'_>> = chunks
+        .iter()
+        .map(|chunk| {
+            first -= chunk.overlap;
+            let turns = NumberedTurns::new(&chunk.turns, first);
+            first += chunk.turns.len();
+            turns
+        })
+        .collect();
+    let reader = ChunkReader {
+        meeting: &meeting,
+        system: &system,
+        prompts,
+        settings,
+        parts,
+    };
     let mut usage = Usage::default();
     let mut partials = Vec::with_capacity(parts);
-    let mut first = 1;
-    for (i, chunk) in chunks.iter().enumerate() {
-        // Overlapping turns keep the numbers they had in the chunk before.
-        first -= chunk.overlap;
-        let turns = NumberedTurns::new(&chunk.turns, first);
-        first += chunk.turns.len();
-        let head = prompts.render(
-            "transcript",
-            meeting.chunk_context(i + 1, parts, &turns.text()),
-        )?;
-        let mut ask_pass = |pass: Pass, schema: &Value| -> Result<Value, SummarizeError> {
-            let stage = Stage::Map {
-                part: i + 1,
-                parts,
-                pass,
-            };
-            on_progress(stage, &Progress::default());
-            let mut context = meeting.chunk_context(i + 1, parts, "");
-            context["cues"] = json!(match pass {
-                Pass::Actions => cues::task_turns(&turns),
-                Pass::Decisions => cues::decision_turns(&turns),
-                Pass::Overview => Vec::new(),
-            });
-            let question = prompts.render(pass.template(), context)?;
-            ask(
-                generator,
-                &system,
-                &format!("{head}\n\n{question}"),
-                schema,
-                settings,
-                &mut usage,
-                &mut |p| on_progress(stage, p),
-            )
-        };
-        let range = turns.range();
-        let actions: ActionsAnswer =
-            parse(ask_pass(Pass::Actions, &meeting.actions_schema(range))?)?;
-        let decisions: DecisionsAnswer =
-            parse(ask_pass(Pass::Decisions, &decisions_schema(range))?)?;
-        let overview: OverviewAnswer = parse(ask_pass(Pass::Overview, &overview_answer_schema())?)?;
-        let partial = Extract::from_passes(actions, decisions, overview);
-        partials.push(meeting.ground(partial, &turns, &same));
+    for mapped in reader.read_all(&numbered, generator, on_progress) {
+        let (partial, cost) = mapped?;
+        usage.add(&cost);
+        partials.push(partial);
     }
 
     let extract = if partials.len() <= 1 {
@@ -285,6 +265,120 @@ pub fn summarize(
         usage,
         chunks: parts,
     })
+}
+
+/// Reads chunks with the three passes: everything a pass needs besides the chunk.
+struct ChunkReader<'a> {
+    meeting: &'a Meeting,
+    system: &'a str,
+    prompts: &'a Prompts,
+    settings: &'a Settings,
+    parts: usize,
+}
+
+/// One chunk's grounded items and what reading it cost.
+type Mapped = Result<(Extract, Usage), SummarizeError>;
+
+impl ChunkReader<'_> {
+    /// Every chunk, in order. Where the generator can [fork](Generator::fork) (a server),
+    /// the chunks are read at the same time, one thread and fork each, and their progress
+    /// comes back to this thread; otherwise one after another.
+    fn read_all(
+        &self,
+        chunks: &[NumberedTurns<'_>],
+        generator: &mut dyn Generator,
+        on_progress: &mut dyn FnMut(Stage, &Progress),
+    ) -> Vec<Mapped> {
+        let forks: Option<Vec<_>> = if chunks.len() > 1 {
+            chunks.iter().map(|_| generator.fork()).collect()
+        } else {
+            None
+        };
+        let Some(forks) = forks else {
+            return chunks
+                .iter()
+                .enumerate()
+                .map(|(i, turns)| self.read(i, turns, &mut *generator, on_progress))
+                .collect();
+        };
+        let (sender, receiver) = std::sync::mpsc::channel::<(Stage, Progress)>();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .zip(forks)
+                .enumerate()
+                .map(|(i, (turns, mut fork))| {
+                    let sender = sender.clone();
+                    scope.spawn(move || {
+                        self.read(i, turns, &mut *fork, &mut |stage, p| {
+                            let _ = sender.send((stage, *p));
+                        })
+                    })
+                })
+                .collect();
+            drop(sender);
+            for (stage, p) in receiver {
+                on_progress(stage, &p);
+            }
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
+    }
+
+    /// Chunk `i` (0-based) read with the three passes, its items grounded.
+    fn read(
+        &self,
+        i: usize,
+        turns: &NumberedTurns<'_>,
+        generator: &mut dyn Generator,
+        on_progress: &mut dyn FnMut(Stage, &Progress),
+    ) -> Mapped {
+        let (meeting, parts) = (self.meeting, self.parts);
+        let same = self
+            .settings
+            .embedder
+            .as_deref()
+            .map_or_else(Sameness::words_only, Sameness::with_embedder);
+        let head = self.prompts.render(
+            "transcript",
+            meeting.chunk_context(i + 1, parts, &turns.text()),
+        )?;
+        let mut usage = Usage::default();
+        let mut ask_pass = |pass: Pass, schema: &Value| -> Result<Value, SummarizeError> {
+            let stage = Stage::Map {
+                part: i + 1,
+                parts,
+                pass,
+            };
+            on_progress(stage, &Progress::default());
+            let mut context = meeting.chunk_context(i + 1, parts, "");
+            context["cues"] = json!(match pass {
+                Pass::Actions => cues::task_turns(turns),
+                Pass::Decisions => cues::decision_turns(turns),
+                Pass::Overview => Vec::new(),
+            });
+            let question = self.prompts.render(pass.template(), context)?;
+            ask(
+                generator,
+                self.system,
+                &format!("{head}\n\n{question}"),
+                schema,
+                self.settings,
+                &mut usage,
+                &mut |p| on_progress(stage, p),
+            )
+        };
+        let range = turns.range();
+        let actions: ActionsAnswer =
+            parse(ask_pass(Pass::Actions, &meeting.actions_schema(range))?)?;
+        let decisions: DecisionsAnswer =
+            parse(ask_pass(Pass::Decisions, &decisions_schema(range))?)?;
+        let overview: OverviewAnswer = parse(ask_pass(Pass::Overview, &overview_answer_schema())?)?;
+        let partial = Extract::from_passes(actions, decisions, overview);
+        Ok((meeting.ground(partial, turns, &same), usage))
+    }
 }
 
 /// Asks the model for JSON that satisfies `schema`.
