@@ -203,7 +203,14 @@ impl ConfigFile {
         if let Some(env) = &b.api_key_env {
             if env.is_empty() || env.contains(['=', '\0']) || env.starts_with("sk-") {
                 return Err(invalid(
-                    format!("`backend.api_key_env` must name an environment variable, not {}", if env.starts_with("sk-") { "hold the key itself" } else { "be empty or contain `=`" }),
+                    format!(
+                        "`backend.api_key_env` must name an environment variable, not {}",
+                        if env.starts_with("sk-") {
+                            "hold the key itself"
+                        } else {
+                            "be empty or contain `=`"
+                        }
+                    ),
                     "write `api_key_env = \"MY_SERVER_KEY\"` and put the key in that variable",
                 ));
             }
@@ -211,7 +218,9 @@ impl ConfigFile {
         if let Some(url) = &b.url {
             crate::remote::Endpoint::parse(url, b.api.unwrap_or_default()).map_err(|e| {
                 let text = e.to_string();
-                let (message, hint) = text.split_once("\nhint: ").unwrap_or((&text, "see the README's backend section"));
+                let (message, hint) = text
+                    .split_once("\nhint: ")
+                    .unwrap_or((&text, "see the README's backend section"));
                 invalid(format!("`backend.url`: {message}"), hint)
             })?;
         }

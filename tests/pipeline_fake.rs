@@ -554,7 +554,10 @@ impl Generator for Forking {
         // Long enough for the other chunks' threads to be answering too.
         std::thread::sleep(std::time::Duration::from_millis(30));
         let answer = self.fake.generate_json(chat, progress);
-        self.log.lock().unwrap().push(self.fake.calls.last().unwrap().ask);
+        self.log
+            .lock()
+            .unwrap()
+            .push(self.fake.calls.last().unwrap().ask);
         self.busy.fetch_sub(1, Ordering::SeqCst);
         answer
     }

@@ -40,7 +40,11 @@ pub struct Request<'a> {
 impl Engine {
     /// Connects to the configured server, or loads the local model. Notes about the
     /// choice go to `err`.
-    pub fn load(request: Request<'_>, config: &Config, err: &mut dyn Write) -> anyhow::Result<Self> {
+    pub fn load(
+        request: Request<'_>,
+        config: &Config,
+        err: &mut dyn Write,
+    ) -> anyhow::Result<Self> {
         match remote_settings(request, config)? {
             Some(settings) => {
                 let connected = RemoteGenerator::connect(&settings)?;
@@ -108,7 +112,10 @@ pub fn remote_settings(
     Ok(Some(RemoteSettings {
         url,
         api: b.api.unwrap_or_default(),
-        model: request.model.map(str::to_string).or_else(|| b.model.clone()),
+        model: request
+            .model
+            .map(str::to_string)
+            .or_else(|| b.model.clone()),
         key,
         timeout: Duration::from_secs(b.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S)),
         context: b.context_tokens,
@@ -179,7 +186,9 @@ mod tests {
             jobs: Some(3),
             ..BackendFile::default()
         });
-        let settings = remote_settings(Request::default(), &with_url).unwrap().unwrap();
+        let settings = remote_settings(Request::default(), &with_url)
+            .unwrap()
+            .unwrap();
         assert_eq!(settings.jobs, 3);
         assert_eq!(settings.timeout, Duration::from_secs(DEFAULT_TIMEOUT_S));
         let forced = Request {

@@ -51,7 +51,8 @@ impl PipelineProgress {
         overall.set_prefix("summarize");
         let slots = (0..slots)
             .map(|_| {
-                let bar = multi.add(ProgressBar::new_spinner().with_style(style("{spinner} {msg}")));
+                let bar =
+                    multi.add(ProgressBar::new_spinner().with_style(style("{spinner} {msg}")));
                 bar.enable_steady_tick(Duration::from_millis(150));
                 Slot {
                     started: Instant::now(),

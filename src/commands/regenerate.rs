@@ -19,9 +19,9 @@ use crate::pipeline::regenerate::carry_over;
 use crate::pipeline::summarize::{summarize, Settings};
 use crate::transcript;
 
+use super::engine::{self, Engine};
 use super::progress::PipelineProgress;
 use super::summarize::staged;
-use super::engine::{self, Engine};
 use super::{claim, model_loader, Exit, Io};
 
 pub fn run(args: &RegenerateArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {

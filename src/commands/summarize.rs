@@ -1,5 +1,6 @@
 //! `recap summarize`: transcripts (files or folders) into notes. Finds the transcripts,
-//! skips those that already have a note, loads the model once (fetching it on first use),
+//! skips those that already have a note, loads the model once (fetching it on first use)
+//! or connects to the configured server (several files at once with `--jobs`),
 //! runs the pipeline per file with progress on stderr, writes each note atomically and
 //! ends with a count. One failed file does not stop the others.
 
@@ -14,17 +15,17 @@ use anyhow::Context as _;
 use crate::cli::SummarizeArgs;
 use crate::config::Config;
 use crate::note::{source_ref, Note};
+use crate::pipeline::generator::{Generator, Progress};
 use crate::pipeline::naming::note_file_name;
 use crate::pipeline::prompts::Prompts;
-use crate::pipeline::generator::{Generator, Progress};
 use crate::pipeline::summarize::{summarize, Settings, Stage, Summary};
 use crate::transcript;
 
 use super::claim::{self, Claimed};
 use super::engine::{self, Engine};
-use crate::remote::RemoteGenerator;
 use super::progress::PipelineProgress;
 use super::{model_loader, Exit, Io};
+use crate::remote::RemoteGenerator;
 
 /// File extensions read as transcripts when a folder is given.
 const TRANSCRIPT_EXTENSIONS: [&str; 5] = ["vtt", "srt", "txt", "json", "md"];
@@ -144,7 +145,9 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
                                 continue;
                             }
                             let _ = run.process(slot, job, &mut *fork, &mut |event| {
-                                sender.send(event).map_err(|_| anyhow::anyhow!("the run ended"))
+                                sender
+                                    .send(event)
+                                    .map_err(|_| anyhow::anyhow!("the run ended"))
                             });
                         }
                     });

@@ -75,7 +75,7 @@ impl RetryPolicy {
 pub enum RemoteError {
     #[error("no answer from {url} within {seconds} s\nhint: raise `timeout_s` in the config's [backend] table (a large model on a busy server can take minutes per answer)")]
     Timeout { url: String, seconds: u64 },
-    #[error("cannot reach {url} after {attempts} tries: {reason}\nhint: is the server running? Re-run the same command once it is: notes already written are skipped")]
+    #[error("cannot reach {url} after {attempts} {}: {reason}\nhint: is the server running? Re-run the same command once it is: notes already written are skipped", if *attempts == 1 { "try" } else { "tries" })]
     Unreachable {
         url: String,
         attempts: u32,
@@ -162,7 +162,9 @@ impl Client {
 
     /// POSTs `body` to `url`, retrying transient failures.
     pub fn post(&self, url: &str, body: &Value) -> Result<Value, RemoteError> {
-        self.with_retries(url, || self.once(self.request("POST", url).send_json(body), url))
+        self.with_retries(url, || {
+            self.once(self.request("POST", url).send_json(body), url)
+        })
     }
 
     /// GETs `url` once, without retries (for looking the server over at start).
@@ -403,7 +405,10 @@ mod tests {
             server_message(r#"{"error":{"message":"context too long","code":400}}"#),
             "context too long"
         );
-        assert_eq!(server_message(r#"{"error":"model not found"}"#), "model not found");
+        assert_eq!(
+            server_message(r#"{"error":"model not found"}"#),
+            "model not found"
+        );
         assert_eq!(server_message("Bad Gateway"), "Bad Gateway");
         assert_eq!(server_message(""), "(no body)");
     }

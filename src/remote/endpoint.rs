@@ -157,8 +157,8 @@ mod tests {
         assert_eq!(e.root_url("/props"), "http://127.0.0.1:8080/props");
         let e = Endpoint::parse("http://127.0.0.1:8080/v1/", Api::Openai).unwrap();
         assert_eq!(e.url("models"), "http://127.0.0.1:8080/v1/models");
-        let e = Endpoint::parse("https://gw.example/openai/v1/chat/completions", Api::Openai)
-            .unwrap();
+        let e =
+            Endpoint::parse("https://gw.example/openai/v1/chat/completions", Api::Openai).unwrap();
         assert_eq!(
             e.url("chat/completions"),
             "https://gw.example/openai/v1/chat/completions"
@@ -204,7 +204,9 @@ mod tests {
     #[test]
     fn bad_urls_say_what_to_write() {
         let err = Endpoint::parse("127.0.0.1:8080", Api::Openai).unwrap_err();
-        assert!(err.to_string().contains("hint: write it as http://HOST:PORT/v1"));
+        assert!(err
+            .to_string()
+            .contains("hint: write it as http://HOST:PORT/v1"));
         let err = Endpoint::parse("file:///tmp/x", Api::Openai).unwrap_err();
         assert!(err.to_string().contains("uses file://"), "{err}");
     }

@@ -260,7 +260,11 @@ impl Generator for RemoteGenerator {
             if round == 2 || answer.finish == Finish::Length {
                 anyhow::bail!(
                     "the server's answer {} failed: {problem}; it began: {:?}",
-                    if round == 2 { "was retried once and" } else { "" },
+                    if round == 2 {
+                        "was retried once and"
+                    } else {
+                        ""
+                    },
                     head(&answer.text)
                 );
             }
@@ -393,7 +397,10 @@ mod tests {
         let problems = schema_problems(&validator, &json!({"items": [1, 2]})).unwrap();
         assert!(problems.starts_with("at /items: "), "{problems}");
         let problems = schema_problems(&validator, &json!({})).unwrap();
-        assert!(problems.contains("\"items\" is a required property"), "{problems}");
+        assert!(
+            problems.contains("\"items\" is a required property"),
+            "{problems}"
+        );
     }
 
     #[test]

@@ -131,8 +131,15 @@ fn parse_openai(body: &Value) -> Result<Answer, String> {
         ..Usage::default()
     };
     // llama-server adds its own timings; other servers leave timing to the caller.
-    let seconds = |path: &str| body.pointer(path).and_then(Value::as_f64).map(|ms| ms / 1e3);
-    let timed = match (seconds("/timings/prompt_ms"), seconds("/timings/predicted_ms")) {
+    let seconds = |path: &str| {
+        body.pointer(path)
+            .and_then(Value::as_f64)
+            .map(|ms| ms / 1e3)
+    };
+    let timed = match (
+        seconds("/timings/prompt_ms"),
+        seconds("/timings/predicted_ms"),
+    ) {
         (Some(prefill), Some(decode)) => {
             usage.prefill_seconds = prefill;
             usage.decode_seconds = decode;
@@ -281,7 +288,10 @@ mod tests {
 
     #[test]
     fn fenced_answers_are_read() {
-        assert_eq!(answer_json("```json\n{\"a\": 1}\n```").unwrap(), json!({"a": 1}));
+        assert_eq!(
+            answer_json("```json\n{\"a\": 1}\n```").unwrap(),
+            json!({"a": 1})
+        );
         assert_eq!(answer_json(" {\"a\": 1} ").unwrap(), json!({"a": 1}));
         assert!(answer_json("Sure! {\"a\": 1}").is_err());
     }
