@@ -3,8 +3,9 @@
 //! A *path* is an instruction set the kernels are written for: [`KernelPath::Generic`]
 //! (portable scalar Rust, the reference every other path is tested against and the last
 //! resort), [`KernelPath::Avx2`] (x86-64 AVX2 + FMA, int8 products through
-//! `vpmaddubsw`/`vpmaddwd`) and [`KernelPath::Avx512`] (AVX-512 VNNI). A path's
-//! [`Kernels`] table holds its functions for every hot loop of inference:
+//! `vpmaddubsw`/`vpmaddwd`), [`KernelPath::AvxVnni`] (the same with AVX-VNNI's 256-bit
+//! `vpdpbusd`) and [`KernelPath::Avx512`] (AVX-512 VNNI). A path's [`Kernels`] table holds
+//! its functions for every hot loop of inference:
 //!
 //! - decoding: rows of a GGUF weight, in the file's own blocks, times one activation row
 //!   quantized to bytes ([`layout::Activation`]); driven by [`super::gemv`];
@@ -16,7 +17,12 @@
 //! (`is_x86_feature_detected!`), not from the flags the binary was built with: the SIMD
 //! functions carry `#[target_feature(enable = ...)]`, so one binary runs at full speed on
 //! any x86-64 CPU, and a table is handed out only where its features exist.
-//! `RECAP_KERNELS=generic|avx2|avx512` forces a path; [`select`] refuses one the CPU lacks.
+//! `RECAP_KERNELS=generic|avx2|avxvnni|avx512` forces a path; [`select`] refuses one the
+//! CPU lacks.
+//!
+//! The AVX2 and AVX-VNNI paths share their int8 kernels' code ([`simd256`], generated for
+//! each path's products), and every SIMD path cuts its calls into runs of rows the same
+//! way ([`runs`]).
 
 // The tables hold `unsafe fn`s: calling one is sound only where the CPU has the path's
 // features, which `Kernels::for_path` checks before handing a table out.
@@ -28,11 +34,16 @@ use std::sync::OnceLock;
 pub mod layout;
 
 mod generic;
+mod runs;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod avxvnni;
+#[cfg(target_arch = "x86_64")]
+mod simd256;
 
 #[cfg(test)]
 mod tests;
@@ -49,19 +60,22 @@ pub enum KernelPath {
     Generic,
     /// x86-64 AVX2 + FMA + F16C (Intel since 2013, AMD since 2015).
     Avx2,
+    /// x86-64 AVX-VNNI beside AVX2 (Intel since Alder Lake, AMD since Zen 5).
+    AvxVnni,
     /// x86-64 AVX-512 F/BW/VNNI (Intel Xeon since Cascade Lake, AMD Zen 4).
     Avx512,
 }
 
 impl KernelPath {
     /// Every path, slowest first.
-    pub const ALL: [KernelPath; 3] = [Self::Generic, Self::Avx2, Self::Avx512];
+    pub const ALL: [KernelPath; 4] = [Self::Generic, Self::Avx2, Self::AvxVnni, Self::Avx512];
 
     /// The name `RECAP_KERNELS` takes and `recap bench` prints.
     pub fn name(self) -> &'static str {
         match self {
             Self::Generic => "generic",
             Self::Avx2 => "avx2",
+            Self::AvxVnni => "avxvnni",
             Self::Avx512 => "avx512",
         }
     }
@@ -82,6 +96,8 @@ impl KernelPath {
                     && is_x86_feature_detected!("f16c")
             }
             #[cfg(target_arch = "x86_64")]
+            Self::AvxVnni => Self::Avx2.available() && is_x86_feature_detected!("avxvnni"),
+            #[cfg(target_arch = "x86_64")]
             Self::Avx512 => {
                 // The AVX-512 table reuses AVX2 kernels where it has none of its own.
                 Self::Avx2.available()
@@ -94,12 +110,17 @@ impl KernelPath {
         }
     }
 
+    /// Every path's name, slowest first, comma-separated.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+
     /// The paths this CPU can run, slowest first.
     pub fn available_paths() -> Vec<KernelPath> {
         Self::ALL.into_iter().filter(|p| p.available()).collect()
     }
 
-    /// The fastest path this CPU can run.
+    /// The fastest path this CPU can run: AVX-512, else AVX-VNNI, else AVX2, else generic.
     pub fn best() -> Self {
         *Self::available_paths()
             .last()
@@ -117,7 +138,8 @@ impl fmt::Display for KernelPath {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KernelError {
     #[error(
-        "RECAP_KERNELS={0:?} is not a kernel path\nhint: use one of generic, avx2, avx512, or unset it to pick the fastest this CPU runs"
+        "RECAP_KERNELS={0:?} is not a kernel path\nhint: use one of {names}, or unset it to pick the fastest this CPU runs",
+        names = KernelPath::names()
     )]
     Unknown(String),
     #[error(
@@ -216,6 +238,8 @@ impl Kernels {
             KernelPath::Generic => &generic::KERNELS,
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx2 => &avx2::KERNELS,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::AvxVnni => &avxvnni::KERNELS,
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx512 => &avx512::KERNELS,
             #[cfg(not(target_arch = "x86_64"))]
