@@ -4,8 +4,9 @@
 //! (portable scalar Rust, the reference every other path is tested against and the last
 //! resort), [`KernelPath::Avx2`] (x86-64 AVX2 + FMA, int8 products through
 //! `vpmaddubsw`/`vpmaddwd`), [`KernelPath::AvxVnni`] (the same with AVX-VNNI's 256-bit
-//! `vpdpbusd`) and [`KernelPath::Avx512`] (AVX-512 VNNI). A path's [`Kernels`] table holds
-//! its functions for every hot loop of inference:
+//! `vpdpbusd`), [`KernelPath::Avx512`] (AVX-512 VNNI) and [`KernelPath::Neon`] (aarch64
+//! NEON with the dot-product extension's `sdot`). A path's [`Kernels`] table holds its
+//! functions for every hot loop of inference:
 //!
 //! - decoding: rows of a GGUF weight, in the file's own blocks, times one activation row
 //!   quantized to bytes ([`layout::Activation`]); driven by [`super::gemv`];
@@ -14,11 +15,11 @@
 //! - attention over cached rows (scores and weighted sums) and the softmax's exponentials.
 //!
 //! The path is chosen once, at the first use, from what the CPU reports at run time
-//! (`is_x86_feature_detected!`), not from the flags the binary was built with: the SIMD
-//! functions carry `#[target_feature(enable = ...)]`, so one binary runs at full speed on
-//! any x86-64 CPU, and a table is handed out only where its features exist.
-//! `RECAP_KERNELS=generic|avx2|avxvnni|avx512` forces a path; [`select`] refuses one the
-//! CPU lacks.
+//! (`is_x86_feature_detected!`, `is_aarch64_feature_detected!`), not from the flags the
+//! binary was built with: the SIMD functions carry `#[target_feature(enable = ...)]`, so
+//! one binary runs at full speed on any x86-64 (or aarch64) CPU, and a table is handed out
+//! only where its features exist. `RECAP_KERNELS=generic|avx2|avxvnni|avx512|neon` forces
+//! a path; [`select`] refuses one the CPU lacks.
 //!
 //! The AVX2 and AVX-VNNI paths share their int8 kernels' code ([`simd256`], generated for
 //! each path's products), and every SIMD path cuts its calls into runs of rows the same
@@ -42,6 +43,8 @@ mod avx2;
 mod avx512;
 #[cfg(target_arch = "x86_64")]
 mod avxvnni;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 #[cfg(target_arch = "x86_64")]
 mod simd256;
 
@@ -64,11 +67,19 @@ pub enum KernelPath {
     AvxVnni,
     /// x86-64 AVX-512 F/BW/VNNI (Intel Xeon since Cascade Lake, AMD Zen 4).
     Avx512,
+    /// aarch64 NEON with the dot-product extension (Apple M1, Graviton 2, Cortex-A76 on).
+    Neon,
 }
 
 impl KernelPath {
-    /// Every path, slowest first.
-    pub const ALL: [KernelPath; 4] = [Self::Generic, Self::Avx2, Self::AvxVnni, Self::Avx512];
+    /// Every path, slowest first within an architecture.
+    pub const ALL: [KernelPath; 5] = [
+        Self::Generic,
+        Self::Avx2,
+        Self::AvxVnni,
+        Self::Avx512,
+        Self::Neon,
+    ];
 
     /// The name `RECAP_KERNELS` takes and `recap bench` prints.
     pub fn name(self) -> &'static str {
@@ -77,6 +88,7 @@ impl KernelPath {
             Self::Avx2 => "avx2",
             Self::AvxVnni => "avxvnni",
             Self::Avx512 => "avx512",
+            Self::Neon => "neon",
         }
     }
 
@@ -105,7 +117,11 @@ impl KernelPath {
                     && is_x86_feature_detected!("avx512bw")
                     && is_x86_feature_detected!("avx512vnni")
             }
-            #[cfg(not(target_arch = "x86_64"))]
+            // Linux on aarch64 always has NEON; `sdot` is the extension.
+            #[cfg(target_arch = "aarch64")]
+            Self::Neon => std::arch::is_aarch64_feature_detected!("dotprod"),
+            // The other architecture's paths.
+            #[allow(unreachable_patterns)]
             _ => false,
         }
     }
@@ -120,7 +136,8 @@ impl KernelPath {
         Self::ALL.into_iter().filter(|p| p.available()).collect()
     }
 
-    /// The fastest path this CPU can run: AVX-512, else AVX-VNNI, else AVX2, else generic.
+    /// The fastest path this CPU can run: AVX-512, else AVX-VNNI, else AVX2, else generic
+    /// on x86-64; NEON, else generic, on aarch64.
     pub fn best() -> Self {
         *Self::available_paths()
             .last()
@@ -242,7 +259,9 @@ impl Kernels {
             KernelPath::AvxVnni => &avxvnni::KERNELS,
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx512 => &avx512::KERNELS,
-            #[cfg(not(target_arch = "x86_64"))]
+            #[cfg(target_arch = "aarch64")]
+            KernelPath::Neon => &neon::KERNELS,
+            #[allow(unreachable_patterns)]
             _ => unreachable!("checked by available()"),
         }
     }

@@ -4,7 +4,9 @@
 //! The paths are iterated, not chosen: an AVX-512 machine tests its AVX2 and AVX-VNNI
 //! paths too, and no test returns early for want of a feature. On x86-64 at least the
 //! generic and AVX2 paths must run (every x86-64 CPU recap supports has AVX2), and every
-//! path whose feature the CPU reports must be among those run.
+//! path whose feature the CPU reports must be among those run; on aarch64, NEON where the
+//! CPU has the dot-product extension (`scripts/test-aarch64` runs these under QEMU with
+//! and without it).
 
 use std::borrow::Cow;
 
@@ -43,7 +45,7 @@ impl Rng {
 }
 
 /// The paths this CPU must run: generic, and on x86-64 AVX2 and those of the features the
-/// CPU reports.
+/// CPU reports; on aarch64 NEON where the CPU reports the dot-product extension.
 fn expected_paths() -> Vec<KernelPath> {
     #[allow(unused_mut)]
     let mut want = vec![KernelPath::Generic];
@@ -56,6 +58,10 @@ fn expected_paths() -> Vec<KernelPath> {
         if is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512bw") {
             want.push(KernelPath::Avx512);
         }
+    }
+    #[cfg(target_arch = "aarch64")]
+    if std::arch::is_aarch64_feature_detected!("dotprod") {
+        want.push(KernelPath::Neon);
     }
     want
 }
@@ -378,7 +384,7 @@ fn recap_kernels_names_a_path_the_cpu_must_have() {
     assert_eq!(e, KernelError::Unknown("sse9".into()));
     assert!(e
         .to_string()
-        .contains("hint: use one of generic, avx2, avxvnni, avx512,"));
+        .contains("hint: use one of generic, avx2, avxvnni, avx512, neon,"));
     for path in KernelPath::ALL {
         match resolve(Some(path.name())) {
             Ok(p) => assert!(p == path && path.available()),
