@@ -260,6 +260,8 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx512 => &avx512::KERNELS,
             #[cfg(target_arch = "aarch64")]
+            KernelPath::Neon if neon::has_i8mm() => &neon::KERNELS_I8MM,
+            #[cfg(target_arch = "aarch64")]
             KernelPath::Neon => &neon::KERNELS,
             #[allow(unreachable_patterns)]
             _ => unreachable!("checked by available()"),

@@ -10,8 +10,12 @@
 //! panel's offsets are not needed. Every sum is the same exact integer as the generic
 //! path's; sub-block scales multiply the i32 sums (`mla`).
 //!
-//! `sdot` is written as inline assembly: Rust's `vdotq_s32` is not stable yet. The
-//! attention loops and `exp` are the generic path's.
+//! Where the CPU also has i8mm, the int8 GEMM takes `smmla` instead ([`KERNELS_I8MM`]):
+//! one instruction multiplies two activation rows by two panel columns, eight bytes each,
+//! twice `sdot`'s products.
+//!
+//! `sdot` and `smmla` are written as inline assembly: Rust's `vdotq_s32` and `vmmlaq_s32`
+//! are not stable yet. The attention loops and `exp` are the generic path's.
 
 // SIMD intrinsics and `sdot` over the GGUF bytes; every pointer read stays inside the
 // slices whose geometry the dispatch table's callers checked.
@@ -28,7 +32,10 @@ use super::layout::{
 };
 use super::{generic, runs, KernelPath, Kernels};
 
-pub(super) static KERNELS: Kernels = Kernels {
+/// The NEON path's table on CPUs without i8mm.
+pub(super) static KERNELS: Kernels = DOTPROD;
+
+const DOTPROD: Kernels = Kernels {
     path: KernelPath::Neon,
     int8_gemm_fast: true,
     dot_rows,
@@ -37,6 +44,18 @@ pub(super) static KERNELS: Kernels = Kernels {
     weighted_sums: generic::weighted_sums,
     exp_sum: generic::exp_sum,
 };
+
+/// The same with the int8 GEMM on i8mm's `smmla` (Graviton 3, Apple M2, Cortex-A510/A710
+/// and later), for CPUs that have it.
+pub(super) static KERNELS_I8MM: Kernels = Kernels {
+    panel_product: panel_product_i8mm,
+    ..DOTPROD
+};
+
+/// Whether the CPU has i8mm beside dotprod.
+pub(super) fn has_i8mm() -> bool {
+    std::arch::is_aarch64_feature_detected!("i8mm")
+}
 
 /// Weight rows per decoding call, sharing each activation load.
 const ROWS: usize = 4;
@@ -51,6 +70,22 @@ unsafe fn sdot(acc: int32x4_t, a: int8x16_t, b: int8x16_t) -> int32x4_t {
     let mut acc = acc;
     asm!(
         "sdot {acc:v}.4s, {a:v}.16b, {b:v}.16b",
+        acc = inout(vreg) acc,
+        a = in(vreg) a,
+        b = in(vreg) b,
+        options(pure, nomem, nostack, preserves_flags)
+    );
+    acc
+}
+
+/// `acc` plus the 2 x 2 products of two rows of eight signed bytes in `a` with two in `b`:
+/// lanes `a0·b0, a0·b1, a1·b0, a1·b1`.
+#[inline]
+#[target_feature(enable = "neon,i8mm")]
+unsafe fn smmla(acc: int32x4_t, a: int8x16_t, b: int8x16_t) -> int32x4_t {
+    let mut acc = acc;
+    asm!(
+        "smmla {acc:v}.4s, {a:v}.16b, {b:v}.16b",
         acc = inout(vreg) acc,
         a = in(vreg) a,
         b = in(vreg) b,
@@ -372,6 +407,106 @@ unsafe fn panel_rows<const R: usize>(
             let mut tmp = [0f32; STRIP];
             for (j, v) in sums.iter().enumerate() {
                 vst1q_f32(tmp.as_mut_ptr().add(4 * j), *v);
+            }
+            std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * s.stride + col), width);
+        }
+    }
+}
+
+/// See [`super::PanelProduct`]; on `smmla`.
+///
+/// # Safety
+/// The CPU has NEON, dotprod and i8mm; as [`super::Kernels::panel_product`] requires.
+unsafe fn panel_product_i8mm(
+    a_words: &[u32],
+    a_scales: &[f32],
+    rows: usize,
+    panel: &Panel,
+    c: *mut f32,
+    shape: Shape,
+) {
+    // Rows in pairs, two pairs a call: 16 accumulators, beside eight panel vectors.
+    const RUNS: [runs::PanelRun; 4] = [
+        panel_pairs::<1>,
+        panel_pairs::<2>,
+        panel_pairs::<3>,
+        panel_pairs::<4>,
+    ];
+    runs::panel_product(a_words, a_scales, rows, panel, c, shape, &RUNS)
+}
+
+/// `R` activation rows (two pairs at most; a lone last row is paired with itself and its
+/// copy not written) times the panel, [`STRIP`] columns at a time. Each `smmla` takes
+/// words `k` and `k + 1` of two rows and of two columns; a block holds an even number of
+/// words.
+#[target_feature(enable = "neon,dotprod,i8mm")]
+unsafe fn panel_pairs<const R: usize>(
+    a_words: &[u32],
+    a_scales: &[f32],
+    panel: &Panel,
+    c: *mut f32,
+    s: Shape,
+) {
+    debug_assert!(s.block_quads.is_multiple_of(2));
+    let blocks = s.blocks();
+    let pairs = R.div_ceil(2);
+    // The rows of each pair (the last row twice where `R` is odd).
+    let row = |pair: usize, i: usize| (2 * pair + i).min(R - 1);
+    // The activation's bytes back to signed: adding 128 flipped top bits.
+    let flip = vdupq_n_u32(0x8080_8080);
+    for strip in 0..PANEL / STRIP {
+        let col = strip * STRIP;
+        if col >= s.cols {
+            break;
+        }
+        // Per pair of rows and pair of columns: lanes r0·c0, r0·c1, r1·c0, r1·c1.
+        let mut sums = [[vdupq_n_f32(0.0); STRIP / 2]; 2];
+        for blk in 0..blocks {
+            let mut acc = [[vdupq_n_s32(0); STRIP / 2]; 2];
+            for k in (blk * s.block_quads..(blk + 1) * s.block_quads).step_by(2) {
+                let b0 = panel.words.as_ptr().add(k * PANEL + col);
+                let b1 = b0.add(PANEL);
+                // Columns 2j and 2j + 1, words k and k + 1 of each.
+                let mut b = [vdupq_n_s8(0); STRIP / 2];
+                for q in 0..STRIP / 4 {
+                    let (w0, w1) = (vld1q_u32(b0.add(4 * q)), vld1q_u32(b1.add(4 * q)));
+                    b[2 * q] = vreinterpretq_s8_u32(vzip1q_u32(w0, w1));
+                    b[2 * q + 1] = vreinterpretq_s8_u32(vzip2q_u32(w0, w1));
+                }
+                for (pair, acc) in acc.iter_mut().enumerate().take(pairs) {
+                    let a0 = vld1_u32(a_words.as_ptr().add(row(pair, 0) * s.quads + k));
+                    let a1 = vld1_u32(a_words.as_ptr().add(row(pair, 1) * s.quads + k));
+                    let x = vreinterpretq_s8_u32(veorq_u32(vcombine_u32(a0, a1), flip));
+                    for (acc, b) in acc.iter_mut().zip(&b) {
+                        *acc = smmla(*acc, x, *b);
+                    }
+                }
+            }
+            let scale = panel.scales.as_ptr().add(blk * PANEL + col);
+            for (pair, (acc, sums)) in acc.iter().zip(sums.iter_mut()).enumerate().take(pairs) {
+                let sa = vcombine_f32(
+                    vdup_n_f32(a_scales[row(pair, 0) * blocks + blk]),
+                    vdup_n_f32(a_scales[row(pair, 1) * blocks + blk]),
+                );
+                for (j, (acc, sum)) in acc.iter().zip(sums.iter_mut()).enumerate() {
+                    let sb = vld1_f32(scale.add(2 * j));
+                    let ab = vmulq_f32(sa, vcombine_f32(sb, sb));
+                    *sum = vfmaq_f32(*sum, vcvtq_f32_s32(*acc), ab);
+                }
+            }
+        }
+        let width = STRIP.min(s.cols - col);
+        for r in 0..R {
+            let (pair, i) = (r / 2, r % 2);
+            let mut tmp = [0f32; STRIP];
+            for (j, v) in sums[pair].iter().enumerate() {
+                // Row i of the pair is lanes 2i and 2i + 1.
+                let lanes = if i == 0 {
+                    vget_low_f32(*v)
+                } else {
+                    vget_high_f32(*v)
+                };
+                vst1_f32(tmp.as_mut_ptr().add(2 * j), lanes);
             }
             std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * s.stride + col), width);
         }

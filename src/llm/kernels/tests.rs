@@ -5,8 +5,8 @@
 //! paths too, and no test returns early for want of a feature. On x86-64 at least the
 //! generic and AVX2 paths must run (every x86-64 CPU recap supports has AVX2), and every
 //! path whose feature the CPU reports must be among those run; on aarch64, NEON where the
-//! CPU has the dot-product extension (`scripts/test-aarch64` runs these under QEMU with
-//! and without it).
+//! CPU has the dot-product extension, both of its int8 GEMMs where it also has i8mm
+//! (`scripts/test-aarch64` runs these under QEMU with both, dotprod only and neither).
 
 use std::borrow::Cow;
 
@@ -75,7 +75,19 @@ fn paths() -> Vec<&'static Kernels> {
             "this CPU should run the {want} path (it runs {paths:?})"
         );
     }
-    paths.into_iter().map(Kernels::for_path).collect()
+    #[allow(unused_mut)]
+    let mut tables: Vec<&'static Kernels> = paths.into_iter().map(Kernels::for_path).collect();
+    // NEON's table with i8mm replaces the int8 GEMM of the one without: test both.
+    #[cfg(target_arch = "aarch64")]
+    if std::arch::is_aarch64_feature_detected!("i8mm") {
+        let best = *tables.last().unwrap();
+        assert!(
+            std::ptr::eq(best, &super::neon::KERNELS_I8MM),
+            "i8mm's GEMM is chosen"
+        );
+        tables.insert(tables.len() - 1, &super::neon::KERNELS);
+    }
+    tables
 }
 
 /// Byte offsets of the f16 fields of a block of `dtype`.
