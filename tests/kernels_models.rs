@@ -31,13 +31,21 @@ fn activation(n: usize, salt: u32) -> Vec<f32> {
         .collect()
 }
 
+/// Every path this CPU runs, which on x86-64 must include AVX2 and the paths of the
+/// features the CPU reports.
 fn paths() -> Vec<&'static Kernels> {
     let paths = KernelPath::available_paths();
     #[cfg(target_arch = "x86_64")]
-    assert!(
-        paths.contains(&KernelPath::Avx2),
-        "x86-64 runs the AVX2 path"
-    );
+    for (path, reported) in [
+        (KernelPath::Avx2, true),
+        (KernelPath::AvxVnni, is_x86_feature_detected!("avxvnni")),
+        (KernelPath::Avx512, is_x86_feature_detected!("avx512vnni")),
+    ] {
+        assert!(
+            !reported || paths.contains(&path),
+            "this CPU runs the {path} path"
+        );
+    }
     paths.into_iter().map(Kernels::for_path).collect()
 }
 

@@ -26,7 +26,8 @@ use candle_core::quantized::GgmlDType;
 use super::layout::{
     q4k_scales, Activation, Panel, Shape, PANEL, Q4K_BYTES, Q4_1_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
 };
-use super::{generic, KernelPath, Kernels};
+use super::simd256::{f16_at, hsum128, prefetch};
+use super::{generic, runs, KernelPath, Kernels};
 
 pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Avx512,
@@ -53,36 +54,15 @@ unsafe fn dot_rows(rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32
     if a.dtype == GgmlDType::Q5_0 {
         return super::avx2::dot_rows(rows, row_bytes, a, out);
     }
-    let mut first = 0;
-    while first < out.len() {
-        let n = ROWS.min(out.len() - first);
-        let p = rows.as_ptr().add(first * row_bytes);
-        let o = out.as_mut_ptr().add(first);
-        match n {
-            ROWS => run::<ROWS>(a.dtype, p, row_bytes, a, o),
-            3 => run::<3>(a.dtype, p, row_bytes, a, o),
-            2 => run::<2>(a.dtype, p, row_bytes, a, o),
-            _ => run::<1>(a.dtype, p, row_bytes, a, o),
-        }
-        first += n;
-    }
+    const RUNS: [runs::RowRun; ROWS] = [run::<1>, run::<2>, run::<3>, run::<4>];
+    runs::dot_rows(rows, row_bytes, a, out, &RUNS)
 }
 
-/// `R` consecutive weight rows of `dtype` times the activation.
-///
-/// # Safety
-/// AVX-512 VNNI is available, `rows` points at `R` rows of `row_bytes` each, and `out`
-/// at `R` writable floats.
-#[inline]
-unsafe fn run<const R: usize>(
-    dtype: GgmlDType,
-    rows: *const u8,
-    row_bytes: usize,
-    a: &Activation,
-    out: *mut f32,
-) {
+/// `R` consecutive weight rows times the activation, into `out[..R]`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
+unsafe fn run<const R: usize>(rows: *const u8, row_bytes: usize, a: &Activation, out: *mut f32) {
     let in_dim = a.len();
-    let sums = match dtype {
+    let sums = match a.dtype {
         GgmlDType::Q4K => q4k::<R>(rows, row_bytes, a, in_dim / QK_K),
         GgmlDType::Q6K => q6k::<R>(rows, row_bytes, a, in_dim / QK_K),
         GgmlDType::Q4_1 => q4_1::<R>(rows, row_bytes, a, in_dim / 64),
@@ -98,14 +78,6 @@ unsafe fn run<const R: usize>(
 unsafe fn block_vectors(a: &Activation, b: usize) -> [__m512i; 4] {
     let q = a.q.as_ptr().add(b * QK_K);
     std::array::from_fn(|i| _mm512_loadu_si512(q.add(64 * i) as *const _))
-}
-
-/// An f16 at `p` as f32.
-#[inline]
-#[target_feature(enable = "f16c")]
-unsafe fn f16_at(p: *const u8) -> f32 {
-    let bits = std::ptr::read_unaligned(p as *const u16);
-    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
 }
 
 /// For each of four product vectors (32 i16 lanes), which scale each lane takes: lane
@@ -190,28 +162,6 @@ unsafe fn q4k<const R: usize>(
         out[r] = _mm512_reduce_add_ps(acc[r]) - hsum128(mins[r]);
     }
     out
-}
-
-/// Asks for the cache lines of `bytes` bytes at `p`, which the next kernel call reads.
-/// Rows are short (a 1,536-wide Q4_K row is 864 bytes) and each call reads [`ROWS`] of
-/// them side by side, too many short streams for the hardware prefetcher to run ahead of:
-/// without this the cores wait on memory at half the machine's bandwidth.
-#[inline(always)]
-unsafe fn prefetch(p: *const u8, bytes: usize) {
-    let mut off = 0;
-    while off < bytes {
-        // A prefetch never faults, so the address may lie past the matrix.
-        _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(off) as *const i8);
-        off += 64;
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn hsum128(v: __m128) -> f32 {
-    let v = _mm_add_ps(v, _mm_movehl_ps(v, v));
-    let v = _mm_add_ss(v, _mm_movehdup_ps(v));
-    _mm_cvtss_f32(v)
 }
 
 /// Q6_K: 256 values per block as 6-bit codes (4 low bits in `ql`, 2 high in `qh`) minus
@@ -362,23 +312,15 @@ unsafe fn panel_product(
     c: *mut f32,
     shape: Shape,
 ) {
-    let blocks = shape.blocks();
-    let mut r = 0;
-    while r < rows {
-        let n = GEMM_ROWS.min(rows - r);
-        let a_words = &a_words[r * shape.quads..];
-        let a_scales = &a_scales[r * blocks..];
-        let c = c.add(r * shape.stride);
-        match n {
-            6 => kernel::<6>(a_words, a_scales, panel, c, shape),
-            5 => kernel::<5>(a_words, a_scales, panel, c, shape),
-            4 => kernel::<4>(a_words, a_scales, panel, c, shape),
-            3 => kernel::<3>(a_words, a_scales, panel, c, shape),
-            2 => kernel::<2>(a_words, a_scales, panel, c, shape),
-            _ => kernel::<1>(a_words, a_scales, panel, c, shape),
-        }
-        r += n;
-    }
+    const RUNS: [runs::PanelRun; GEMM_ROWS] = [
+        kernel::<1>,
+        kernel::<2>,
+        kernel::<3>,
+        kernel::<4>,
+        kernel::<5>,
+        kernel::<6>,
+    ];
+    runs::panel_product(a_words, a_scales, rows, panel, c, shape, &RUNS)
 }
 
 /// `R` activation rows times one packed panel, written to the first `cols` columns of

@@ -3,8 +3,9 @@
 //! It is the reference the SIMD paths are tested against, so it is written to be read:
 //! each weight type's codes are decoded exactly as ggml defines them, and the integer sums
 //! are the same exact sums the SIMD paths form, so the paths differ only in the order of
-//! their f32 additions. It is also the path of CPUs with none of the others (and of
-//! non-x86 machines until they get their own file).
+//! their f32 additions. It is also the path of CPUs with none of the others (an aarch64
+//! CPU without the dot-product extension, or any other architecture), and the SIMD paths
+//! take its attention loops where they have none of their own.
 
 use candle_core::quantized::GgmlDType;
 

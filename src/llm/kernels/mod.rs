@@ -3,8 +3,10 @@
 //! A *path* is an instruction set the kernels are written for: [`KernelPath::Generic`]
 //! (portable scalar Rust, the reference every other path is tested against and the last
 //! resort), [`KernelPath::Avx2`] (x86-64 AVX2 + FMA, int8 products through
-//! `vpmaddubsw`/`vpmaddwd`) and [`KernelPath::Avx512`] (AVX-512 VNNI). A path's
-//! [`Kernels`] table holds its functions for every hot loop of inference:
+//! `vpmaddubsw`/`vpmaddwd`), [`KernelPath::AvxVnni`] (the same with AVX-VNNI's 256-bit
+//! `vpdpbusd`), [`KernelPath::Avx512`] (AVX-512 VNNI) and [`KernelPath::Neon`] (aarch64
+//! NEON with the dot-product extension's `sdot`). A path's [`Kernels`] table holds its
+//! functions for every hot loop of inference:
 //!
 //! - decoding: rows of a GGUF weight, in the file's own blocks, times one activation row
 //!   quantized to bytes ([`layout::Activation`]); driven by [`super::gemv`];
@@ -13,10 +15,15 @@
 //! - attention over cached rows (scores and weighted sums) and the softmax's exponentials.
 //!
 //! The path is chosen once, at the first use, from what the CPU reports at run time
-//! (`is_x86_feature_detected!`), not from the flags the binary was built with: the SIMD
-//! functions carry `#[target_feature(enable = ...)]`, so one binary runs at full speed on
-//! any x86-64 CPU, and a table is handed out only where its features exist.
-//! `RECAP_KERNELS=generic|avx2|avx512` forces a path; [`select`] refuses one the CPU lacks.
+//! (`is_x86_feature_detected!`, `is_aarch64_feature_detected!`), not from the flags the
+//! binary was built with: the SIMD functions carry `#[target_feature(enable = ...)]`, so
+//! one binary runs at full speed on any x86-64 (or aarch64) CPU, and a table is handed out
+//! only where its features exist. `RECAP_KERNELS=generic|avx2|avxvnni|avx512|neon` forces
+//! a path; [`select`] refuses one the CPU lacks.
+//!
+//! The AVX2 and AVX-VNNI paths share their int8 kernels' code ([`simd256`], generated for
+//! each path's products), and every SIMD path cuts its calls into runs of rows the same
+//! way ([`runs`]).
 
 // The tables hold `unsafe fn`s: calling one is sound only where the CPU has the path's
 // features, which `Kernels::for_path` checks before handing a table out.
@@ -28,11 +35,18 @@ use std::sync::OnceLock;
 pub mod layout;
 
 mod generic;
+mod runs;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod avxvnni;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(target_arch = "x86_64")]
+mod simd256;
 
 #[cfg(test)]
 mod tests;
@@ -49,20 +63,32 @@ pub enum KernelPath {
     Generic,
     /// x86-64 AVX2 + FMA + F16C (Intel since 2013, AMD since 2015).
     Avx2,
+    /// x86-64 AVX-VNNI beside AVX2 (Intel since Alder Lake, AMD since Zen 5).
+    AvxVnni,
     /// x86-64 AVX-512 F/BW/VNNI (Intel Xeon since Cascade Lake, AMD Zen 4).
     Avx512,
+    /// aarch64 NEON with the dot-product extension (Apple M1, Graviton 2, Cortex-A76 on).
+    Neon,
 }
 
 impl KernelPath {
-    /// Every path, slowest first.
-    pub const ALL: [KernelPath; 3] = [Self::Generic, Self::Avx2, Self::Avx512];
+    /// Every path, slowest first within an architecture.
+    pub const ALL: [KernelPath; 5] = [
+        Self::Generic,
+        Self::Avx2,
+        Self::AvxVnni,
+        Self::Avx512,
+        Self::Neon,
+    ];
 
     /// The name `RECAP_KERNELS` takes and `recap bench` prints.
     pub fn name(self) -> &'static str {
         match self {
             Self::Generic => "generic",
             Self::Avx2 => "avx2",
+            Self::AvxVnni => "avxvnni",
             Self::Avx512 => "avx512",
+            Self::Neon => "neon",
         }
     }
 
@@ -82,6 +108,8 @@ impl KernelPath {
                     && is_x86_feature_detected!("f16c")
             }
             #[cfg(target_arch = "x86_64")]
+            Self::AvxVnni => Self::Avx2.available() && is_x86_feature_detected!("avxvnni"),
+            #[cfg(target_arch = "x86_64")]
             Self::Avx512 => {
                 // The AVX-512 table reuses AVX2 kernels where it has none of its own.
                 Self::Avx2.available()
@@ -89,9 +117,18 @@ impl KernelPath {
                     && is_x86_feature_detected!("avx512bw")
                     && is_x86_feature_detected!("avx512vnni")
             }
-            #[cfg(not(target_arch = "x86_64"))]
+            // Linux on aarch64 always has NEON; `sdot` is the extension.
+            #[cfg(target_arch = "aarch64")]
+            Self::Neon => std::arch::is_aarch64_feature_detected!("dotprod"),
+            // The other architecture's paths.
+            #[allow(unreachable_patterns)]
             _ => false,
         }
+    }
+
+    /// Every path's name, slowest first, comma-separated.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
     }
 
     /// The paths this CPU can run, slowest first.
@@ -99,7 +136,8 @@ impl KernelPath {
         Self::ALL.into_iter().filter(|p| p.available()).collect()
     }
 
-    /// The fastest path this CPU can run.
+    /// The fastest path this CPU can run: AVX-512, else AVX-VNNI, else AVX2, else generic
+    /// on x86-64; NEON, else generic, on aarch64.
     pub fn best() -> Self {
         *Self::available_paths()
             .last()
@@ -117,7 +155,8 @@ impl fmt::Display for KernelPath {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KernelError {
     #[error(
-        "RECAP_KERNELS={0:?} is not a kernel path\nhint: use one of generic, avx2, avx512, or unset it to pick the fastest this CPU runs"
+        "RECAP_KERNELS={0:?} is not a kernel path\nhint: use one of {names}, or unset it to pick the fastest this CPU runs",
+        names = KernelPath::names()
     )]
     Unknown(String),
     #[error(
@@ -217,8 +256,14 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx2 => &avx2::KERNELS,
             #[cfg(target_arch = "x86_64")]
+            KernelPath::AvxVnni => &avxvnni::KERNELS,
+            #[cfg(target_arch = "x86_64")]
             KernelPath::Avx512 => &avx512::KERNELS,
-            #[cfg(not(target_arch = "x86_64"))]
+            #[cfg(target_arch = "aarch64")]
+            KernelPath::Neon if neon::has_i8mm() => &neon::KERNELS_I8MM,
+            #[cfg(target_arch = "aarch64")]
+            KernelPath::Neon => &neon::KERNELS,
+            #[allow(unreachable_patterns)]
             _ => unreachable!("checked by available()"),
         }
     }

@@ -1,9 +1,12 @@
 //! Every kernel of every path this CPU runs, against the generic scalar reference; and the
 //! generic reference against exact products of the dequantized weights.
 //!
-//! The paths are iterated, not chosen: an AVX-512 machine tests its AVX2 path too, and no
-//! test returns early for want of a feature. On x86-64 at least the generic and AVX2 paths
-//! must run (every x86-64 CPU recap supports has AVX2).
+//! The paths are iterated, not chosen: an AVX-512 machine tests its AVX2 and AVX-VNNI
+//! paths too, and no test returns early for want of a feature. On x86-64 at least the
+//! generic and AVX2 paths must run (every x86-64 CPU recap supports has AVX2), and every
+//! path whose feature the CPU reports must be among those run; on aarch64, NEON where the
+//! CPU has the dot-product extension, both of its int8 GEMMs where it also has i8mm
+//! (`scripts/test-aarch64` runs these under QEMU with both, dotprod only and neither).
 
 use std::borrow::Cow;
 
@@ -41,16 +44,50 @@ impl Rng {
     }
 }
 
-/// The paths to test, with the promise that x86-64 tests AVX2.
+/// The paths this CPU must run: generic, and on x86-64 AVX2 and those of the features the
+/// CPU reports; on aarch64 NEON where the CPU reports the dot-product extension.
+fn expected_paths() -> Vec<KernelPath> {
+    #[allow(unused_mut)]
+    let mut want = vec![KernelPath::Generic];
+    #[cfg(target_arch = "x86_64")]
+    {
+        want.push(KernelPath::Avx2);
+        if is_x86_feature_detected!("avxvnni") {
+            want.push(KernelPath::AvxVnni);
+        }
+        if is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512bw") {
+            want.push(KernelPath::Avx512);
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    if std::arch::is_aarch64_feature_detected!("dotprod") {
+        want.push(KernelPath::Neon);
+    }
+    want
+}
+
+/// The paths to test: every path this CPU runs, which must include [`expected_paths`].
 fn paths() -> Vec<&'static Kernels> {
     let paths = KernelPath::available_paths();
-    assert!(paths.contains(&KernelPath::Generic));
-    #[cfg(target_arch = "x86_64")]
-    assert!(
-        paths.contains(&KernelPath::Avx2),
-        "an x86-64 CPU without AVX2: recap's SIMD paths cannot be tested here"
-    );
-    paths.into_iter().map(Kernels::for_path).collect()
+    for want in expected_paths() {
+        assert!(
+            paths.contains(&want),
+            "this CPU should run the {want} path (it runs {paths:?})"
+        );
+    }
+    #[allow(unused_mut)]
+    let mut tables: Vec<&'static Kernels> = paths.into_iter().map(Kernels::for_path).collect();
+    // NEON's table with i8mm replaces the int8 GEMM of the one without: test both.
+    #[cfg(target_arch = "aarch64")]
+    if std::arch::is_aarch64_feature_detected!("i8mm") {
+        let best = *tables.last().unwrap();
+        assert!(
+            std::ptr::eq(best, &super::neon::KERNELS_I8MM),
+            "i8mm's GEMM is chosen"
+        );
+        tables.insert(tables.len() - 1, &super::neon::KERNELS);
+    }
+    tables
 }
 
 /// Byte offsets of the f16 fields of a block of `dtype`.
@@ -134,10 +171,12 @@ fn check_close(what: &str, got: &[f32], want: &[f32], magnitude: &[f64], toleran
 }
 
 #[test]
-fn the_paths_include_generic_and_on_x86_avx2() {
+fn the_paths_include_every_one_the_cpu_reports() {
     let ran: Vec<_> = paths().iter().map(|k| k.path).collect();
     assert_eq!(ran[0], KernelPath::Generic);
     assert_eq!(KernelPath::best(), *ran.last().unwrap());
+    // The fastest first: avx512 > avxvnni > avx2 > generic.
+    assert_eq!(KernelPath::best(), *expected_paths().last().unwrap());
 }
 
 #[test]
@@ -353,11 +392,11 @@ fn recap_kernels_names_a_path_the_cpu_must_have() {
     assert_eq!(resolve(None).unwrap(), KernelPath::best());
     assert_eq!(resolve(Some("")).unwrap(), KernelPath::best());
     assert_eq!(resolve(Some("generic")).unwrap(), KernelPath::Generic);
-    let e = resolve(Some("neon")).unwrap_err();
-    assert_eq!(e, KernelError::Unknown("neon".into()));
+    let e = resolve(Some("sse9")).unwrap_err();
+    assert_eq!(e, KernelError::Unknown("sse9".into()));
     assert!(e
         .to_string()
-        .contains("hint: use one of generic, avx2, avx512"));
+        .contains("hint: use one of generic, avx2, avxvnni, avx512, neon,"));
     for path in KernelPath::ALL {
         match resolve(Some(path.name())) {
             Ok(p) => assert!(p == path && path.available()),

@@ -1,0 +1,73 @@
+//! Cutting a kernel call's rows into *runs*: the number of rows one SIMD kernel takes at
+//! once, each with accumulators of its own in registers.
+//!
+//! A SIMD path writes its kernels for a fixed run (const generic `R`) and lists one
+//! instance per run length, `runs[n - 1]` taking `n` rows; these drivers walk the rows in
+//! runs of the longest and finish with a shorter one. Every SIMD path shares them, so the
+//! walk is written once.
+
+// Raw pointers into the caller's slices, at offsets checked against their lengths.
+#![allow(unsafe_code)]
+
+use super::layout::{Activation, Panel, Shape};
+
+/// Decoding, `R` weight rows from `rows` (each `row_bytes` long) times `a`, into
+/// `out[..R]`.
+pub(super) type RowRun =
+    unsafe fn(rows: *const u8, row_bytes: usize, a: &Activation, out: *mut f32);
+
+/// Prompt batches, `R` activation rows (words and scales from the first of them) times
+/// `panel`, into `R` output rows from `c`.
+pub(super) type PanelRun =
+    unsafe fn(a_words: &[u32], a_scales: &[f32], panel: &Panel, c: *mut f32, shape: Shape);
+
+/// `out[i] = row_i · a` for every row, in runs of `runs.len()` rows.
+///
+/// # Safety
+/// The CPU has the features of the functions in `runs`; `rows` holds `out.len()` rows of
+/// `row_bytes` bytes.
+pub(super) unsafe fn dot_rows(
+    rows: &[u8],
+    row_bytes: usize,
+    a: &Activation,
+    out: &mut [f32],
+    runs: &[RowRun],
+) {
+    debug_assert!(rows.len() >= out.len() * row_bytes);
+    let mut first = 0;
+    while first < out.len() {
+        let n = runs.len().min(out.len() - first);
+        let p = rows.as_ptr().add(first * row_bytes);
+        runs[n - 1](p, row_bytes, a, out.as_mut_ptr().add(first));
+        first += n;
+    }
+}
+
+/// `rows` activation rows times `panel`, in runs of `runs.len()` rows.
+///
+/// # Safety
+/// The CPU has the features of the functions in `runs`; as
+/// [`super::Kernels::panel_product`] requires.
+pub(super) unsafe fn panel_product(
+    a_words: &[u32],
+    a_scales: &[f32],
+    rows: usize,
+    panel: &Panel,
+    c: *mut f32,
+    shape: Shape,
+    runs: &[PanelRun],
+) {
+    let blocks = shape.blocks();
+    let mut r = 0;
+    while r < rows {
+        let n = runs.len().min(rows - r);
+        runs[n - 1](
+            &a_words[r * shape.quads..],
+            &a_scales[r * blocks..],
+            panel,
+            c.add(r * shape.stride),
+            shape,
+        );
+        r += n;
+    }
+}
