@@ -172,19 +172,7 @@ impl Client {
         match self.once(self.request("GET", url).call(), url) {
             Ok(v) => Ok(v),
             Err(Failure::Final(e)) => Err(e),
-            Err(Failure::Transient { reason, status, .. }) => Err(match status {
-                Some(status) => RemoteError::Status {
-                    url: url.to_string(),
-                    status,
-                    tries: "once".into(),
-                    message: reason,
-                },
-                None => RemoteError::Unreachable {
-                    url: url.to_string(),
-                    attempts: 1,
-                    reason,
-                },
-            }),
+            Err(Failure::Transient { reason, status, .. }) => Err(given_up(url, 1, reason, status)),
         }
     }
 
@@ -219,19 +207,7 @@ impl Client {
                     retry_after,
                 }) => {
                     if tried >= attempts {
-                        return Err(match status {
-                            Some(status) => RemoteError::Status {
-                                url: url.to_string(),
-                                status,
-                                tries: format!("to each of {tried} tries"),
-                                message: reason,
-                            },
-                            None => RemoteError::Unreachable {
-                                url: url.to_string(),
-                                attempts: tried,
-                                reason,
-                            },
-                        });
+                        return Err(given_up(url, tried, reason, status));
                     }
                     std::thread::sleep(self.retry.delay(tried + 1, retry_after));
                 }
@@ -336,6 +312,27 @@ impl Client {
             Some(key) if !key.expose().is_empty() => text.replace(key.expose(), "[redacted]"),
             _ => text.to_string(),
         }
+    }
+}
+
+/// The error of a transient failure that `tried` tries did not get past: the server's
+/// status if it answered, else that it could not be reached.
+fn given_up(url: &str, tried: u32, reason: String, status: Option<u16>) -> RemoteError {
+    match status {
+        Some(status) => RemoteError::Status {
+            url: url.to_string(),
+            status,
+            tries: match tried {
+                1 => "once".into(),
+                n => format!("to each of {n} tries"),
+            },
+            message: reason,
+        },
+        None => RemoteError::Unreachable {
+            url: url.to_string(),
+            attempts: tried,
+            reason,
+        },
     }
 }
 

@@ -326,13 +326,8 @@ fn list_models(client: &Client) -> Result<Listing, RemoteError> {
     match endpoint.api() {
         Api::Openai => {
             let body = client.get(&endpoint.url("models"))?;
-            let data = body.get("data").and_then(Value::as_array);
             Ok(Listing {
-                ids: data
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_string))
-                    .collect(),
+                ids: names(&body, "data", "id"),
                 max_model_len: body
                     .pointer("/data/0/max_model_len")
                     .and_then(Value::as_u64)
@@ -341,17 +336,22 @@ fn list_models(client: &Client) -> Result<Listing, RemoteError> {
         }
         Api::Ollama => {
             let body = client.get(&endpoint.root_url("/api/tags"))?;
-            let models = body.get("models").and_then(Value::as_array);
             Ok(Listing {
-                ids: models
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|m| m.get("name").and_then(Value::as_str).map(str::to_string))
-                    .collect(),
+                ids: names(&body, "models", "name"),
                 max_model_len: None,
             })
         }
     }
+}
+
+/// The `key` of each entry of the list `body[list]`: the model names a server lists.
+fn names(body: &Value, list: &str, key: &str) -> Vec<String> {
+    body.get(list)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get(key).and_then(Value::as_str).map(str::to_string))
+        .collect()
 }
 
 /// The context one request gets: llama-server's per-slot `n_ctx` from `/props`, else

@@ -91,6 +91,17 @@ pub enum Finish {
     Other(String),
 }
 
+impl Finish {
+    /// OpenAI's `finish_reason` and Ollama's `done_reason` use the same words.
+    fn from_reason(reason: Option<&str>) -> Self {
+        match reason {
+            None | Some("stop") => Self::Stop,
+            Some("length") => Self::Length,
+            Some(other) => Self::Other(other.to_string()),
+        }
+    }
+}
+
 /// The text of an answer and what it cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
@@ -118,11 +129,7 @@ fn parse_openai(body: &Value) -> Result<Answer, String> {
         .and_then(Value::as_str)
         .ok_or("the response's first choice has no `message.content`")?
         .to_string();
-    let finish = match choice.get("finish_reason").and_then(Value::as_str) {
-        None | Some("stop") => Finish::Stop,
-        Some("length") => Finish::Length,
-        Some(other) => Finish::Other(other.to_string()),
-    };
+    let finish = Finish::from_reason(choice.get("finish_reason").and_then(Value::as_str));
     let count = |path: &str| body.pointer(path).and_then(Value::as_u64).unwrap_or(0) as usize;
     let mut usage = Usage {
         prompt_tokens: count("/usage/prompt_tokens"),
@@ -165,11 +172,7 @@ fn parse_ollama(body: &Value) -> Result<Answer, String> {
         .and_then(Value::as_str)
         .ok_or("the response has no `message.content`")?
         .to_string();
-    let finish = match body.get("done_reason").and_then(Value::as_str) {
-        None | Some("stop") => Finish::Stop,
-        Some("length") => Finish::Length,
-        Some(other) => Finish::Other(other.to_string()),
-    };
+    let finish = Finish::from_reason(body.get("done_reason").and_then(Value::as_str));
     let count = |key: &str| body.get(key).and_then(Value::as_u64).unwrap_or(0);
     let nanos = |key: &str| body.get(key).and_then(Value::as_u64);
     let timed = nanos("prompt_eval_duration").is_some() && nanos("eval_duration").is_some();
