@@ -285,4 +285,14 @@ pub struct EvalArgs {
     /// (with the item that matched) or missed, and the items that matched none.
     #[arg(long)]
     pub items: bool,
+
+    /// Evaluate only the meeting with this id (repeat for several); with --limit, the
+    /// first N of them.
+    #[arg(long = "meeting", value_name = "ID")]
+    pub meetings: Vec<String>,
+
+    /// Write every prompt the model is asked and its raw answer (before grounding and
+    /// merging) to FILE, one JSON object a line: to see why a list came out as it did.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "from"])]
+    pub trace: Option<PathBuf>,
 }

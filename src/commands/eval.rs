@@ -25,6 +25,7 @@ use crate::eval::report::{self, Report};
 use crate::eval::saved::Saved;
 use crate::pipeline::prompts::Prompts;
 use crate::pipeline::summarize::Settings;
+use crate::pipeline::trace::Traced;
 
 use super::{Exit, Io};
 
@@ -40,7 +41,22 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    let meetings: Vec<_> = dataset.meetings.iter().take(limit).collect();
+    let meetings: Vec<_> = dataset
+        .meetings
+        .iter()
+        .filter(|m| args.meetings.is_empty() || args.meetings.contains(&m.id))
+        .take(limit)
+        .collect();
+    if let Some(missing) = args
+        .meetings
+        .iter()
+        .find(|id| !dataset.meetings.iter().any(|m| &m.id == *id))
+    {
+        anyhow::bail!(
+            "{} has no meeting with id {missing:?}",
+            args.dataset.display()
+        );
+    }
 
     writeln!(
         io.err,
@@ -129,7 +145,13 @@ fn model_summarizer(
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
-    Ok(Box::new(PipelineSummarizer::new(
-        name, generator, prompts, settings,
-    )))
+    Ok(match &args.trace {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create the trace file {}", path.display()))?;
+            let traced = Traced::new(generator, Box::new(std::io::BufWriter::new(file)));
+            Box::new(PipelineSummarizer::new(name, traced, prompts, settings))
+        }
+        None => Box::new(PipelineSummarizer::new(name, generator, prompts, settings)),
+    })
 }

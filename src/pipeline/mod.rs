@@ -27,3 +27,4 @@ pub mod regenerate;
 pub mod sameness;
 pub mod summarize;
 pub mod tidy;
+pub mod trace;
