@@ -31,13 +31,6 @@ use super::{Exit, Io};
 
 pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<Exit> {
     let dataset = Dataset::from_path(&args.dataset)?;
-    let embedder = super::model_loader::load_embedder(config, &mut *io.err)?;
-    let mut summarizer: Box<dyn Summarizer> = match &args.from {
-        Some(path) => Box::new(Saved::from_path(path)?),
-        None if args.baseline => Box::new(Baseline::default()),
-        None => model_summarizer(args, config, Arc::clone(&embedder), io)?,
-    };
-    let mut matcher = MeaningMatcher::new(&*embedder, super::model_loader::DEFAULT_EMBEDDER);
     let limit = args
         .limit
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
@@ -58,6 +51,13 @@ pub fn run(args: &EvalArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<
         );
     }
 
+    let embedder = super::model_loader::load_embedder(config, &mut *io.err)?;
+    let mut summarizer: Box<dyn Summarizer> = match &args.from {
+        Some(path) => Box::new(Saved::from_path(path)?),
+        None if args.baseline => Box::new(Baseline::default()),
+        None => model_summarizer(args, config, Arc::clone(&embedder), io)?,
+    };
+    let mut matcher = MeaningMatcher::new(&*embedder, super::model_loader::DEFAULT_EMBEDDER);
     writeln!(
         io.err,
         "evaluating {} on {} meeting(s) of {}, {} thread(s)",
