@@ -153,9 +153,9 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 128)]
     pub gen_tokens: usize,
 
-    /// How prompt batches multiply by the weights: an int8 GEMM (on CPUs with AVX-512
-    /// VNNI), f32 weights dequantized per call or kept resident, or candle's quantized
-    /// matmul. Single tokens always use recap's decoding kernels where the CPU has them.
+    /// How prompt batches multiply by the weights: an int8 GEMM (on the AVX2, AVX-VNNI,
+    /// AVX-512 and NEON paths; the generic path dequantizes to f32 instead), f32 weights
+    /// dequantized per call or kept resident, or candle's quantized matmul. Single tokens always use recap's decoding kernels where the CPU has them.
     #[arg(long, value_enum, default_value_t)]
     pub dense: DenseArg,
 }

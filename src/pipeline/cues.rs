@@ -6,14 +6,14 @@
 use super::grounding::NumberedTurns;
 
 /// Phrases that commit someone to a task, ask for one, or hand one out.
-const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|you'll|you will|you're going to|you are going to|can you|could you|would you|will you|please|need to|needs to|take care of|follow up|look into|work on|working on|action item|next time|next meeting|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next week|the end of))\b";
+const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|i'm gonna|let me|you'll|you will|you're going to|you are going to|you're gonna|be working on|(in)?between now and then|can you|could you|would you|will you|please|need to|needs to|take care of|follow up|look into|work on|working on|action item|next time|next meeting|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next week|the end of))\b";
 
 /// Phrases that settle a choice.
 const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|let us|go with|going with|settled|final|we keep|keep the|we drop|drop the|instead of|we'll use|we will use|is going to be|will be|won't|will not|not going to|approved|confirmed)\b";
 
 /// A speaker taking a task on themselves.
 const COMMITMENT: &str =
-    r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|let me|i'll take|i can take)\b";
+    r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|i'm gonna|let me|i'll take|i can take)\b";
 
 /// A request for someone else to do something.
 const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";

@@ -10,8 +10,11 @@
 //! accepted in the next, and small models cite a turn or two off; the evidence names the
 //! turn of the window that shares the most. With a sentence embedder loaded, a turn of the
 //! window whose meaning is close to the item's ([`Sameness::supports`]) grounds it too: a
-//! faithful paraphrase need not reuse the speaker's words. An item that fails is dropped:
-//! it was copied from the prompt or invented.
+//! faithful paraphrase need not reuse the speaker's words. Small models also cite a turn
+//! far from the one they paraphrase; an item whose window fails is grounded in the chunk's
+//! turn that shares the most of its content words, when that is at least two and three
+//! fifths of them. An item that fails all three is dropped: it was copied from the prompt
+//! or invented.
 
 use std::collections::BTreeSet;
 
@@ -81,6 +84,30 @@ impl<'a> NumberedTurns<'a> {
             .collect()
     }
 
+    /// The chunk cut into consecutive windows of about `chars` characters of text each
+    /// (at least one turn a window, the last taking what is left).
+    pub fn windows(&self, chars: usize) -> Vec<NumberedTurns<'a>> {
+        let total: usize = self.turns.iter().map(|t| t.text.len()).sum();
+        let count = total.div_ceil(chars.max(1)).max(1);
+        let per_window = total.div_ceil(count);
+        let mut windows = Vec::with_capacity(count);
+        let (mut start, mut size) = (0, 0);
+        for (i, turn) in self.turns.iter().enumerate() {
+            size += turn.text.len();
+            if size >= per_window && windows.len() + 1 < count {
+                windows.push(NumberedTurns::new(
+                    &self.turns[start..=i],
+                    self.first + start,
+                ));
+                (start, size) = (i + 1, 0);
+            }
+        }
+        if start < self.turns.len() {
+            windows.push(NumberedTurns::new(&self.turns[start..], self.first + start));
+        }
+        windows
+    }
+
     /// Turn `number`, when the chunk holds it.
     pub fn turn(&self, number: usize) -> Option<&'a Turn> {
         self.turns.get(number.checked_sub(self.first)?)
@@ -99,22 +126,10 @@ impl<'a> NumberedTurns<'a> {
             .flatten()
             .filter_map(|n| Some((n, self.turn(n)?)))
             .collect();
-        let by_words = candidates
-            .iter()
-            .map(|&(n, turn)| {
-                let said: BTreeSet<String> = content_tokens(&turn.text).into_iter().collect();
-                (n, turn, wanted.intersection(&said).count())
-            })
-            .fold(
-                None,
-                |best: Option<(usize, &Turn, usize)>, next| match best {
-                    Some(b) if b.2 >= next.2 => Some(b),
-                    _ => Some(next),
-                },
-            )
+        let by_words = most_shared(&wanted, candidates.iter().copied())
             .filter(|(_, _, shared)| *shared >= needed)
             .map(|(n, turn, _)| (n, turn));
-        let (number, turn) = by_words.or_else(|| {
+        let by_meaning = || {
             if !same.by_meaning() {
                 return None;
             }
@@ -124,7 +139,22 @@ impl<'a> NumberedTurns<'a> {
                 .iter()
                 .copied()
                 .find(|(_, turn)| same.supports(&turn.text, item))
-        })?;
+        };
+        // A miscited item: grounded elsewhere in the chunk only when most of its words
+        // were said there.
+        let anywhere = || {
+            let all = self
+                .turns
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (self.first + i, t));
+            most_shared(&wanted, all)
+                .filter(|&(_, _, shared)| {
+                    shared >= MISCITED_SHARED && shared * 5 >= wanted.len() * 3
+                })
+                .map(|(n, turn, _)| (n, turn))
+        };
+        let (number, turn) = by_words.or_else(by_meaning).or_else(anywhere)?;
         Some(Evidence {
             turn: number,
             speaker: turn.speaker.clone(),
@@ -142,6 +172,26 @@ impl<'a> NumberedTurns<'a> {
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// Content words a miscited item must share with a turn outside its window, at the least
+/// (and three fifths of its own).
+const MISCITED_SHARED: usize = 2;
+
+/// The turn sharing the most of `wanted`, with the count; on a tie the first wins.
+fn most_shared<'t>(
+    wanted: &BTreeSet<String>,
+    turns: impl Iterator<Item = (usize, &'t Turn)>,
+) -> Option<(usize, &'t Turn, usize)> {
+    turns
+        .map(|(n, turn)| {
+            let said: BTreeSet<String> = content_tokens(&turn.text).into_iter().collect();
+            (n, turn, wanted.intersection(&said).count())
+        })
+        .fold(None, |best, next| match best {
+            Some(b) if b.2 >= next.2 => Some(b),
+            _ => Some(next),
+        })
 }
 
 #[cfg(test)]
@@ -218,6 +268,40 @@ mod tests {
     }
 
     #[test]
+    fn windows_cover_the_chunk_in_order() {
+        let turns: Vec<Turn> = (0..10)
+            .map(|i| Turn::new("Ana", None, None, format!("turn {i} has some words")))
+            .collect();
+        let chunk = NumberedTurns::new(&turns, 5);
+        let windows = chunk.windows(60);
+        let ranges: Vec<(usize, usize)> = windows.iter().map(|w| w.range()).collect();
+        assert_eq!(ranges, [(5, 7), (8, 10), (11, 13), (14, 14)]);
+        assert_eq!(chunk.windows(10_000).len(), 1);
+    }
+
+    #[test]
+    fn a_miscited_item_is_grounded_where_most_of_its_words_were_said() {
+        let mut turns = turns();
+        turns.push(Turn::new("Bo", None, None, "Okay."));
+        turns.push(Turn::new("Bo", None, None, "Fine."));
+        turns.push(Turn::new("Sam", None, None, "The weather is nice."));
+        turns.push(Turn::new(
+            "Ana",
+            None,
+            None,
+            "You'll work on the working design.",
+        ));
+        let chunk = NumberedTurns::new(&turns, 1);
+        let found = chunk.ground(1, "Work on the working design", &words());
+        assert_eq!(found.map(|e| e.turn), Some(7));
+        // Two of its four content words said in turn 7 is not most of them.
+        assert_eq!(
+            chunk.ground(1, "Work on the battery design review", &words()),
+            None
+        );
+    }
+
+    #[test]
     fn an_invented_or_misplaced_item_is_not_grounded() {
         let turns = turns();
         let chunk = NumberedTurns::new(&turns, 7);
@@ -226,10 +310,16 @@ mod tests {
             None
         );
         assert_eq!(
-            chunk.ground(3, "Send the pricing deck", &words()),
+            chunk.ground(3, "Book the venue", &words()),
             None,
             "not in the chunk"
         );
-        assert_eq!(chunk.ground(40, "Send the pricing deck", &words()), None);
+        assert_eq!(
+            chunk
+                .ground(40, "Send the pricing deck", &words())
+                .map(|e| e.turn),
+            Some(7),
+            "miscited, but said in the chunk"
+        );
     }
 }

@@ -89,7 +89,7 @@ mod tests {
     fn the_passes_over_a_chunk_share_its_transcript() {
         let prompts = Prompts::load(None).unwrap();
         let context = context! { date => "2025-11-07",
-        participants => ["Ana", "Bo"], part => 1, parts => 2, cues => [2],
+        participants => ["Ana", "Bo"], part => 1, parts => 2, cues => [2], first => 2, last => 2, whole => false,
         transcript => "[1] Ana: hi\n[2] Bo: bye\n" };
         let head = prompts.render("transcript", &context).unwrap();
         assert!(head.starts_with("Meeting date: 2025-11-07. Participants: Ana, Bo."));
@@ -99,10 +99,13 @@ mod tests {
             let text = prompts.render(question, &context).unwrap();
             assert!(text.starts_with("Question:"), "{question}: {text}");
         }
-        assert!(prompts
-            .render("actions", &context)
-            .unwrap()
-            .contains("(one of Ana, Bo, or \"TBD\""));
+        let actions = prompts.render("actions", &context).unwrap();
+        assert!(actions.contains("(one of Ana, Bo, or \"TBD\""), "{actions}");
+        assert!(
+            actions.contains("came out of turns 2 to 2 of this"),
+            "{actions}"
+        );
+        assert!(actions.ends_with("mark a task: 2."), "{actions}");
     }
 
     #[test]

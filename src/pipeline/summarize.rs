@@ -40,6 +40,12 @@ pub const ANSWER_LIMITS: note::schema::GenerationLimits = note::schema::Generati
 /// The shortest piece of key information, in characters: a sentence, not a topic.
 const FACT_MIN_CHARS: u64 = 30;
 
+/// The span of transcript text (about 1,500 tokens) each list question asks about. On a
+/// 5,500-token chunk the 1.5B model listed tasks from the top and stopped at the cap,
+/// never reaching the wrap-up where the work was handed out; asked turn range by turn
+/// range, with the transcript still whole before the question, it reads each part.
+const LIST_WINDOW_CHARS: usize = 6_000;
+
 /// Tokens a turn's number (`[123] `) adds to the line the planner counts.
 const TURN_NUMBER_TOKENS: usize = 4;
 
@@ -349,19 +355,28 @@ impl ChunkReader<'_> {
             meeting.chunk_context(i + 1, parts, &turns.text()),
         )?;
         let mut usage = Usage::default();
-        let mut ask_pass = |pass: Pass, schema: &Value| -> Result<Value, SummarizeError> {
+        // The lists are asked window by window over the chunk the prompt holds, the
+        // transcript prefix shared by every question.
+        let mut ask_pass = |pass: Pass,
+                            window: &NumberedTurns<'_>,
+                            schema: &Value|
+         -> Result<Value, SummarizeError> {
             let stage = Stage::Map {
                 part: i + 1,
                 parts,
                 pass,
             };
             on_progress(stage, &Progress::default());
+            let range = window.range();
             let mut context = meeting.chunk_context(i + 1, parts, "");
             context["cues"] = json!(match pass {
-                Pass::Actions => cues::task_turns(turns),
-                Pass::Decisions => cues::decision_turns(turns),
+                Pass::Actions => cues::task_turns(window),
+                Pass::Decisions => cues::decision_turns(window),
                 Pass::Overview => Vec::new(),
             });
+            context["first"] = json!(range.0);
+            context["last"] = json!(range.1);
+            context["whole"] = json!(range == turns.range());
             let question = self.prompts.render(pass.template(), context)?;
             ask(
                 generator,
@@ -373,12 +388,25 @@ impl ChunkReader<'_> {
                 &mut |p| on_progress(stage, p),
             )
         };
-        let range = turns.range();
-        let actions: ActionsAnswer =
-            parse(ask_pass(Pass::Actions, &meeting.actions_schema(range))?)?;
-        let decisions: DecisionsAnswer =
-            parse(ask_pass(Pass::Decisions, &decisions_schema(range))?)?;
-        let overview: OverviewAnswer = parse(ask_pass(Pass::Overview, &overview_answer_schema())?)?;
+        let mut actions = ActionsAnswer::default();
+        let mut decisions = DecisionsAnswer::default();
+        for window in turns.windows(LIST_WINDOW_CHARS) {
+            let range = window.range();
+            let answer: ActionsAnswer = parse(ask_pass(
+                Pass::Actions,
+                &window,
+                &meeting.actions_schema(range),
+            )?)?;
+            actions.action_items.extend(answer.action_items);
+            let answer: DecisionsAnswer = parse(ask_pass(
+                Pass::Decisions,
+                &window,
+                &decisions_schema(range),
+            )?)?;
+            decisions.decisions.extend(answer.decisions);
+        }
+        let overview: OverviewAnswer =
+            parse(ask_pass(Pass::Overview, turns, &overview_answer_schema())?)?;
         let partial = Extract::from_passes(actions, decisions, overview);
         Ok((meeting.ground(partial, turns, &same), usage))
     }
@@ -566,6 +594,9 @@ impl Meeting {
             "part": 1,
             "parts": 1,
             "cues": [],
+            "first": 1,
+            "last": 1,
+            "whole": false,
         })
     }
 
@@ -626,7 +657,7 @@ impl Meeting {
     ) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
         extract.action_items.retain_mut(|a| {
-            a.text = tidy::task(&a.text);
+            a.text = tidy::task(&tidy::fluent(&a.text));
             let Some(evidence) = turns
                 .ground(a.turn, &a.text, same)
                 .filter(|_| says_enough(&a.text))
@@ -637,6 +668,7 @@ impl Meeting {
             a.due = a
                 .due
                 .take()
+                .filter(|phrase| !matches!(phrase.to_lowercase().trim(), "null" | "none" | ""))
                 .filter(|phrase| said_in(phrase, &nearby))
                 .and_then(|phrase| due::resolve(&phrase, meeting_date?))
                 .map(|d| d.to_string());
@@ -648,6 +680,7 @@ impl Meeting {
             true
         });
         extract.decisions.retain_mut(|d| {
+            d.text = tidy::fluent(&d.text);
             let Some(evidence) = turns
                 .ground(d.turn, &d.text, same)
                 .filter(|_| says_enough(&d.text))

@@ -13,6 +13,9 @@ const VOCATIVE: &str =
 /// How a spoken task starts before its verb.
 const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
 
+/// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
+const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
+
 /// A word that a note line would read as markup: `@Owner`, `#tag`, `## Heading`.
 const MARKUP_WORD: &str = r"(^|\s)[@#]+";
 
@@ -23,6 +26,7 @@ const TASK_SIGNIFIERS: [char; 15] = [
 ];
 
 cached_regex!(filler, FILLER);
+cached_regex!(disfluency, DISFLUENCY);
 cached_regex!(markup_word, MARKUP_WORD);
 cached_regex!(vocative, VOCATIVE);
 cached_regex!(opening, TASK_OPENING);
@@ -40,6 +44,46 @@ pub fn inert(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `text` without what only speech has: "uh"s and "you know"s, words or pairs of words
+/// said twice in a row ("the the", "I think I think"), and a letter that starts a word
+/// again ("y you").
+pub fn fluent(text: &str) -> String {
+    let text = disfluency().replace_all(text, "$1");
+    let key = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let mut kept: Vec<&str> = Vec::new();
+    for word in text.split_whitespace() {
+        let k = key(word);
+        if k.is_empty() && kept.last().is_some_and(|w| w.ends_with(',')) {
+            continue;
+        }
+        if let Some(&last) = kept.last() {
+            let last_key = key(last);
+            let repeat = !k.is_empty() && last_key == k && !last.ends_with(['.', '!', '?']);
+            let false_start = last_key.len() == 1
+                && !matches!(last_key.as_str(), "a" | "i")
+                && k.len() > 1
+                && k.starts_with(&last_key);
+            if repeat || false_start {
+                kept.pop();
+            }
+        }
+        kept.push(word);
+        let n = kept.len();
+        if n >= 4 && key(kept[n - 4]) == key(kept[n - 2]) && key(kept[n - 3]) == key(kept[n - 1]) {
+            kept.drain(n - 4..n - 2);
+        }
+    }
+    let joined = kept.join(" ");
+    let mut chars = joined.trim_matches([',', ' ']).chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// `text` as a task: the sentence with a commitment or request when there are several,
@@ -148,6 +192,26 @@ mod tests {
             "Send them a note this afternoon."
         );
         assert_eq!(task("could you please book the room"), "Book the room");
+    }
+
+    #[test]
+    fn speech_fillers_and_repeats_are_dropped() {
+        assert_eq!(
+            fluent("um so y you're gonna get the the um working design done, you know"),
+            "So you're gonna get the working design done"
+        );
+        assert_eq!(
+            fluent("I think I think it's uh, fine."),
+            "I think it's fine."
+        );
+        assert_eq!(
+            fluent("Uh, the remote will be blue."),
+            "The remote will be blue."
+        );
+        assert_eq!(
+            fluent("Send a note to Ana. Ana agreed."),
+            "Send a note to Ana. Ana agreed."
+        );
     }
 
     #[test]
