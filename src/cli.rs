@@ -155,7 +155,8 @@ pub struct BenchArgs {
 
     /// How prompt batches multiply by the weights: an int8 GEMM (on the AVX2, AVX-VNNI,
     /// AVX-512 and NEON paths; the generic path dequantizes to f32 instead), f32 weights
-    /// dequantized per call or kept resident, or candle's quantized matmul. Single tokens always use recap's decoding kernels where the CPU has them.
+    /// dequantized per call or kept resident, or candle's quantized matmul. Single tokens
+    /// always use recap's decoding kernels where the CPU has them.
     #[arg(long, value_enum, default_value_t)]
     pub dense: DenseArg,
 }

@@ -668,7 +668,6 @@ impl Meeting {
             a.due = a
                 .due
                 .take()
-                .filter(|phrase| !matches!(phrase.to_lowercase().trim(), "null" | "none" | ""))
                 .filter(|phrase| said_in(phrase, &nearby))
                 .and_then(|phrase| due::resolve(&phrase, meeting_date?))
                 .map(|d| d.to_string());

@@ -78,8 +78,12 @@ pub fn fluent(text: &str) -> String {
             kept.drain(n - 4..n - 2);
         }
     }
-    let joined = kept.join(" ");
-    let mut chars = joined.trim_matches([',', ' ']).chars();
+    capitalised(kept.join(" ").trim_matches([',', ' ']))
+}
+
+/// `text` with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
@@ -111,11 +115,7 @@ pub fn task(text: &str) -> String {
     if rest.split_whitespace().count() < 2 {
         return text.trim().to_string();
     }
-    let mut chars = rest.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text.trim().to_string(),
-    }
+    capitalised(rest)
 }
 
 /// The sentence of `text` that commits or asks, when it has several; else all of it.
