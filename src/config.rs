@@ -44,6 +44,12 @@ pub struct ConfigFile {
     /// Each action item and decision says where it was said (default false).
     #[serde(default)]
     pub evidence: bool,
+    /// Tokens the answer's JSON schema forces (keys, quotes, the rest of a name) are
+    /// written without a forward pass each (default true; false decodes them one by one).
+    pub fast_forward: Option<bool>,
+    /// Tokens guessed from the transcript and checked by the model in one forward pass
+    /// (speculative decoding; the answer is the same, only faster); 0 turns it off.
+    pub draft_tokens: Option<usize>,
     /// An inference server to send the passes to instead of running the local model.
     #[serde(default)]
     pub backend: BackendFile,
@@ -255,6 +261,8 @@ pub struct Config {
     pub prompts_dir: Option<PathBuf>,
     pub min_words: Option<usize>,
     pub evidence: bool,
+    pub fast_forward: bool,
+    pub draft_tokens: usize,
     pub backend: BackendFile,
 }
 
@@ -310,6 +318,10 @@ impl Config {
             prompts_dir: file.prompts_dir,
             min_words: file.min_words,
             evidence: file.evidence,
+            fast_forward: file.fast_forward.unwrap_or(true),
+            draft_tokens: file
+                .draft_tokens
+                .unwrap_or(crate::pipeline::local::DEFAULT_DRAFT_TOKENS),
             backend: file.backend,
         }
     }
@@ -378,6 +390,24 @@ mod tests {
         assert_eq!(config.note_types, ["people", "meeting", "customer"]);
         assert_eq!(config.aliases["Speaker 1"], "Jeff Denworth");
         assert_eq!(config.me.as_deref(), Some("Jason Vallery"));
+    }
+
+    #[test]
+    fn decoding_speedups_are_on_unless_turned_off() {
+        let config = Config::default();
+        assert!(config.fast_forward);
+        assert_eq!(
+            config.draft_tokens,
+            crate::pipeline::local::DEFAULT_DRAFT_TOKENS
+        );
+        let file = ConfigFile::from_toml(
+            "fast_forward = false\ndraft_tokens = 0\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let config = Config::resolve(file, None);
+        assert!(!config.fast_forward);
+        assert_eq!(config.draft_tokens, 0);
     }
 
     fn env(name: &str) -> Option<String> {

@@ -7,10 +7,11 @@ mod tokenizer_support;
 
 use recap::llm::chat_template::{ChatTemplate, Message};
 use recap::llm::generate::{generate, GenerationOptions, StopReason};
+use recap::llm::lookup::PromptLookup;
 use recap::llm::sampler::SamplingOptions;
 use recap::llm::tokenizer::Tokenizer;
 use recap::llm::{
-    ConstraintOptions, GgufModel, JsonConstraint, LoadOptions, Vocabulary, Whitespace,
+    CausalLm, ConstraintOptions, GgufModel, JsonConstraint, LoadOptions, Vocabulary, Whitespace,
 };
 use serde_json::{json, Value};
 
@@ -71,27 +72,58 @@ fn a_constrained_call_on_smollm2_returns_valid_notes() {
     let compact = ConstraintOptions {
         whitespace: Whitespace::Compact,
     };
-    let mut constraint = JsonConstraint::with_options(&schema, &vocab, &compact).unwrap();
-    let options = GenerationOptions {
-        max_tokens: 400,
-        sampling: SamplingOptions::greedy(),
-        stop_tokens: tokenizer.end_of_turn_tokens().to_vec(),
+    // Plain decoding; then forced tokens written without a pass each; then, on top, drafts
+    // from the prompt checked in batches.
+    let mut decode = |fast_forward: bool, draft_tokens: usize| {
+        model.reset();
+        let mut constraint = JsonConstraint::with_options(&schema, &vocab, &compact).unwrap();
+        let options = GenerationOptions {
+            max_tokens: 400,
+            sampling: SamplingOptions::greedy(),
+            stop_tokens: tokenizer.end_of_turn_tokens().to_vec(),
+            fast_forward,
+            draft_tokens,
+        };
+        let mut lookup = PromptLookup::new(&prompt);
+        let out = generate(
+            &mut model,
+            &tokenizer,
+            &prompt,
+            &options,
+            Some(&mut constraint),
+            Some(&mut lookup),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(out.text.as_bytes(), constraint.output());
+        out
     };
-    let out = generate(
-        &mut model,
-        &tokenizer,
-        &prompt,
-        &options,
-        Some(&mut constraint),
-        &mut |_| {},
-    )
-    .unwrap();
+    let plain = decode(false, 0);
+    let forwarded = decode(true, 0);
+    let drafted = decode(true, 6);
+    assert_eq!(plain.forced_tokens, 0);
+    assert!(forwarded.forced_tokens > 0, "the schema's keys are forced");
+    assert!(forwarded.decode_calls < plain.decode_calls);
+    assert_eq!(
+        drafted.text, forwarded.text,
+        "drafts change the passes, never the reply"
+    );
+    assert!(
+        drafted.accepted_tokens > 0,
+        "the notes quote the transcript"
+    );
+    assert!(drafted.decode_calls < forwarded.decode_calls);
 
+    for out in [&plain, &forwarded] {
+        check(out, &schema, &owners);
+    }
+}
+
+fn check(out: &recap::llm::generate::Generation, schema: &Value, owners: &[&str]) {
     assert_eq!(out.stop_reason, StopReason::MaskFinished, "{}", out.text);
-    assert_eq!(out.text.as_bytes(), constraint.output());
     let value: Value =
         serde_json::from_str(&out.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.text));
-    if let Err(e) = jsonschema::validate(&schema, &value) {
+    if let Err(e) = jsonschema::validate(schema, &value) {
         panic!("invalid ({e}): {}", out.text);
     }
     for item in value["action_items"].as_array().unwrap() {

@@ -55,10 +55,12 @@ fn run_masked(
         max_tokens: 32,
         sampling,
         stop_tokens: tok.end_of_turn_tokens().to_vec(),
+        fast_forward: true,
+        draft_tokens: 0,
     };
     let mut streamed = String::new();
     let mut calls = 0;
-    let g = generate(model, tok, prompt, &options, mask, &mut |p| {
+    let g = generate(model, tok, prompt, &options, mask, None, &mut |p| {
         calls += 1;
         assert_eq!(p.tokens.len(), calls);
         assert_eq!(p.prompt_tokens, prompt.len());

@@ -3,7 +3,9 @@
 //!
 //! The prompt is a fixed pseudo-random token sequence (the same every run, no tokenizer
 //! needed); it is fed as one prefill batch, then `--gen-tokens` tokens are generated
-//! greedily one at a time, so decode is measured from position = prompt length.
+//! greedily one at a time, so decode is measured from position = prompt length. Last,
+//! forward passes of 1, 2, 4 and 8 tokens at that position are timed: what reading a run
+//! of forced tokens in one batch costs against one decoded token.
 
 use std::time::Instant;
 
@@ -32,7 +34,7 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
             DenseArg::Resident => DenseWeights::Resident,
             DenseArg::Off => DenseWeights::Off,
         },
-        reserve: args.prompt_tokens + args.gen_tokens,
+        reserve: args.prompt_tokens + args.gen_tokens + SHORT_BATCHES[SHORT_BATCHES.len() - 1],
         ..LoadOptions::default()
     };
     writeln!(io.err, "loading {} ...", path.display())?;
@@ -65,6 +67,13 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
     if logits.iter().any(|v| !v.is_finite()) {
         bail!("the model produced non-finite logits");
     }
+    let longest = SHORT_BATCHES[SHORT_BATCHES.len() - 1];
+    let batches = if args.gen_tokens > 0 && model.position() + longest <= model.context_length() {
+        writeln!(io.err, "short batches ...")?;
+        short_batches(&mut model)?
+    } else {
+        Vec::new()
+    };
 
     let c = model.config();
     let mb = |b: f64| b / 1e6;
@@ -121,6 +130,18 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
             decode.cpu
         )?;
     }
+    if !batches.is_empty() {
+        let cells: Vec<String> = batches
+            .iter()
+            .map(|(n, secs)| format!("{n}: {:.1} ms", secs * 1e3))
+            .collect();
+        writeln!(
+            out,
+            "batches   one forward pass of N tokens from position {}: {}",
+            model.position(),
+            cells.join(", ")
+        )?;
+    }
     let wall = prefill.wall + decode.wall;
     let others = (prefill.others + decode.others) / wall;
     if others > 0.2 {
@@ -134,6 +155,28 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
         None => writeln!(out, "peak RSS  unknown (no /proc/self/status)")?,
     }
     Ok(Exit::Success)
+}
+
+/// The batch sizes timed after decoding: forced tokens and speculative drafts are read in
+/// such short batches.
+const SHORT_BATCHES: [usize; 4] = [1, 2, 4, 8];
+
+/// Seconds per forward pass of each of [`SHORT_BATCHES`] tokens where the cache stands
+/// now (the cache is cut back after each pass).
+fn short_batches(model: &mut GgufModel) -> anyhow::Result<Vec<(usize, f64)>> {
+    const PASSES: usize = 3;
+    let at = model.position();
+    let mut out = Vec::new();
+    for n in SHORT_BATCHES {
+        let tokens = bench_prompt(n, model.vocab_size());
+        let start = Instant::now();
+        for _ in 0..PASSES {
+            model.forward(&tokens)?;
+            model.truncate(at);
+        }
+        out.push((n, start.elapsed().as_secs_f64() / PASSES as f64));
+    }
+    Ok(out)
 }
 
 /// The CPU's model name, from `/proc/cpuinfo` (Linux).
@@ -268,7 +311,10 @@ mod tests {
             .collect();
         assert_eq!(
             labels,
-            ["model", "file", "threads", "kernels", "load", "prefill", "decode", "peak"],
+            [
+                "model", "file", "threads", "kernels", "load", "prefill", "decode", "batches",
+                "peak"
+            ],
             "{text}"
         );
         let kernels = format!(
@@ -280,6 +326,10 @@ mod tests {
         assert!(text.contains("prefill   40 tokens in "), "{text}");
         assert!(text.contains("decode    5 tokens in "), "{text}");
         assert!(text.contains("from position 40"), "{text}");
+        assert!(
+            text.contains("batches   one forward pass of N tokens from position 45: 1: "),
+            "{text}"
+        );
 
         let too_long = BenchArgs {
             prompt_tokens: 120,

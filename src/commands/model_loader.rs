@@ -130,7 +130,7 @@ pub fn load_generator(
     let name = requested
         .or(config.model.as_deref())
         .unwrap_or(DEFAULT_MODEL);
-    LocalGenerator::load(&path).map_err(|e| {
+    let mut generator = LocalGenerator::load(&path).map_err(|e| {
         // A registry model's file is recap's to fix; a file the user named is theirs.
         if Path::new(name).is_file() {
             e
@@ -139,7 +139,9 @@ pub fn load_generator(
                 "the cached file of `{name}` is damaged or cut short: {e:#}\nhint: `recap models pull --force {name}` fetches it again (`recap models verify {name}` checks it)"
             )
         }
-    })
+    })?;
+    generator.set_decoding(config.fast_forward, config.draft_tokens);
+    Ok(generator)
 }
 
 #[cfg(test)]

@@ -364,12 +364,16 @@ fn deliver(
     let text = summary.note.render();
     let usage = &summary.usage;
     let stats = format!(
-        "{} chunk{}, {} prompt tokens at {:.0} tok/s, {} written at {:.1} tok/s",
+        "{} chunk{}, {} prompt tokens ({} reused) at {:.0} tok/s, {} written ({} forced, {} of {} drafted kept) at {:.1} tok/s",
         summary.chunks,
         if summary.chunks == 1 { "" } else { "s" },
         usage.prompt_tokens,
+        usage.cached_tokens,
         usage.prefill_rate(),
         usage.generated_tokens,
+        usage.forced_tokens,
+        usage.accepted_tokens,
+        usage.drafted_tokens,
         usage.decode_rate()
     );
     let line = |line: String| Delivered { line, stdout: None };

@@ -21,9 +21,21 @@ pub struct ActionItem {
 /// Token counts and times of the generation behind one candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SpeedStats {
+    /// Prompt tokens computed (not served from a cached prefix).
     pub prefill_tokens: usize,
+    /// Prompt tokens served from a cached prefix.
+    #[serde(default)]
+    pub reused_tokens: usize,
     pub prefill_seconds: f64,
     pub decode_tokens: usize,
+    /// Of `decode_tokens`, those the schema forced (no forward pass of their own).
+    #[serde(default)]
+    pub forced_tokens: usize,
+    /// Tokens drafted from the prompt and checked in batches, and of those, kept.
+    #[serde(default)]
+    pub drafted_tokens: usize,
+    #[serde(default)]
+    pub accepted_tokens: usize,
     pub decode_seconds: f64,
 }
 

@@ -100,8 +100,12 @@ impl<G: Generator> Summarizer for PipelineSummarizer<G> {
             schema_valid: Some(true),
             speed: Some(SpeedStats {
                 prefill_tokens: usage.prompt_tokens - usage.cached_tokens,
+                reused_tokens: usage.cached_tokens,
                 prefill_seconds: usage.prefill_seconds,
                 decode_tokens: usage.generated_tokens,
+                forced_tokens: usage.forced_tokens,
+                drafted_tokens: usage.drafted_tokens,
+                accepted_tokens: usage.accepted_tokens,
                 decode_seconds: usage.decode_seconds,
             }),
             evidence,

@@ -187,6 +187,42 @@ pub struct Means {
     pub seconds_per_meeting: f64,
     pub prefill_tok_s: Option<f64>,
     pub decode_tok_s: Option<f64>,
+    /// Token totals over the meetings with speed figures.
+    pub tokens: TokenTotals,
+}
+
+/// Where the tokens of a run went: prompt tokens computed or served from a cached prefix,
+/// and written tokens the model chose or the schema forced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct TokenTotals {
+    pub prompt_computed: usize,
+    pub prompt_reused: usize,
+    pub written: usize,
+    pub forced: usize,
+    pub drafted: usize,
+    pub accepted: usize,
+}
+
+impl TokenTotals {
+    /// The line under the table; `None` when no meeting had speed figures.
+    pub fn line(&self) -> Option<String> {
+        let share = |part: usize, whole: usize| 100.0 * part as f64 / whole.max(1) as f64;
+        let prompt = self.prompt_computed + self.prompt_reused;
+        (prompt + self.written > 0).then(|| {
+            format!(
+                "tokens: {prompt} prompt, {} computed and {} reused from a cached prefix ({:.0}%); {} written, {} of them forced by the schema ({:.0}%) and {} drafted from the prompt ({:.0}% of {} drafted kept)",
+                self.prompt_computed,
+                self.prompt_reused,
+                share(self.prompt_reused, prompt),
+                self.written,
+                self.forced,
+                share(self.forced, self.written),
+                self.accepted,
+                share(self.accepted, self.drafted),
+                self.drafted,
+            )
+        })
+    }
 }
 
 impl Means {
@@ -235,6 +271,14 @@ impl Means {
                 speeds.iter().map(|s| s.decode_tokens).sum(),
                 speeds.iter().map(|s| s.decode_seconds).sum(),
             ),
+            tokens: TokenTotals {
+                prompt_computed: speeds.iter().map(|s| s.prefill_tokens).sum(),
+                prompt_reused: speeds.iter().map(|s| s.reused_tokens).sum(),
+                written: speeds.iter().map(|s| s.decode_tokens).sum(),
+                forced: speeds.iter().map(|s| s.forced_tokens).sum(),
+                drafted: speeds.iter().map(|s| s.drafted_tokens).sum(),
+                accepted: speeds.iter().map(|s| s.accepted_tokens).sum(),
+            },
         }
     }
 }
@@ -501,6 +545,7 @@ pub fn table_mean(report: &Report) -> String {
             [&c.actions, &c.decisions],
         ));
     }
+    lines.extend(m.tokens.line());
     lines.join("\n")
 }
 
@@ -621,8 +666,12 @@ mod tests {
             schema_valid: Some(true),
             speed: Some(SpeedStats {
                 prefill_tokens: 100,
+                reused_tokens: 300,
                 prefill_seconds: 2.0,
                 decode_tokens: 30,
+                forced_tokens: 12,
+                drafted_tokens: 20,
+                accepted_tokens: 5,
                 decode_seconds: 3.0,
             }),
             evidence: Vec::new(),
@@ -642,6 +691,12 @@ mod tests {
         assert_eq!(r.empty_sections, ["key_information"]);
         assert_eq!((r.prefill_tok_s, r.decode_tok_s), (Some(50.0), Some(10.0)));
         assert_eq!(r.words, 8);
+        let totals = Means::over(&[r]).tokens;
+        assert_eq!(
+            totals.line().unwrap(),
+            "tokens: 400 prompt, 100 computed and 300 reused from a cached prefix (75%); 30 written, 12 of them forced by the schema (40%) and 5 drafted from the prompt (25% of 20 drafted kept)"
+        );
+        assert_eq!(TokenTotals::default().line(), None);
     }
 
     #[test]

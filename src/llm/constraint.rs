@@ -147,6 +147,20 @@ impl JsonConstraint {
         Ok(self.mask()?.to_list())
     }
 
+    /// The tokens the schema forces next (a key, its quotes and colon), as the model's
+    /// tokenizer splits them; empty where more than one continuation is allowed, once the
+    /// output is complete, or for a vocabulary built without its tokenizer.
+    pub fn forced_tokens(&mut self) -> Result<Vec<u32>, ConstraintError> {
+        if self.finished {
+            return Ok(Vec::new());
+        }
+        let forced = self.matcher.compute_ff_tokens();
+        match self.matcher.get_error() {
+            Some(message) => Err(ConstraintError::Parser { message }),
+            None => Ok(forced),
+        }
+    }
+
     /// Remarks llguidance made while compiling the schema (approximations it chose).
     pub fn warnings(&mut self) -> Vec<String> {
         self.matcher.grammar_warnings()
@@ -257,6 +271,10 @@ impl LogitMask for JsonConstraint {
 
     fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    fn forced(&mut self) -> anyhow::Result<Vec<u32>> {
+        Ok(self.forced_tokens()?)
     }
 }
 

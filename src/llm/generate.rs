@@ -4,14 +4,17 @@
 //! feeds back one chosen token at a time. A *stop token* (the model's end-of-turn or EOS
 //! token) ends the reply and is not part of it. An optional [`LogitMask`] (constrained
 //! decoding) forbids tokens before each choice and may declare the output complete.
+//! A *draft* is a guess at the next few tokens ([`PromptLookup`]), read in one batch and
+//! kept as far as the model agrees with it.
 //! Speeds are tokens per second: prefill counts prompt tokens over the prefill call,
-//! decode counts single-token model calls over the time spent after prefill.
+//! decode counts the tokens written over the time spent after prefill.
 
 use std::time::{Duration, Instant};
 
 use super::lm::{CausalLm, LogitMask};
+use super::lookup::PromptLookup;
 use super::sampler::{Sampler, SamplingError, SamplingOptions};
-use super::tokenizer::Tokenizer;
+use super::tokenizer::{StreamDecoder, Tokenizer};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +24,11 @@ pub struct GenerationOptions {
     pub sampling: SamplingOptions,
     /// Tokens that end the reply, usually [`Tokenizer::end_of_turn_tokens`].
     pub stop_tokens: Vec<u32>,
+    /// Whether tokens the mask forces are written without a forward pass each.
+    pub fast_forward: bool,
+    /// The most draft tokens checked per forward pass in speculative (greedy) decoding;
+    /// 0 decodes without drafts.
+    pub draft_tokens: usize,
 }
 
 /// Why generation ended.
@@ -57,7 +65,7 @@ pub struct Progress<'a> {
     pub prompt_tokens: usize,
     pub max_tokens: usize,
     pub prefill_tok_per_s: f64,
-    /// Decode speed so far (0 before the first single-token call).
+    /// Decode speed so far, tokens written per second (0 during the prefill).
     pub decode_tok_per_s: f64,
 }
 
@@ -69,6 +77,13 @@ pub struct Generation {
     pub text: String,
     pub stop_reason: StopReason,
     pub prompt_tokens: usize,
+    /// Generated tokens the mask forced, written without the model choosing them.
+    pub forced_tokens: usize,
+    /// Draft tokens checked, and of those, kept (see [`generate`]).
+    pub drafted_tokens: usize,
+    pub accepted_tokens: usize,
+    /// Forward passes after the prefill.
+    pub decode_calls: usize,
     pub prefill_time: Duration,
     pub decode_time: Duration,
     pub prefill_tok_per_s: f64,
@@ -103,15 +118,31 @@ fn rate(tokens: usize, time: Duration) -> f64 {
     }
 }
 
+/// Draft tokens and the tokens read before them fit one batch below this size: there a
+/// batch takes the decoding kernels row by row, which give each row exactly the logits it
+/// would get alone (larger batches take the int8 GEMM, whose sums round differently).
+const SPECULATION_BATCH: usize = crate::llm::matmul::DENSE_MIN_ROWS - 1;
+
 /// Generates a reply to `prompt` (tokens appended to whatever the model's cache holds):
 /// one batched prefill, then token by token until a stop token, the mask finishing, the
 /// token limit or a full context. `on_token` sees every generated token.
+///
+/// With [`GenerationOptions::fast_forward`], tokens the mask forces (the only continuation
+/// it allows, such as a JSON key and its quotes) are written without asking the model and
+/// read with the next chosen token in one batch: one forward pass for the whole run.
+///
+/// With [`GenerationOptions::draft_tokens`] and a `lookup` (whose context is everything the
+/// model has read, cached prefix included), greedy decoding is *speculative*: after each
+/// chosen token a draft from the lookup is read in the same batch, and every draft token
+/// the model would have chosen itself is kept. The reply is the one plain greedy decoding
+/// gives; fewer forward passes make it.
 pub fn generate<M: CausalLm>(
     model: &mut M,
     tokenizer: &Tokenizer,
     prompt: &[u32],
     options: &GenerationOptions,
-    mut mask: Option<&mut dyn LogitMask>,
+    mask: Option<&mut dyn LogitMask>,
+    lookup: Option<&mut PromptLookup>,
     on_token: &mut dyn FnMut(&Progress),
 ) -> Result<Generation, GenerateError> {
     if prompt.is_empty() {
@@ -124,83 +155,279 @@ pub fn generate<M: CausalLm>(
             context,
         });
     }
-    let mut sampler = Sampler::new(options.sampling.clone())?;
-    let vocab = model.vocab_size();
-    let check = |logits: Vec<f32>| -> Result<Vec<f32>, GenerateError> {
-        if logits.len() == vocab {
-            Ok(logits)
-        } else {
-            Err(GenerateError::LogitCount {
-                got: logits.len(),
-                expected: vocab,
-            })
-        }
+    let speculate = options.draft_tokens > 0 && options.sampling.is_greedy();
+    let mut d = Decoding {
+        sampler: Sampler::new(options.sampling.clone())?,
+        model,
+        mask,
+        lookup: lookup.filter(|_| speculate),
+        options,
+        on_token,
+        history: prompt.to_vec(),
+        tokens: Vec::new(),
+        text: String::new(),
+        stream: tokenizer.stream_decoder(),
+        prompt_tokens: prompt.len(),
+        prefill_tok_per_s: 0.0,
+        decode_start: Instant::now(),
+        forced_tokens: 0,
+        drafted_tokens: 0,
+        accepted_tokens: 0,
+        decode_calls: 0,
     };
 
     let start = Instant::now();
-    let mut logits = check(model.forward(prompt).map_err(GenerateError::Model)?)?;
+    // The prompt, and any tokens forced at the reply's start, in one prefill.
+    let mut feed = prompt.to_vec();
+    feed.extend(d.write_forced(prompt.len())?);
+    let mut logits = d.read(&feed)?;
     let prefill_time = start.elapsed();
-    let prefill_tok_per_s = rate(prompt.len(), prefill_time);
-    let decode_start = Instant::now();
-    let mut decode_calls = 0usize;
+    d.prefill_tok_per_s = rate(prompt.len(), prefill_time);
+    d.decode_start = Instant::now();
 
-    let mut history = prompt.to_vec();
-    let mut generated = Vec::new();
-    let mut stream = tokenizer.stream_decoder();
-    let mut text = String::new();
-    let stop_reason = loop {
-        if generated.len() >= options.max_tokens {
-            break StopReason::TokenLimit;
-        }
-        if let Some(mask) = mask.as_deref_mut() {
-            if mask.is_finished() {
-                break StopReason::MaskFinished;
+    let stop_reason = 'decode: loop {
+        let token = match d.choose(&mut logits)? {
+            Ok(token) => token,
+            Err(stop) => break stop,
+        };
+        d.commit(token)?;
+        let mut feed = vec![token];
+        feed.extend(d.write_forced(1)?);
+        // Read what was written (and a draft after it) to get the next logits.
+        loop {
+            if let Some(stop) = d.must_stop(feed.len()) {
+                break 'decode stop;
             }
-            mask.apply(&mut logits).map_err(GenerateError::Mask)?;
+            let draft = d.draft(feed.len());
+            if draft.is_empty() {
+                logits = d.read(&feed)?;
+                d.decode_calls += 1;
+                break;
+            }
+            let (accepted, next) = d.check_draft(&feed, &draft)?;
+            logits = next;
+            d.decode_calls += 1;
+            // Tokens forced after the kept draft are read before the next choice.
+            feed = if accepted > 0 {
+                d.write_forced(0)?
+            } else {
+                Vec::new()
+            };
+            if feed.is_empty() {
+                break;
+            }
         }
-        let token = sampler.sample(&mut logits, &history)?;
-        if options.stop_tokens.contains(&token) {
-            break StopReason::StopToken(token);
-        }
-        if let Some(mask) = mask.as_deref_mut() {
-            mask.commit(token).map_err(GenerateError::Mask)?;
-        }
-        history.push(token);
-        generated.push(token);
-        let delta = stream.push(token);
-        text.push_str(&delta);
-        on_token(&Progress {
-            tokens: &generated,
-            text_delta: &delta,
-            prompt_tokens: prompt.len(),
-            max_tokens: options.max_tokens,
-            prefill_tok_per_s,
-            decode_tok_per_s: rate(decode_calls, decode_start.elapsed()),
-        });
-        if generated.len() >= options.max_tokens {
-            break StopReason::TokenLimit;
-        }
-        if mask.as_deref().is_some_and(|m| m.is_finished()) {
-            break StopReason::MaskFinished;
-        }
-        if model.position() >= context {
-            break StopReason::ContextFull;
-        }
-        logits = check(model.forward(&[token]).map_err(GenerateError::Model)?)?;
-        decode_calls += 1;
     };
-    text.push_str(&stream.finish());
-    let decode_time = decode_start.elapsed();
+    let decode_time = d.decode_start.elapsed();
+    let mut text = d.text;
+    text.push_str(&d.stream.finish());
     Ok(Generation {
-        tokens: generated,
+        decode_tok_per_s: rate(d.tokens.len(), decode_time),
+        tokens: d.tokens,
         text,
         stop_reason,
         prompt_tokens: prompt.len(),
+        forced_tokens: d.forced_tokens,
+        drafted_tokens: d.drafted_tokens,
+        accepted_tokens: d.accepted_tokens,
+        decode_calls: d.decode_calls,
         prefill_time,
         decode_time,
-        prefill_tok_per_s,
-        decode_tok_per_s: rate(decode_calls, decode_time),
+        prefill_tok_per_s: d.prefill_tok_per_s,
     })
+}
+
+/// One reply being generated: what the steps of [`generate`] share.
+struct Decoding<'a, 'm, M> {
+    model: &'a mut M,
+    mask: Option<&'a mut (dyn LogitMask + 'm)>,
+    lookup: Option<&'a mut PromptLookup>,
+    options: &'a GenerationOptions,
+    sampler: Sampler,
+    on_token: &'a mut dyn FnMut(&Progress),
+    /// The prompt and the reply so far (what the repetition penalty looks at).
+    history: Vec<u32>,
+    tokens: Vec<u32>,
+    text: String,
+    stream: StreamDecoder<'a>,
+    prompt_tokens: usize,
+    prefill_tok_per_s: f64,
+    decode_start: Instant,
+    forced_tokens: usize,
+    drafted_tokens: usize,
+    accepted_tokens: usize,
+    decode_calls: usize,
+}
+
+impl<M: CausalLm> Decoding<'_, '_, M> {
+    /// Appends `feed` to the model's cache and returns the logits after it.
+    fn read(&mut self, feed: &[u32]) -> Result<Vec<f32>, GenerateError> {
+        let logits = self.model.forward(feed).map_err(GenerateError::Model)?;
+        self.check_width(logits.len())?;
+        Ok(logits)
+    }
+
+    fn check_width(&self, len: usize) -> Result<(), GenerateError> {
+        let expected = self.model.vocab_size();
+        if len.is_multiple_of(expected) && len > 0 {
+            Ok(())
+        } else {
+            Err(GenerateError::LogitCount { got: len, expected })
+        }
+    }
+
+    /// Why generation ends before `pending` more tokens are read, if it does.
+    fn must_stop(&mut self, pending: usize) -> Option<StopReason> {
+        if self.tokens.len() >= self.options.max_tokens {
+            Some(StopReason::TokenLimit)
+        } else if self.mask.as_deref().is_some_and(|m| m.is_finished()) {
+            Some(StopReason::MaskFinished)
+        } else if self.model.position() + pending > self.model.context_length() {
+            Some(StopReason::ContextFull)
+        } else {
+            None
+        }
+    }
+
+    /// The token the model chooses from `logits` under the mask, or why there is none.
+    fn choose(&mut self, logits: &mut [f32]) -> Result<Result<u32, StopReason>, GenerateError> {
+        if self.tokens.len() >= self.options.max_tokens {
+            return Ok(Err(StopReason::TokenLimit));
+        }
+        if let Some(mask) = self.mask.as_deref_mut() {
+            if mask.is_finished() {
+                return Ok(Err(StopReason::MaskFinished));
+            }
+            mask.apply(logits).map_err(GenerateError::Mask)?;
+        }
+        let token = self.sampler.sample(logits, &self.history)?;
+        if self.options.stop_tokens.contains(&token) {
+            return Ok(Err(StopReason::StopToken(token)));
+        }
+        Ok(Ok(token))
+    }
+
+    /// Commits a chosen token to the mask and writes it.
+    fn commit(&mut self, token: u32) -> Result<(), GenerateError> {
+        if let Some(mask) = self.mask.as_deref_mut() {
+            mask.commit(token).map_err(GenerateError::Mask)?;
+        }
+        self.write(token);
+        Ok(())
+    }
+
+    /// Adds `token` to the reply and tells the caller.
+    fn write(&mut self, token: u32) {
+        self.history.push(token);
+        self.tokens.push(token);
+        if let Some(lookup) = self.lookup.as_deref_mut() {
+            lookup.push(token);
+        }
+        let delta = self.stream.push(token);
+        self.text.push_str(&delta);
+        (self.on_token)(&Progress {
+            tokens: &self.tokens,
+            text_delta: &delta,
+            prompt_tokens: self.prompt_tokens,
+            max_tokens: self.options.max_tokens,
+            prefill_tok_per_s: self.prefill_tok_per_s,
+            decode_tok_per_s: rate(self.tokens.len(), self.decode_start.elapsed()),
+        });
+    }
+
+    /// Commits and writes the tokens the mask forces next (with fast-forward on), as many
+    /// as the limit and the cache leave room for beside `pending` unread tokens, and
+    /// returns them: the model must read them before its next choice.
+    fn write_forced(&mut self, pending: usize) -> Result<Vec<u32>, GenerateError> {
+        let Some(mask) = self
+            .mask
+            .as_deref_mut()
+            .filter(|_| self.options.fast_forward)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut forced = mask.forced().map_err(GenerateError::Mask)?;
+        let room = (self.options.max_tokens - self.tokens.len()).min(
+            self.model
+                .context_length()
+                .saturating_sub(self.model.position() + pending),
+        );
+        forced.truncate(room);
+        for &token in &forced {
+            mask.commit(token).map_err(GenerateError::Mask)?;
+        }
+        for &token in &forced {
+            self.write(token);
+        }
+        self.forced_tokens += forced.len();
+        Ok(forced)
+    }
+
+    /// A draft to read after `pending` tokens: empty when not speculating, when the lookup
+    /// has none, or when there is no room for one.
+    fn draft(&mut self, pending: usize) -> Vec<u32> {
+        let Some(lookup) = self.lookup.as_deref() else {
+            return Vec::new();
+        };
+        let room = self
+            .options
+            .draft_tokens
+            .min(SPECULATION_BATCH.saturating_sub(pending))
+            .min(self.options.max_tokens - self.tokens.len())
+            .min(
+                self.model
+                    .context_length()
+                    .saturating_sub(self.model.position() + pending),
+            );
+        lookup.draft(room)
+    }
+
+    /// Reads `feed` and `draft` in one batch and keeps the draft's tokens up to the first
+    /// the model would not have chosen (or one after which the mask forces tokens, which
+    /// are written as fast-forward writes them). Returns how many were kept and the
+    /// logits after the last token kept; the cache holds `feed` and the kept tokens.
+    fn check_draft(
+        &mut self,
+        feed: &[u32],
+        draft: &[u32],
+    ) -> Result<(usize, Vec<f32>), GenerateError> {
+        let vocab = self.model.vocab_size();
+        let at = self.model.position();
+        let batch: Vec<u32> = feed.iter().chain(draft).copied().collect();
+        let rows = self
+            .model
+            .forward_each(&batch)
+            .map_err(GenerateError::Model)?;
+        if rows.len() != batch.len() * vocab {
+            return Err(GenerateError::LogitCount {
+                got: rows.len(),
+                expected: batch.len() * vocab,
+            });
+        }
+        let row = |i: usize| rows[i * vocab..(i + 1) * vocab].to_vec();
+        self.drafted_tokens += draft.len();
+        let mut kept = 0;
+        for &drafted in draft {
+            let mut logits = row(feed.len() - 1 + kept);
+            if self.choose(&mut logits)? != Ok(drafted) {
+                break;
+            }
+            self.commit(drafted)?;
+            kept += 1;
+            let forces = match self.mask.as_deref_mut() {
+                Some(mask) if self.options.fast_forward => {
+                    !mask.forced().map_err(GenerateError::Mask)?.is_empty()
+                }
+                _ => false,
+            };
+            if forces {
+                break;
+            }
+        }
+        self.accepted_tokens += kept;
+        self.model.truncate(at + feed.len() + kept);
+        Ok((kept, row(feed.len() - 1 + kept)))
+    }
 }
 
 #[cfg(test)]
@@ -270,12 +497,26 @@ mod tests {
         }
     }
 
-    /// A mask that forbids `forbidden` and finishes after `finish_after` commits.
+    /// A mask that forbids `forbidden` and finishes after `finish_after` commits; after
+    /// `n` commits it forces the tokens `forcing` lists for `n`.
     struct FakeMask {
         forbidden: Vec<u32>,
         finish_after: usize,
         committed: Vec<u32>,
         applied: usize,
+        forcing: Vec<(usize, Vec<u32>)>,
+    }
+
+    impl FakeMask {
+        fn forbidding(forbidden: Vec<u32>, finish_after: usize) -> Self {
+            Self {
+                forbidden,
+                finish_after,
+                committed: vec![],
+                applied: 0,
+                forcing: vec![],
+            }
+        }
     }
 
     impl LogitMask for FakeMask {
@@ -293,6 +534,15 @@ mod tests {
         fn is_finished(&self) -> bool {
             self.committed.len() >= self.finish_after
         }
+        fn forced(&mut self) -> anyhow::Result<Vec<u32>> {
+            let n = self.committed.len();
+            Ok(self
+                .forcing
+                .iter()
+                .find(|(at, _)| *at == n)
+                .map(|(_, tokens)| tokens.clone())
+                .unwrap_or_default())
+        }
     }
 
     const H: u32 = 3 + b'h' as u32; // The toy vocabulary: 3 specials, then bytes.
@@ -305,6 +555,8 @@ mod tests {
             max_tokens,
             sampling: SamplingOptions::greedy(),
             stop_tokens: vec![IM_END],
+            fast_forward: true,
+            draft_tokens: 0,
         }
     }
 
@@ -315,7 +567,7 @@ mod tests {
     ) -> (Generation, Vec<(usize, String)>) {
         let tok = toy();
         let mut seen = Vec::new();
-        let g = generate(model, &tok, &[1, H], opts, mask, &mut |p| {
+        let g = generate(model, &tok, &[1, H], opts, mask, None, &mut |p| {
             seen.push((p.tokens.len(), p.text_delta.to_string()));
         })
         .unwrap();
@@ -353,12 +605,7 @@ mod tests {
     #[test]
     fn mask_is_applied_and_its_end_stops_generation() {
         let mut model = FakeLm::new(300, 2, &[H, I, H, I, H]);
-        let mut mask = FakeMask {
-            forbidden: vec![I],
-            finish_after: 3,
-            committed: vec![],
-            applied: 0,
-        };
+        let mut mask = FakeMask::forbidding(vec![I], 3);
         let (g, _) = run(&mut model, &options(100), Some(&mut mask));
         // Where the model wants `i`, the mask forbids it and the runner-up (5) wins.
         assert_eq!(g.tokens, [H, 5, H]);
@@ -373,14 +620,93 @@ mod tests {
     }
 
     #[test]
+    fn forced_tokens_are_read_in_one_batch_with_the_chosen_one() {
+        let script = [H, I, BANG, IM_END];
+        let forcing = || FakeMask {
+            forcing: vec![(1, vec![I, BANG])],
+            ..FakeMask::forbidding(vec![], 99)
+        };
+        let mut model = FakeLm::new(300, 2, &script);
+        let mut mask = forcing();
+        let (g, seen) = run(&mut model, &options(100), Some(&mut mask));
+        assert_eq!(g.tokens, [H, I, BANG]);
+        assert_eq!(g.text, "hi!");
+        assert_eq!(g.stop_reason, StopReason::StopToken(IM_END));
+        assert_eq!((g.forced_tokens, g.decode_calls), (2, 1));
+        assert_eq!(
+            model.calls,
+            [2, 3],
+            "`h` and the two tokens it forces, at once"
+        );
+        assert_eq!(mask.committed, g.tokens);
+        assert_eq!(
+            mask.applied, 2,
+            "no choice is asked of the model where it has none"
+        );
+        assert_eq!(seen, [(1, "h".into()), (2, "i".into()), (3, "!".into())]);
+
+        // Off, the same tokens come one forward pass each.
+        let mut model = FakeLm::new(300, 2, &script);
+        let mut mask = forcing();
+        let mut opts = options(100);
+        opts.fast_forward = false;
+        let (g, _) = run(&mut model, &opts, Some(&mut mask));
+        assert_eq!(g.tokens, [H, I, BANG]);
+        assert_eq!(
+            (g.forced_tokens, model.calls.as_slice()),
+            (0, &[2, 1, 1, 1][..])
+        );
+    }
+
+    #[test]
+    fn tokens_forced_at_the_start_join_the_prefill_and_respect_the_limit() {
+        let mut model = FakeLm::new(300, 2, &[H, I, BANG, H, IM_END]);
+        let mut mask = FakeMask {
+            forcing: vec![(0, vec![H, I]), (3, vec![H, H, H])],
+            ..FakeMask::forbidding(vec![], 99)
+        };
+        let (g, _) = run(&mut model, &options(4), Some(&mut mask));
+        // `hi` is forced, the model picks `!`, then only one of the three forced `h` fits.
+        assert_eq!(g.tokens, [H, I, BANG, H]);
+        assert_eq!(g.forced_tokens, 3);
+        assert_eq!(g.stop_reason, StopReason::TokenLimit);
+        assert_eq!(model.calls, [4], "prompt and forced start in one prefill");
+    }
+
+    #[test]
+    fn a_draft_is_kept_as_far_as_the_model_agrees_and_the_reply_is_unchanged() {
+        let script = [H, I, BANG, H, IM_END];
+        let (plain, _) = run(&mut FakeLm::new(300, 2, &script), &options(100), None);
+        // The context says "h i ! 9": after the reply's "h i" it drafts "! 9 h i".
+        let mut lookup = PromptLookup::new(&[7, H, I, BANG, 9]);
+        let mut opts = options(100);
+        opts.draft_tokens = 4;
+        let mut model = FakeLm::new(300, 2, &script);
+        let g = generate(
+            &mut model,
+            &toy(),
+            &[1, H],
+            &opts,
+            None,
+            Some(&mut lookup),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(g.tokens, plain.tokens);
+        assert_eq!(g.tokens, [H, I, BANG, H]);
+        assert_eq!(
+            (g.drafted_tokens, g.accepted_tokens),
+            (4, 1),
+            "`!` kept, `9` not"
+        );
+        assert_eq!((g.decode_calls, plain.decode_calls), (3, 4));
+        assert_eq!(model.position(), 2 + 4, "the rejected draft left the cache");
+    }
+
+    #[test]
     fn a_mask_that_forbids_everything_is_an_error() {
         let mut model = FakeLm::new(8, 2, &[3]);
-        let mut mask = FakeMask {
-            forbidden: (0..8).collect(),
-            finish_after: 9,
-            committed: vec![],
-            applied: 0,
-        };
+        let mut mask = FakeMask::forbidding((0..8).collect(), 9);
         let tok = toy();
         let err = generate(
             &mut model,
@@ -388,6 +714,7 @@ mod tests {
             &[1, 2],
             &options(5),
             Some(&mut mask),
+            None,
             &mut |_| {},
         )
         .unwrap_err();
@@ -407,12 +734,22 @@ mod tests {
         let mut model = FakeLm::new(300, 2, &[H]);
         model.context = 1;
         let tok = toy();
-        let err = generate(&mut model, &tok, &[1, H], &options(5), None, &mut |_| {}).unwrap_err();
+        let err = generate(
+            &mut model,
+            &tok,
+            &[1, H],
+            &options(5),
+            None,
+            None,
+            &mut |_| {},
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "the prompt is 2 tokens but the model's context holds 1\nhint: use smaller chunks"
         );
-        let err = generate(&mut model, &tok, &[], &options(5), None, &mut |_| {}).unwrap_err();
+        let err =
+            generate(&mut model, &tok, &[], &options(5), None, None, &mut |_| {}).unwrap_err();
         assert!(matches!(err, GenerateError::EmptyPrompt));
     }
 

@@ -403,8 +403,8 @@ impl GgufModel {
         Ok(x)
     }
 
-    /// Runs `tokens` through every layer, appending to the cache, and returns the hidden
-    /// state of the last one.
+    /// Runs `tokens` through every layer, appending to the cache, and returns their hidden
+    /// states (`tokens.len() x hidden`).
     fn run(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ModelError> {
         let c = &self.config;
         let (hidden, eps, hd) = (c.hidden_size, c.rms_eps, c.head_dim);
@@ -461,21 +461,25 @@ impl GgufModel {
             add_assign(&mut x, &d);
         }
         self.cache.advance(rows);
-        Ok(x[(rows - 1) * hidden..].to_vec())
+        Ok(x)
     }
 
-    /// The next-token logits from the last position's hidden state.
-    fn logits(&self, mut last: Vec<f32>) -> Result<Vec<f32>, ModelError> {
+    /// The next-token logits of each hidden state in `hidden` (rows of `hidden_size`).
+    fn logits(&self, mut hidden: Vec<f32>) -> Result<Vec<f32>, ModelError> {
         let c = &self.config;
-        rms_norm(&mut last, &self.output_norm, c.hidden_size, c.rms_eps);
-        Ok(self.lm_head.forward(&last, 1)?)
+        rms_norm(&mut hidden, &self.output_norm, c.hidden_size, c.rms_eps);
+        Ok(self
+            .lm_head
+            .forward(&hidden, hidden.len() / c.hidden_size)?)
     }
-}
 
-impl CausalLm for GgufModel {
-    type Snapshot = KvSnapshot;
-
-    fn forward(&mut self, tokens: &[u32]) -> anyhow::Result<Vec<f32>> {
+    /// Runs `tokens` in batches of at most `prefill_batch`, giving each batch's hidden
+    /// states to `keep`; on failure the cache is as it was.
+    fn run_batches(
+        &mut self,
+        tokens: &[u32],
+        mut keep: impl FnMut(Vec<f32>),
+    ) -> anyhow::Result<()> {
         if tokens.is_empty() {
             return Err(ModelError::NoTokens.into());
         }
@@ -488,18 +492,36 @@ impl CausalLm for GgufModel {
             .into());
         }
         let before = self.cache.len();
-        let mut last = Vec::new();
         for batch in tokens.chunks(self.prefill_batch) {
             match self.run(batch) {
-                Ok(hidden) => last = hidden,
+                Ok(hidden) => keep(hidden),
                 Err(e) => {
                     self.cache.truncate(before);
                     return Err(e.into());
                 }
             }
         }
-        // Only the last batch's last position needs the vocabulary-wide projection.
+        Ok(())
+    }
+}
+
+impl CausalLm for GgufModel {
+    type Snapshot = KvSnapshot;
+
+    fn forward(&mut self, tokens: &[u32]) -> anyhow::Result<Vec<f32>> {
+        let hidden_size = self.config.hidden_size;
+        let mut last = Vec::new();
+        self.run_batches(tokens, |hidden| {
+            last = hidden[hidden.len() - hidden_size..].to_vec()
+        })?;
+        // Only the last position needs the vocabulary-wide projection.
         Ok(self.logits(last)?)
+    }
+
+    fn forward_each(&mut self, tokens: &[u32]) -> anyhow::Result<Vec<f32>> {
+        let mut all = Vec::new();
+        self.run_batches(tokens, |hidden| all.extend(hidden))?;
+        Ok(self.logits(all)?)
     }
 
     fn position(&self) -> usize {
@@ -588,6 +610,30 @@ mod tests {
             let next = m.forward(&[3]).unwrap();
             assert_eq!(m.position(), 21);
             assert!(next.iter().all(|v| v.is_finite()));
+        }
+    }
+
+    #[test]
+    fn a_short_batch_gives_each_position_the_logits_feeding_it_alone_gives() {
+        // What speculative decoding relies on: checking a draft in one batch chooses
+        // exactly what decoding token by token would.
+        for arch in ARCHITECTURES {
+            let (prompt, more) = (tokens(20, 2), tokens(5, 3));
+            let mut batched = load(arch, DenseWeights::Int8);
+            batched.forward(&prompt).unwrap();
+            let rows = batched.forward_each(&more).unwrap();
+            assert_eq!(rows.len(), more.len() * 120);
+            let mut single = load(arch, DenseWeights::Int8);
+            single.forward(&prompt).unwrap();
+            for (i, &t) in more.iter().enumerate() {
+                let one = single.forward(&[t]).unwrap();
+                assert_eq!(
+                    &rows[i * 120..(i + 1) * 120],
+                    one.as_slice(),
+                    "{arch:?} position {i}"
+                );
+            }
+            assert_eq!(batched.position(), single.position());
         }
     }
 

@@ -12,6 +12,17 @@ pub trait CausalLm {
     /// returns the logits for the token after the last one, `vocab_size()` values.
     fn forward(&mut self, tokens: &[u32]) -> anyhow::Result<Vec<f32>>;
 
+    /// Appends `tokens` to the cache as [`CausalLm::forward`] does and returns the logits
+    /// after each of them: `tokens.len() * vocab_size()` values, row `i` for the token
+    /// after `tokens[i]`. Speculative decoding checks a whole draft with one call.
+    fn forward_each(&mut self, tokens: &[u32]) -> anyhow::Result<Vec<f32>> {
+        let mut all = Vec::with_capacity(tokens.len() * self.vocab_size());
+        for &token in tokens {
+            all.extend(self.forward(&[token])?);
+        }
+        Ok(all)
+    }
+
     /// How many tokens the cache holds.
     fn position(&self) -> usize;
 
@@ -44,4 +55,10 @@ pub trait LogitMask {
 
     /// True when the constrained output is complete and generation must stop.
     fn is_finished(&self) -> bool;
+
+    /// The tokens that must come next whatever the model prefers (the only continuation
+    /// allowed, such as a JSON key), not yet committed; empty where the model has a choice.
+    fn forced(&mut self) -> anyhow::Result<Vec<u32>> {
+        Ok(Vec::new())
+    }
 }

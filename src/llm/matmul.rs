@@ -154,22 +154,18 @@ impl Linear {
         }
     }
 
-    /// Rows fewer than a batch, one at a time through recap's decoding kernels
-    /// ([`super::gemv`]) where the weight type has one: they read the weights as the file
-    /// stores them, where candle's quantized matmul reads a larger repacked copy (made on
-    /// first use) or has no SIMD kernel at all (Q4_1, Q5_0).
+    /// Rows fewer than a batch, through recap's decoding kernels ([`super::gemv`]), each
+    /// weight block read once for all rows, where the weight type has one: they read the
+    /// weights as the file stores them, where candle's quantized matmul reads a larger
+    /// repacked copy (made on first use) or has no SIMD kernel at all (Q4_1, Q5_0).
     fn forward_gemv(&self, x: &[f32], rows: usize) -> candle_core::Result<Option<Vec<f32>>> {
-        use super::gemv::{gemv, supported};
+        use super::gemv::{gemv_rows, supported};
         let data = self.quantized.data()?;
         let w = self.rows(&data);
         if !supported(&w) {
             return Ok(None);
         }
-        let mut ys = Vec::with_capacity(rows * self.out_dim);
-        for row in x.chunks_exact(self.in_dim) {
-            ys.extend(gemv(row, w));
-        }
-        Ok(Some(ys))
+        Ok(Some(gemv_rows(x, rows, w)))
     }
 }
 

@@ -18,6 +18,7 @@ pub mod int8_gemm;
 pub mod kernels;
 pub mod kv_cache;
 pub mod lm;
+pub mod lookup;
 pub mod matmul;
 pub mod model_config;
 pub mod ops;

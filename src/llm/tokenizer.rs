@@ -14,6 +14,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use candle_core::quantized::gguf_file;
 use tokenizers::decoders::byte_fallback::ByteFallback;
@@ -80,7 +81,7 @@ const END_OF_TURN_NAMES: &[&str] = &[
 /// Text to token ids and back, plus what generation and constrained decoding need to know
 /// about the vocabulary.
 pub struct Tokenizer {
-    inner: tokenizers::Tokenizer,
+    inner: Arc<tokenizers::Tokenizer>,
     /// The raw bytes each id stands for; the content of added tokens as UTF-8.
     token_bytes: Vec<Vec<u8>>,
     /// Ids of the special (control) added tokens.
@@ -496,7 +497,7 @@ impl Tokenizer {
         end_of_turn.dedup();
 
         Ok(Self {
-            inner,
+            inner: Arc::new(inner),
             token_bytes,
             special,
             bos,
@@ -546,7 +547,7 @@ impl Tokenizer {
         end_of_turn.sort_unstable();
         end_of_turn.dedup();
         Ok(Self {
-            inner,
+            inner: Arc::new(inner),
             token_bytes,
             special,
             bos: None,
@@ -636,6 +637,14 @@ impl Tokenizer {
     }
 
     /// A decoder that turns ids into text one at a time, for streaming output.
+    /// A handle that encodes text as this tokenizer does, for the constrained decoder's
+    /// forced tokens; it shares the tokenizer's tables.
+    pub fn encoder(&self) -> Encoder {
+        Encoder {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
     pub fn stream_decoder(&self) -> StreamDecoder<'_> {
         StreamDecoder {
             tokenizer: self,
@@ -647,6 +656,22 @@ impl Tokenizer {
 /// Turns token ids into text one at a time. A token may end in the middle of a UTF-8
 /// character (an emoji is often two or three byte-level tokens): those bytes are held
 /// back until the character is complete.
+/// Text to ids exactly as [`Tokenizer::encode`] without special additions; cheap to clone.
+#[derive(Clone)]
+pub struct Encoder {
+    inner: Arc<tokenizers::Tokenizer>,
+}
+
+impl Encoder {
+    /// The ids of `text`, or `None` where the tokenizer fails on it.
+    pub fn encode(&self, text: &str) -> Option<Vec<u32>> {
+        self.inner
+            .encode_fast(text, false)
+            .ok()
+            .map(|e| e.get_ids().to_vec())
+    }
+}
+
 pub struct StreamDecoder<'a> {
     tokenizer: &'a Tokenizer,
     pending: Vec<u8>,

@@ -15,10 +15,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use llguidance::ParserFactory;
-use toktrie::{ApproximateTokEnv, TokEnv, TokRxInfo, TokTrie};
+use toktrie::{ApproximateTokEnv, TokEnv, TokRxInfo, TokTrie, TokenId, TokenizerEnv};
 
 use super::constraint::ConstraintError;
-use super::tokenizer::Tokenizer;
+use super::tokenizer::{Encoder, Tokenizer};
 
 /// A model vocabulary prepared for constrained decoding. Cheap to clone.
 #[derive(Clone)]
@@ -42,6 +42,15 @@ impl Vocabulary {
         tokens: Vec<Vec<u8>>,
         special: &[u32],
         eos: &[u32],
+    ) -> Result<Self, ConstraintError> {
+        Self::build(tokens, special, eos, None)
+    }
+
+    fn build(
+        tokens: Vec<Vec<u8>>,
+        special: &[u32],
+        eos: &[u32],
+        encoder: Option<Encoder>,
     ) -> Result<Self, ConstraintError> {
         let n = tokens.len();
         if n == 0 {
@@ -78,9 +87,14 @@ impl Vocabulary {
             .collect();
         let info = TokRxInfo::new(n as u32, eos_ids[0]);
         let trie = TokTrie::from(&info, &words).with_eos_tokens(&eos_ids);
-        // Not canonical: bytes the grammar forces are left to the model to tokenize, so
-        // the model keeps its own (BPE) tokenization instead of a greedy one.
-        let env: TokEnv = Arc::new(ApproximateTokEnv::new(trie));
+        let env: TokEnv = match encoder {
+            // Canonical: bytes the grammar forces become the tokens the model's own
+            // tokenizer gives them, so they can be written without asking the model.
+            Some(encoder) => Arc::new(ModelTokEnv { trie, encoder }),
+            // Without the tokenizer forced bytes are left to the model, token by token,
+            // so it keeps its own tokenization instead of a greedy one.
+            None => Arc::new(ApproximateTokEnv::new(trie)),
+        };
         let mut factory = ParserFactory::new_simple(&env)
             .map_err(|e| vocab_error(format!("llguidance rejected the vocabulary: {e:#}")))?;
         // The library never prints: llguidance's warnings are off (stderr level 0).
@@ -97,7 +111,9 @@ impl Vocabulary {
     }
 
     /// The vocabulary of a model's tokenizer: its token bytes, its control tokens as
-    /// special, and its end-of-turn tokens and EOS as the ends of the output.
+    /// special, and its end-of-turn tokens and EOS as the ends of the output. Bytes a
+    /// grammar forces are tokenized by this tokenizer, so constraints can report them as
+    /// forced tokens ([`crate::llm::LogitMask::forced`]).
     pub fn from_tokenizer(tokenizer: &Tokenizer) -> Result<Self, ConstraintError> {
         let tokens = tokenizer.token_bytes().to_vec();
         let special: Vec<u32> = (0..tokens.len() as u32)
@@ -105,7 +121,7 @@ impl Vocabulary {
             .collect();
         let mut eos = tokenizer.end_of_turn_tokens().to_vec();
         eos.extend(tokenizer.eos_token());
-        Self::new(tokens, &special, &eos)
+        Self::build(tokens, &special, &eos, Some(tokenizer.encoder()))
     }
 
     /// Number of token ids.
@@ -172,6 +188,33 @@ impl fmt::Debug for Vocabulary {
             )
             .field("eos", &self.inner.eos)
             .finish()
+    }
+}
+
+/// The token trie with the model's own tokenizer, so llguidance can turn forced bytes
+/// into the tokens the model would read for them.
+struct ModelTokEnv {
+    trie: TokTrie,
+    encoder: Encoder,
+}
+
+impl TokenizerEnv for ModelTokEnv {
+    fn tok_trie(&self) -> &TokTrie {
+        &self.trie
+    }
+
+    fn tokenize_bytes(&self, s: &[u8]) -> Vec<TokenId> {
+        // A tokenizer that adds a space prefix, or bytes that end inside a character,
+        // would not give back these bytes: then the greedy split, which always does.
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|text| self.encoder.encode(text))
+            .filter(|ids| self.trie.decode_raw(ids) == s)
+            .unwrap_or_else(|| self.trie.greedy_tokenize(s))
+    }
+
+    fn tokenize_is_canonical(&self) -> bool {
+        true
     }
 }
 

@@ -33,6 +33,11 @@ pub struct Usage {
     /// Prompt tokens served from a cached prefix instead of computed.
     pub cached_tokens: usize,
     pub generated_tokens: usize,
+    /// Generated tokens the schema forced, written without a forward pass of their own.
+    pub forced_tokens: usize,
+    /// Tokens drafted from the prompt and checked in batches, and of those, kept.
+    pub drafted_tokens: usize,
+    pub accepted_tokens: usize,
     pub prefill_seconds: f64,
     pub decode_seconds: f64,
 }
@@ -43,6 +48,9 @@ impl Usage {
         self.prompt_tokens += other.prompt_tokens;
         self.cached_tokens += other.cached_tokens;
         self.generated_tokens += other.generated_tokens;
+        self.forced_tokens += other.forced_tokens;
+        self.drafted_tokens += other.drafted_tokens;
+        self.accepted_tokens += other.accepted_tokens;
         self.prefill_seconds += other.prefill_seconds;
         self.decode_seconds += other.decode_seconds;
     }

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::llm::chat_template::{ChatTemplate, Message};
 use crate::llm::generate::{generate, GenerationOptions, StopReason};
+use crate::llm::lookup::PromptLookup;
 use crate::llm::sampler::SamplingOptions;
 use crate::llm::tokenizer::Tokenizer;
 use crate::llm::{
@@ -25,6 +26,9 @@ use crate::llm::{
 };
 
 use super::generator::{Chat, Generator, Progress, Usage};
+
+/// Draft tokens checked per forward pass unless the config says otherwise.
+pub const DEFAULT_DRAFT_TOKENS: usize = 2;
 
 /// A local model ready to answer in JSON.
 pub struct LocalGenerator {
@@ -35,6 +39,10 @@ pub struct LocalGenerator {
     sampling: SamplingOptions,
     /// The tokens whose keys and values the model's cache holds, in order.
     held: Vec<u32>,
+    /// Whether forced tokens skip their own forward pass ([`GenerationOptions`]).
+    fast_forward: bool,
+    /// Draft tokens checked per pass (speculative decoding from the prompt); 0 for none.
+    draft_tokens: usize,
 }
 
 impl LocalGenerator {
@@ -65,7 +73,17 @@ impl LocalGenerator {
                 ..SamplingOptions::greedy()
             },
             held: Vec::new(),
+            fast_forward: true,
+            draft_tokens: DEFAULT_DRAFT_TOKENS,
         })
+    }
+
+    /// How answers are decoded: whether the tokens the schema forces are written without a
+    /// forward pass each, and how many tokens drafted from the prompt are checked per pass
+    /// (0: none). Neither changes what is written beyond the tokenization of forced text.
+    pub fn set_decoding(&mut self, fast_forward: bool, draft_tokens: usize) {
+        self.fast_forward = fast_forward;
+        self.draft_tokens = draft_tokens;
     }
 
     /// The loaded model, for reporting its size and type.
@@ -120,7 +138,11 @@ impl Generator for LocalGenerator {
             max_tokens: chat.max_tokens,
             sampling: self.sampling.clone(),
             stop_tokens: self.vocab.eos().to_vec(),
+            fast_forward: self.fast_forward,
+            draft_tokens: self.draft_tokens,
         };
+        // Drafts are looked up in everything the model reads, the cached transcript too.
+        let mut lookup = PromptLookup::new(&prompt);
         let prompt_tokens = prompt.len();
         let generation = generate(
             &mut self.model,
@@ -128,6 +150,7 @@ impl Generator for LocalGenerator {
             &prompt[start..],
             &options,
             Some(&mut constraint),
+            Some(&mut lookup),
             &mut |p| {
                 progress(&Progress {
                     prefill: p.tokens.is_empty(),
@@ -169,6 +192,9 @@ impl Generator for LocalGenerator {
             prompt_tokens,
             cached_tokens: start,
             generated_tokens: generation.tokens.len(),
+            forced_tokens: generation.forced_tokens,
+            drafted_tokens: generation.drafted_tokens,
+            accepted_tokens: generation.accepted_tokens,
             prefill_seconds: generation.prefill_time.as_secs_f64(),
             decode_seconds: generation.decode_time.as_secs_f64(),
         };

@@ -36,6 +36,9 @@ impl<G: Generator> Traced<G> {
             "prompt_tokens": usage.map(|u| u.prompt_tokens),
             "cached_tokens": usage.map(|u| u.cached_tokens),
             "generated_tokens": usage.map(|u| u.generated_tokens),
+            "forced_tokens": usage.map(|u| u.forced_tokens),
+            "drafted_tokens": usage.map(|u| u.drafted_tokens),
+            "accepted_tokens": usage.map(|u| u.accepted_tokens),
             "seconds": usage.map(|u| u.prefill_seconds + u.decode_seconds),
         });
         // A trace is a diagnostic: a full disk must not fail the note it describes.
