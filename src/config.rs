@@ -48,7 +48,7 @@ pub struct ConfigFile {
     /// written without a forward pass each (default true; false decodes them one by one).
     pub fast_forward: Option<bool>,
     /// Tokens guessed from the transcript and checked by the model in one forward pass
-    /// (speculative decoding; the answer is the same, only faster); 0 turns it off.
+    /// (speculative decoding; the answer is the same, in fewer passes); 0 turns it off.
     pub draft_tokens: Option<usize>,
     /// An inference server to send the passes to instead of running the local model.
     #[serde(default)]

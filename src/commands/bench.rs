@@ -34,7 +34,7 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
             DenseArg::Resident => DenseWeights::Resident,
             DenseArg::Off => DenseWeights::Off,
         },
-        reserve: args.prompt_tokens + args.gen_tokens + SHORT_BATCHES[SHORT_BATCHES.len() - 1],
+        reserve: args.prompt_tokens + args.gen_tokens + LONGEST_SHORT_BATCH,
         ..LoadOptions::default()
     };
     writeln!(io.err, "loading {} ...", path.display())?;
@@ -67,8 +67,8 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
     if logits.iter().any(|v| !v.is_finite()) {
         bail!("the model produced non-finite logits");
     }
-    let longest = SHORT_BATCHES[SHORT_BATCHES.len() - 1];
-    let batches = if args.gen_tokens > 0 && model.position() + longest <= model.context_length() {
+    let room = model.context_length() - model.position();
+    let batches = if args.gen_tokens > 0 && LONGEST_SHORT_BATCH <= room {
         writeln!(io.err, "short batches ...")?;
         short_batches(&mut model)?
     } else {
@@ -159,7 +159,8 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
 
 /// The batch sizes timed after decoding: forced tokens and speculative drafts are read in
 /// such short batches.
-const SHORT_BATCHES: [usize; 4] = [1, 2, 4, 8];
+const SHORT_BATCHES: [usize; 4] = [1, 2, 4, LONGEST_SHORT_BATCH];
+const LONGEST_SHORT_BATCH: usize = 8;
 
 /// Seconds per forward pass of each of [`SHORT_BATCHES`] tokens where the cache stands
 /// now (the cache is cut back after each pass).

@@ -263,21 +263,35 @@ impl<M: CausalLm> Decoding<'_, '_, M> {
     /// Appends `feed` to the model's cache and returns the logits after it.
     fn read(&mut self, feed: &[u32]) -> Result<Vec<f32>, GenerateError> {
         let logits = self.model.forward(feed).map_err(GenerateError::Model)?;
-        self.check_width(logits.len())?;
+        self.check_rows(&logits, 1)?;
         Ok(logits)
     }
 
-    fn check_width(&self, len: usize) -> Result<(), GenerateError> {
-        let expected = self.model.vocab_size();
-        if len.is_multiple_of(expected) && len > 0 {
+    /// Fails unless `logits` holds `rows` rows of the vocabulary's width.
+    fn check_rows(&self, logits: &[f32], rows: usize) -> Result<(), GenerateError> {
+        let expected = rows * self.model.vocab_size();
+        if logits.len() == expected {
             Ok(())
         } else {
-            Err(GenerateError::LogitCount { got: len, expected })
+            Err(GenerateError::LogitCount {
+                got: logits.len(),
+                expected,
+            })
         }
     }
 
+    /// How many more tokens may be written and read after `pending` unread ones: what the
+    /// token limit and the cache leave.
+    fn room(&self, pending: usize) -> usize {
+        (self.options.max_tokens - self.tokens.len()).min(
+            self.model
+                .context_length()
+                .saturating_sub(self.model.position() + pending),
+        )
+    }
+
     /// Why generation ends before `pending` more tokens are read, if it does.
-    fn must_stop(&mut self, pending: usize) -> Option<StopReason> {
+    fn must_stop(&self, pending: usize) -> Option<StopReason> {
         if self.tokens.len() >= self.options.max_tokens {
             Some(StopReason::TokenLimit)
         } else if self.mask.as_deref().is_some_and(|m| m.is_finished()) {
@@ -339,6 +353,7 @@ impl<M: CausalLm> Decoding<'_, '_, M> {
     /// as the limit and the cache leave room for beside `pending` unread tokens, and
     /// returns them: the model must read them before its next choice.
     fn write_forced(&mut self, pending: usize) -> Result<Vec<u32>, GenerateError> {
+        let room = self.room(pending);
         let Some(mask) = self
             .mask
             .as_deref_mut()
@@ -347,11 +362,6 @@ impl<M: CausalLm> Decoding<'_, '_, M> {
             return Ok(Vec::new());
         };
         let mut forced = mask.forced().map_err(GenerateError::Mask)?;
-        let room = (self.options.max_tokens - self.tokens.len()).min(
-            self.model
-                .context_length()
-                .saturating_sub(self.model.position() + pending),
-        );
         forced.truncate(room);
         for &token in &forced {
             mask.commit(token).map_err(GenerateError::Mask)?;
@@ -365,7 +375,7 @@ impl<M: CausalLm> Decoding<'_, '_, M> {
 
     /// A draft to read after `pending` tokens: empty when not speculating, when the lookup
     /// has none, or when there is no room for one.
-    fn draft(&mut self, pending: usize) -> Vec<u32> {
+    fn draft(&self, pending: usize) -> Vec<u32> {
         let Some(lookup) = self.lookup.as_deref() else {
             return Vec::new();
         };
@@ -373,12 +383,7 @@ impl<M: CausalLm> Decoding<'_, '_, M> {
             .options
             .draft_tokens
             .min(SPECULATION_BATCH.saturating_sub(pending))
-            .min(self.options.max_tokens - self.tokens.len())
-            .min(
-                self.model
-                    .context_length()
-                    .saturating_sub(self.model.position() + pending),
-            );
+            .min(self.room(pending));
         lookup.draft(room)
     }
 
@@ -398,12 +403,7 @@ impl<M: CausalLm> Decoding<'_, '_, M> {
             .model
             .forward_each(&batch)
             .map_err(GenerateError::Model)?;
-        if rows.len() != batch.len() * vocab {
-            return Err(GenerateError::LogitCount {
-                got: rows.len(),
-                expected: batch.len() * vocab,
-            });
-        }
+        self.check_rows(&rows, batch.len())?;
         let row = |i: usize| rows[i * vocab..(i + 1) * vocab].to_vec();
         self.drafted_tokens += draft.len();
         let mut kept = 0;
