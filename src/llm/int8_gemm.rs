@@ -16,8 +16,8 @@
 //! candle's pool. Each panel then meets every activation row through the active path's
 //! [`Kernels::panel_product`].
 //!
-//! Activations are stored offset by 128 (unsigned), as AVX-512's `vpdpbusd` wants; the
-//! panel keeps `128 * sum(weights)` of each block to correct for it.
+//! Activations are stored offset by 128 (unsigned), as `vpdpbusd` wants; the panel keeps
+//! `128 * sum(weights)` of each block to correct for it.
 
 // Reading GGUF bytes as candle's block structs, and threads writing disjoint columns of
 // one output. Each block says why it is sound.
@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use candle_core::quantized::GgmlDType;
 use candle_core::utils::barrier_pool;
 
-use super::kernels::layout::{quantize_block, Panel, Shape, PANEL};
+use super::kernels::layout::{quantize_block, quantize_block_to, Panel, Shape, PANEL};
 use super::kernels::{self, Kernels};
 
 /// A quantized weight matrix as GGUF stores it: `out_dim` rows of `in_dim` values.
@@ -93,21 +93,23 @@ struct Scratch {
     bytes: Vec<i8>,
 }
 
-/// Fills `panel` with weight rows `first..first + cols` (zeros past `cols`).
-fn fill(
-    panel: &mut Panel,
-    scratch: &mut Scratch,
-    w: &QuantizedRows<'_>,
+/// How one weight is cut into panels.
+struct Filling<'a> {
+    w: QuantizedRows<'a>,
     dequantize: Dequantize,
-    first: usize,
-    cols: usize,
     block: usize,
-) {
+    /// The largest weight byte's magnitude ([`Kernels::panel_levels`]).
+    levels: i8,
+}
+
+/// Fills `panel` with weight rows `first..first + cols` (zeros past `cols`).
+fn fill(panel: &mut Panel, scratch: &mut Scratch, f: &Filling<'_>, first: usize, cols: usize) {
+    let (w, block) = (&f.w, f.block);
     let row_bytes = w.row_bytes();
     for c in 0..PANEL {
         if c < cols {
             let at = (first + c) * row_bytes;
-            dequantize(&w.bytes[at..at + row_bytes], &mut scratch.row);
+            (f.dequantize)(&w.bytes[at..at + row_bytes], &mut scratch.row);
         } else {
             scratch.row.fill(0.0);
         }
@@ -117,7 +119,7 @@ fn fill(
             .zip(scratch.bytes.chunks_exact_mut(block))
             .enumerate()
         {
-            panel.scales[b * PANEL + c] = quantize_block(blk, q);
+            panel.scales[b * PANEL + c] = quantize_block_to(blk, q, f.levels);
             panel.offsets[b * PANEL + c] = 128 * q.iter().map(|&v| i32::from(v)).sum::<i32>();
         }
         for (g, four) in scratch.bytes.chunks_exact(4).enumerate() {
@@ -137,11 +139,29 @@ pub fn matmul(x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
 
 /// [`matmul`] on the kernels of a given path.
 pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
+    matmul_at(k, k.panel_levels, x, rows, w)
+}
+
+/// [`matmul_with`] with the panel's weights rounded to at most `levels` in magnitude, so
+/// a path can be checked against the reference on the very same panels.
+pub fn matmul_at(
+    k: &Kernels,
+    levels: i8,
+    x: &[f32],
+    rows: usize,
+    w: QuantizedRows<'_>,
+) -> Vec<f32> {
     assert!(w.supported(), "int8 matmul cannot read {:?}", w.dtype);
     assert_eq!(x.len(), rows * w.in_dim);
     let dequantize = dequantizer(w.dtype).expect("checked by supported()");
     let block = w.dtype.block_size();
     let a = quantize_activations(x, w.in_dim, block);
+    let filling = Filling {
+        w,
+        dequantize,
+        block,
+        levels,
+    };
     let mut out = vec![0f32; rows * w.out_dim];
     let out_addr = out.as_mut_ptr() as usize;
     let panels = w.out_dim.div_ceil(PANEL);
@@ -161,7 +181,7 @@ pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) ->
             }
             let first = p * PANEL;
             let cols = PANEL.min(w.out_dim - first);
-            fill(&mut panel, &mut scratch, &w, dequantize, first, cols, block);
+            fill(&mut panel, &mut scratch, &filling, first, cols);
             let shape = Shape {
                 quads: w.in_dim / 4,
                 block_quads: block / 4,
@@ -279,12 +299,17 @@ mod tests {
                 },
             );
             assert_eq!(got.len(), want.len());
+            // Each operand is rounded to within 1/254 of its block's largest value (1/126
+            // for 7-bit panels), so each term is off by under 1% of its size, and errors
+            // of both signs mostly cancel. A wrong layout or scale is off by the value.
+            let tolerance = if kernels::active().panel_levels == 127 {
+                0.003
+            } else {
+                0.005
+            };
             for (i, ((g, e), m)) in got.iter().zip(&want).zip(&magnitude).enumerate() {
-                // Each operand is rounded to within 1/254 of its block's largest value,
-                // so each term is off by under 1% of its size, and errors of both signs
-                // mostly cancel. A wrong layout or scale is off by the value itself.
                 assert!(
-                    (g - e).abs() < 0.003 * m,
+                    (g - e).abs() < tolerance * m,
                     "{dtype:?} element {i}: {g} vs {e} (terms {m})"
                 );
             }

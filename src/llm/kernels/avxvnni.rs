@@ -30,6 +30,7 @@ use super::{avx2, KernelPath, Kernels};
 pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::AvxVnni,
     int8_gemm_fast: true,
+    panel_levels: 127,
     dot_rows: int8::dot_rows,
     panel_product: int8::panel_product,
     scores: avx2::scores,
@@ -81,8 +82,8 @@ mod dpbusd {
     /// The activation's bytes, stored plus 128, are the unsigned operand.
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c,avxvnni")]
-    pub(super) unsafe fn panel_dot(acc: __m256i, word: u32, b: __m256i) -> __m256i {
-        _mm256_dpbusd_avx_epi32(acc, _mm256_set1_epi32(word as i32), b)
+    pub(super) unsafe fn panel_dot(acc: __m256i, x: __m256i, b: __m256i) -> __m256i {
+        _mm256_dpbusd_avx_epi32(acc, x, b)
     }
 
     /// The products of `q + 128` less the panel's `128 * sum(weights)`.

@@ -12,8 +12,9 @@
 //!   sums of four (Q8_0);
 //! - `pair_dot(lo, hi, x0, x1)`: the products of two vectors of unsigned codes (below 32)
 //!   with two of signed bytes, as eight i32 sums (Q4_1, Q5_0, read a pair at a time);
-//! - `panel_dot(acc, word, b)`: `acc` plus the products of one activation word (four
-//!   bytes stored plus 128) with the four signed bytes of each of eight panel columns;
+//! - `panel_dot(acc, x, b)`: `acc` plus the products of one activation word (four bytes
+//!   stored plus 128, in every lane of `x`) with the four signed bytes of each of eight
+//!   panel columns;
 //! - `panel_exact(acc, offsets)`: eight columns' sums of exact products, from `acc` and
 //!   the panel's offsets of those columns (the int8 GEMM's activations are stored plus
 //!   128).
@@ -486,9 +487,9 @@ macro_rules! int8_kernels {
                                 _mm256_loadu_si256(bk.add(8) as *const _),
                             ];
                             for (r, acc) in acc.iter_mut().enumerate() {
-                                let word = *a.add(r * s.quads + k);
+                                let x = _mm256_set1_epi32(*a.add(r * s.quads + k) as i32);
                                 for j in 0..2 {
-                                    acc[j] = p::panel_dot(acc[j], word, b[j]);
+                                    acc[j] = p::panel_dot(acc[j], x, b[j]);
                                 }
                             }
                         }

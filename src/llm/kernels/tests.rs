@@ -16,7 +16,7 @@ use candle_core::{Device, Tensor};
 use super::layout::{block_bytes, Activation};
 use super::{resolve, KernelError, KernelPath, Kernels};
 use crate::llm::gemv::gemv_with;
-use crate::llm::int8_gemm::{matmul_with, QuantizedRows};
+use crate::llm::int8_gemm::{matmul_at, matmul_with, QuantizedRows};
 
 /// The five weight types of the models recap fetches.
 const TYPES: [GgmlDType; 5] = [
@@ -299,7 +299,8 @@ fn int8_gemm_kernels_equal_the_reference() {
             out_dim,
             in_dim,
         };
-        let reference = matmul_with(Kernels::for_path(KernelPath::Generic), &x, rows, wq);
+        let generic = Kernels::for_path(KernelPath::Generic);
+        let reference = matmul_with(generic, &x, rows, wq);
         // Both operands rounded to 8 bits: each term is off by under 1% of its size.
         check_close(
             &format!("generic {dtype:?} vs f32"),
@@ -308,7 +309,18 @@ fn int8_gemm_kernels_equal_the_reference() {
             &magnitude,
             0.003,
         );
+        // Weights rounded to 7 bits (AVX2's panels): twice the step, still close.
+        let seven_bits = matmul_at(generic, 63, &x, rows, wq);
+        check_close(
+            &format!("generic {dtype:?} 7-bit panels vs f32"),
+            &seven_bits,
+            &want,
+            &magnitude,
+            0.005,
+        );
         for k in paths() {
+            // Each path against the reference on the same panels: the same integers.
+            let reference = matmul_at(generic, k.panel_levels, &x, rows, wq);
             let got = matmul_with(k, &x, rows, wq);
             let what = format!("{} {dtype:?} GEMM", k.path);
             check_close(&what, &got, &reference, &magnitude, 1e-5);
