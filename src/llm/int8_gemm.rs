@@ -138,12 +138,16 @@ pub fn matmul(x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
 }
 
 /// [`matmul`] on the kernels of a given path.
+/// K-quant weights go to [`super::code_gemm`] where the path reads their codes.
 pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
+    if k.reads_codes(w.dtype) {
+        return super::code_gemm::matmul_with(k, x, rows, w);
+    }
     matmul_at(k, k.panel_levels, x, rows, w)
 }
 
-/// [`matmul_with`] with the panel's weights rounded to at most `levels` in magnitude, so
-/// a path can be checked against the reference on the very same panels.
+/// The product through re-quantized panels, their weights rounded to at most `levels` in
+/// magnitude, so a path can be checked against the reference on the very same panels.
 pub fn matmul_at(
     k: &Kernels,
     levels: i8,

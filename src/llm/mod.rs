@@ -10,6 +10,7 @@ pub mod alloc;
 pub mod attention;
 pub mod cache_rows;
 pub mod chat_template;
+pub mod code_gemm;
 pub mod constraint;
 pub mod gemv;
 pub mod generate;

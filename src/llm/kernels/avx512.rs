@@ -35,6 +35,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     panel_levels: 127,
     dot_rows,
     panel_product,
+    code_product: None,
     scores,
     weighted_sums,
     exp_sum,

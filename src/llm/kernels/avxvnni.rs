@@ -33,6 +33,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     panel_levels: 127,
     dot_rows: int8::dot_rows,
     panel_product: int8::panel_product,
+    code_product: None,
     scores: avx2::scores,
     weighted_sums: avx2::weighted_sums,
     exp_sum: avx2::exp_sum,

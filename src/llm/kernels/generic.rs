@@ -10,8 +10,8 @@
 use candle_core::quantized::GgmlDType;
 
 use super::layout::{
-    f16_at, q4k_scales, Activation, Panel, Shape, PANEL, Q4K_BYTES, Q4K_ORDER, Q4_1_BYTES,
-    Q5_0_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
+    f16_at, q4k_scales, Activation, CodePanel, CodeRows, Panel, Shape, PANEL, Q4K_BYTES, Q4K_ORDER,
+    Q4_1_BYTES, Q5_0_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
 };
 use super::{KernelPath, Kernels};
 
@@ -21,6 +21,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     panel_levels: 127,
     dot_rows,
     panel_product,
+    code_product: Some(code_product),
     scores,
     weighted_sums,
     exp_sum,
@@ -209,6 +210,54 @@ pub(super) unsafe fn panel_product(
             for (j, sum) in sums.iter_mut().enumerate() {
                 let exact = acc[j] - panel.offsets[at + j];
                 *sum += exact as f32 * (sa * panel.scales[at + j]);
+            }
+        }
+        std::ptr::copy_nonoverlapping(sums.as_ptr(), c.add(r * s.stride), s.cols);
+    }
+}
+
+/// `rows` activation rows times one panel of k-quant codes: per block, the exact i32 sum
+/// of each sub-block's products times its scale, less the corrections times the
+/// activation's sub-block sums, then scaled.
+///
+/// # Safety
+/// As [`panel_product`].
+pub(super) unsafe fn code_product(
+    a: CodeRows<'_>,
+    rows: usize,
+    panel: &CodePanel,
+    c: *mut f32,
+    s: Shape,
+) {
+    let kind = panel.kind;
+    let (blocks, subs, sub_quads) = (s.blocks(), kind.subs(), kind.sub_quads());
+    let low = |w: u32| i32::from(w as u16 as i16);
+    let high = |w: u32| i32::from((w >> 16) as u16 as i16);
+    for r in 0..rows {
+        let a = a.from_row(r, kind, s);
+        let mut sums = [0f32; PANEL];
+        for blk in 0..blocks {
+            for (col, sum) in sums.iter_mut().enumerate() {
+                let mut isum = 0i32;
+                for sub in blk * subs..(blk + 1) * subs {
+                    let mut products = 0i32;
+                    for k in sub * sub_quads..(sub + 1) * sub_quads {
+                        let x = a.words[k].to_le_bytes();
+                        let w = panel.words[k * PANEL + col].to_le_bytes();
+                        for t in 0..4 {
+                            products += i32::from(w[t]) * i32::from(x[t] as i8);
+                        }
+                    }
+                    isum += products * low(panel.scales[sub * PANEL + col]);
+                }
+                let mut correction = 0i32;
+                for t in blk * subs / 2..(blk + 1) * subs / 2 {
+                    let (cw, sw) = (panel.corrections[t * PANEL + col], a.sums[t]);
+                    correction += low(cw) * low(sw) + high(cw) * high(sw);
+                }
+                let sa = a.scales[blk];
+                let at = blk * PANEL + col;
+                *sum += isum as f32 * (panel.d[at] * sa) - correction as f32 * (panel.dm[at] * sa);
             }
         }
         std::ptr::copy_nonoverlapping(sums.as_ptr(), c.add(r * s.stride), s.cols);

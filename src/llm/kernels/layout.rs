@@ -163,6 +163,125 @@ impl Panel {
     }
 }
 
+/// A k-quant type whose prompt batches multiply its own codes ([`CodePanel`]) instead of
+/// bytes re-quantized from it: its codes are small and unsigned, so `vpmaddubsw` takes
+/// them without the sign trick, and several words' products add up in i16 before the
+/// sub-block's scale is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// 4-bit codes, a 6-bit scale and minimum per 32 values.
+    Q4K,
+    /// 6-bit codes stored plus 32, a signed 8-bit scale per 16 values.
+    Q6K,
+}
+
+impl CodeKind {
+    pub fn of(dtype: GgmlDType) -> Option<Self> {
+        match dtype {
+            GgmlDType::Q4K => Some(Self::Q4K),
+            GgmlDType::Q6K => Some(Self::Q6K),
+            _ => None,
+        }
+    }
+
+    /// Bytes of one 256-value block in the file.
+    pub const fn block_bytes(self) -> usize {
+        match self {
+            Self::Q4K => Q4K_BYTES,
+            Self::Q6K => Q6K_BYTES,
+        }
+    }
+
+    /// Values sharing one scale.
+    pub const fn sub(self) -> usize {
+        match self {
+            Self::Q4K => 32,
+            Self::Q6K => 16,
+        }
+    }
+
+    /// Sub-blocks per 256-value block.
+    pub const fn subs(self) -> usize {
+        QK_K / self.sub()
+    }
+
+    /// Words (four codes each) per sub-block.
+    pub const fn sub_quads(self) -> usize {
+        self.sub() / 4
+    }
+
+    /// Words whose products may be summed in i16 before the scale: a pair of products is
+    /// at most 2 × 15 × 127 = 3,810 for 4-bit codes (eight words: 30,480) and
+    /// 2 × 63 × 127 = 16,002 for 6-bit ones (two words: 32,004), under 32,767.
+    pub const fn group(self) -> usize {
+        match self {
+            Self::Q4K => 8,
+            Self::Q6K => 2,
+        }
+    }
+}
+
+/// One panel of a k-quant weight in the file's own codes: [`PANEL`] output columns,
+/// interleaved like [`Panel`]. In each block, a column's value of code `q` in sub-block
+/// `s` is `d * scale_s * q - dm * correction_s`, which holds exactly for both types:
+/// Q4_K's `d * sc * q - dmin * m`, and Q6_K's `d * sc * (q - 32)` with `dm = d` and a
+/// correction of `32 * sc`.
+#[derive(Debug)]
+pub struct CodePanel {
+    pub kind: CodeKind,
+    /// `in/4 x PANEL` words: for each group of four inputs, each column's four codes.
+    pub words: Vec<u32>,
+    /// `subs x PANEL`: each column's sub-block scale, as the same i16 twice (it meets a
+    /// pair of i16 product sums in `vpmaddwd`).
+    pub scales: Vec<u32>,
+    /// `subs/2 x PANEL`: each column's corrections of sub-blocks `2t` and `2t + 1`, as two
+    /// i16 (they meet the activation's sums of those sub-blocks).
+    pub corrections: Vec<u32>,
+    /// `blocks x PANEL`: the block scale of each column.
+    pub d: Vec<f32>,
+    /// `blocks x PANEL`: the corrections' scale of each column.
+    pub dm: Vec<f32>,
+}
+
+impl CodePanel {
+    pub fn new(kind: CodeKind, in_dim: usize) -> Self {
+        let blocks = in_dim / QK_K;
+        let subs = blocks * kind.subs();
+        Self {
+            kind,
+            words: vec![0; in_dim / 4 * PANEL],
+            scales: vec![0; subs * PANEL],
+            corrections: vec![0; subs / 2 * PANEL],
+            d: vec![0.0; blocks * PANEL],
+            dm: vec![0.0; blocks * PANEL],
+        }
+    }
+}
+
+/// Activation rows for a [`CodePanel`]: signed bytes, four to a word, one scale per
+/// 256 values, and the sums of each sub-block's bytes in pairs.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRows<'a> {
+    /// `rows x in/4` words of four signed bytes.
+    pub words: &'a [u32],
+    /// `rows x blocks` scales.
+    pub scales: &'a [f32],
+    /// `rows x subs/2` words: the i16 sums of sub-blocks `2t` and `2t + 1`.
+    pub sums: &'a [u32],
+}
+
+impl CodeRows<'_> {
+    /// The rows from row `r` on, for a panel of `kind` and rows of `shape.quads` words.
+    pub fn from_row(&self, r: usize, kind: CodeKind, shape: Shape) -> Self {
+        let blocks = shape.blocks();
+        CodeRows {
+            words: &self.words[r * shape.quads..],
+            scales: &self.scales[r * blocks..],
+            sums: &self.sums[r * blocks * kind.subs() / 2..],
+        }
+    }
+}
+
 /// The geometry of one panel product.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {

@@ -51,7 +51,7 @@ mod simd256;
 #[cfg(test)]
 mod tests;
 
-use layout::{Activation, Panel, Shape};
+use layout::{Activation, CodePanel, CodeRows, Panel, Shape};
 
 /// The environment variable that forces a path.
 pub const ENV: &str = "RECAP_KERNELS";
@@ -218,6 +218,11 @@ pub type PanelProduct = unsafe fn(
     shape: Shape,
 );
 
+/// Prompt batches of a k-quant weight in its own codes: `rows` activation rows times one
+/// [`CodePanel`], written as in [`PanelProduct`].
+pub type CodeProduct =
+    unsafe fn(a: CodeRows<'_>, rows: usize, panel: &CodePanel, c: *mut f32, shape: Shape);
+
 /// See [`super::cache_rows::scores`].
 pub type Scores =
     unsafe fn(queries: &[f32], d: usize, keys: &[f32], stride: usize, scale: f32, out: &mut [f32]);
@@ -243,6 +248,9 @@ pub struct Kernels {
     pub panel_levels: i8,
     dot_rows: DotRows,
     panel_product: PanelProduct,
+    /// Where the path multiplies k-quant codes as they are (AVX2, whose byte products
+    /// cost twice AVX-512's), and the generic reference of that product.
+    code_product: Option<CodeProduct>,
     scores: Scores,
     weighted_sums: WeightedSums,
     exp_sum: ExpSum,
@@ -302,6 +310,35 @@ impl Kernels {
         assert!(a_words.len() >= rows * shape.quads);
         assert!(a_scales.len() >= rows * shape.blocks());
         (self.panel_product)(a_words, a_scales, rows, panel, c, shape)
+    }
+
+    /// Whether prompt batches of `dtype` go through [`Self::code_product`].
+    pub fn reads_codes(&self, dtype: candle_core::quantized::GgmlDType) -> bool {
+        self.code_product.is_some() && layout::CodeKind::of(dtype).is_some()
+    }
+
+    /// See [`CodeProduct`].
+    ///
+    /// # Safety
+    /// As [`Self::panel_product`]; `a` holds `rows` rows.
+    ///
+    /// # Panics
+    /// If the path has no code product: callers check [`Self::reads_codes`].
+    pub unsafe fn code_product(
+        &self,
+        a: CodeRows<'_>,
+        rows: usize,
+        panel: &CodePanel,
+        c: *mut f32,
+        shape: Shape,
+    ) {
+        let blocks = shape.blocks();
+        assert!(a.words.len() >= rows * shape.quads);
+        assert!(a.scales.len() >= rows * blocks);
+        assert!(a.sums.len() >= rows * blocks * panel.kind.subs() / 2);
+        assert_eq!(shape.block_quads * 4, layout::QK_K, "k-quant blocks");
+        let product = self.code_product.expect("checked by reads_codes()");
+        product(a, rows, panel, c, shape)
     }
 
     pub fn scores(

@@ -41,6 +41,7 @@ const DOTPROD: Kernels = Kernels {
     panel_levels: 127,
     dot_rows,
     panel_product,
+    code_product: None,
     scores: generic::scores,
     weighted_sums: generic::weighted_sums,
     exp_sum: generic::exp_sum,

@@ -9,7 +9,7 @@
 // Raw pointers into the caller's slices, at offsets checked against their lengths.
 #![allow(unsafe_code)]
 
-use super::layout::{Activation, Panel, Shape};
+use super::layout::{Activation, CodePanel, CodeRows, Panel, Shape};
 
 /// Decoding, `R` weight rows from `rows` (each `row_bytes` long) times `a`, into
 /// `out[..R]`.
@@ -20,6 +20,10 @@ pub(super) type RowRun =
 /// `panel`, into `R` output rows from `c`.
 pub(super) type PanelRun =
     unsafe fn(a_words: &[u32], a_scales: &[f32], panel: &Panel, c: *mut f32, shape: Shape);
+
+/// Prompt batches of k-quant codes, `R` activation rows from the first of `a` times
+/// `panel`, into `R` output rows from `c`.
+pub(super) type CodeRun = unsafe fn(a: CodeRows<'_>, panel: &CodePanel, c: *mut f32, shape: Shape);
 
 /// `out[i] = row_i · a` for every row, in runs of `runs.len()` rows.
 ///
@@ -64,6 +68,32 @@ pub(super) unsafe fn panel_product(
         runs[n - 1](
             &a_words[r * shape.quads..],
             &a_scales[r * blocks..],
+            panel,
+            c.add(r * shape.stride),
+            shape,
+        );
+        r += n;
+    }
+}
+
+/// `rows` activation rows times a panel of codes, in runs of `runs.len()` rows.
+///
+/// # Safety
+/// The CPU has the features of the functions in `runs`; as
+/// [`super::Kernels::code_product`] requires.
+pub(super) unsafe fn code_product(
+    a: CodeRows<'_>,
+    rows: usize,
+    panel: &CodePanel,
+    c: *mut f32,
+    shape: Shape,
+    runs: &[CodeRun],
+) {
+    let mut r = 0;
+    while r < rows {
+        let n = runs.len().min(rows - r);
+        runs[n - 1](
+            a.from_row(r, panel.kind, shape),
             panel,
             c.add(r * shape.stride),
             shape,

@@ -15,6 +15,7 @@ use candle_core::{Device, Tensor};
 
 use super::layout::{block_bytes, Activation};
 use super::{resolve, KernelError, KernelPath, Kernels};
+use crate::llm::code_gemm;
 use crate::llm::gemv::gemv_with;
 use crate::llm::int8_gemm::{matmul_at, matmul_with, QuantizedRows};
 
@@ -320,7 +321,11 @@ fn int8_gemm_kernels_equal_the_reference() {
         );
         for k in paths() {
             // Each path against the reference on the same panels: the same integers.
-            let reference = matmul_at(generic, k.panel_levels, &x, rows, wq);
+            let reference = if k.reads_codes(dtype) {
+                code_gemm::matmul_with(generic, &x, rows, wq)
+            } else {
+                matmul_at(generic, k.panel_levels, &x, rows, wq)
+            };
             let got = matmul_with(k, &x, rows, wq);
             let what = format!("{} {dtype:?} GEMM", k.path);
             check_close(&what, &got, &reference, &magnitude, 1e-5);
