@@ -5,12 +5,13 @@
 //! signed bytes, summed in pairs to i16) and `vpmaddwd` (i16 pairs summed to i32, times a
 //! sub-block scale or times one). `vpmaddubsw` saturates at 32,767, so one operand must
 //! stay small: the weights' codes (4 to 6 bits) are unsigned and small by nature; where
-//! both operands are full bytes (Q8_0, the int8 GEMM) the sign of one moves onto the other
-//! (`vpsignb`), which bounds a pair at 2 × 128 × 127.
+//! both operands are full bytes (Q8_0 decoding) the sign of one moves onto the other
+//! (`vpsignb`), which bounds a pair at 2 × 128 × 127; the int8 GEMM's re-quantized panels
+//! hold 7-bit weights instead, so the unsigned activation meets them as they are.
 //!
 //! The decoding kernels and the int8 GEMM are [`super::simd256`]'s, built on the products
-//! of [`maddubs`]; the attention loops and the softmax's `exp` are this file's, and the
-//! AVX-VNNI path shares them.
+//! of [`maddubs`]; the GEMM over k-quant codes ([`codes`]), the attention loops and the
+//! softmax's `exp` are this file's, and the AVX-VNNI path shares the latter two.
 
 // SIMD intrinsics over the GGUF bytes and cached rows; every pointer read stays inside
 // the slices whose geometry the dispatch table's callers checked.
@@ -83,9 +84,9 @@ mod maddubs {
     }
 
     /// The activations, stored plus 128, meet the panel's signed bytes as they are: no
-    /// `vpsignb` per product (on Zen 3 it shares the multipliers' ports, and cost 30% of
-    /// a prompt's speed). A pair of products is then at most 2 × 255 × 63 = 32,130: the
-    /// panel's weights are rounded to 7 bits so that `vpmaddubsw` never saturates.
+    /// `vpsignb` per product (dropping it took a Qwen-1.5B prompt from 56 to 79 tok/s on
+    /// Zen 3). A pair of products is then at most 2 × 255 × 63 = 32,130: the panel's
+    /// weights are rounded to 7 bits so that `vpmaddubsw` never saturates.
     pub(super) const PANEL_LEVELS: i8 = 63;
 
     #[inline]
