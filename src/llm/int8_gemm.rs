@@ -137,8 +137,8 @@ pub fn matmul(x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
     matmul_with(kernels::active(), x, rows, w)
 }
 
-/// [`matmul`] on the kernels of a given path.
-/// K-quant weights go to [`super::code_gemm`] where the path reads their codes.
+/// [`matmul`] on the kernels of a given path. K-quant weights go to
+/// [`super::code_gemm`] where the path reads their codes.
 pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
     if k.reads_codes(w.dtype) {
         return super::code_gemm::matmul_with(k, x, rows, w);
