@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use candle_core::quantized::GgmlDType;
 use candle_core::utils::barrier_pool;
 
-use super::kernels::layout::{quantize_block, quantize_block_to, Panel, Shape, PANEL};
+use super::kernels::layout::{quantize_block, Panel, Shape, PANEL};
 use super::kernels::{self, Kernels};
 
 /// A quantized weight matrix as GGUF stores it: `out_dim` rows of `in_dim` values.
@@ -98,8 +98,6 @@ struct Filling<'a> {
     w: QuantizedRows<'a>,
     dequantize: Dequantize,
     block: usize,
-    /// The largest weight byte's magnitude ([`Kernels::panel_levels`]).
-    levels: i8,
 }
 
 /// Fills `panel` with weight rows `first..first + cols` (zeros past `cols`).
@@ -119,7 +117,7 @@ fn fill(panel: &mut Panel, scratch: &mut Scratch, f: &Filling<'_>, first: usize,
             .zip(scratch.bytes.chunks_exact_mut(block))
             .enumerate()
         {
-            panel.scales[b * PANEL + c] = quantize_block_to(blk, q, f.levels);
+            panel.scales[b * PANEL + c] = quantize_block(blk, q);
             panel.offsets[b * PANEL + c] = 128 * q.iter().map(|&v| i32::from(v)).sum::<i32>();
         }
         for (g, four) in scratch.bytes.chunks_exact(4).enumerate() {
@@ -143,18 +141,11 @@ pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) ->
     if k.reads_codes(w.dtype) {
         return super::code_gemm::matmul_with(k, x, rows, w);
     }
-    matmul_at(k, k.panel_levels, x, rows, w)
+    matmul_requantized(k, x, rows, w)
 }
 
-/// The product through re-quantized panels, their weights rounded to at most `levels` in
-/// magnitude, so a path can be checked against the reference on the very same panels.
-pub fn matmul_at(
-    k: &Kernels,
-    levels: i8,
-    x: &[f32],
-    rows: usize,
-    w: QuantizedRows<'_>,
-) -> Vec<f32> {
+/// The product through re-quantized panels, whatever the type.
+pub fn matmul_requantized(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) -> Vec<f32> {
     assert!(w.supported(), "int8 matmul cannot read {:?}", w.dtype);
     assert_eq!(x.len(), rows * w.in_dim);
     let dequantize = dequantizer(w.dtype).expect("checked by supported()");
@@ -164,7 +155,6 @@ pub fn matmul_at(
         w,
         dequantize,
         block,
-        levels,
     };
     let mut out = vec![0f32; rows * w.out_dim];
     let out_addr = out.as_mut_ptr() as usize;
@@ -303,17 +293,12 @@ mod tests {
                 },
             );
             assert_eq!(got.len(), want.len());
-            // Each operand is rounded to within 1/254 of its block's largest value (1/126
-            // for 7-bit panels), so each term is off by under 1% of its size, and errors
-            // of both signs mostly cancel. A wrong layout or scale is off by the value.
-            let tolerance = if kernels::active().panel_levels == 127 {
-                0.003
-            } else {
-                0.005
-            };
             for (i, ((g, e), m)) in got.iter().zip(&want).zip(&magnitude).enumerate() {
+                // Each operand is rounded to within 1/254 of its block's largest value,
+                // so each term is off by under 1% of its size, and errors of both signs
+                // mostly cancel. A wrong layout or scale is off by the value itself.
                 assert!(
-                    (g - e).abs() < tolerance * m,
+                    (g - e).abs() < 0.003 * m,
                     "{dtype:?} element {i}: {g} vs {e} (terms {m})"
                 );
             }

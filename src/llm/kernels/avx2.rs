@@ -6,8 +6,8 @@
 //! sub-block scale or times one). `vpmaddubsw` saturates at 32,767, so one operand must
 //! stay small: the weights' codes (4 to 6 bits) are unsigned and small by nature; where
 //! both operands are full bytes (Q8_0 decoding) the sign of one moves onto the other
-//! (`vpsignb`), which bounds a pair at 2 × 128 × 127; the int8 GEMM's re-quantized panels
-//! hold 7-bit weights instead, so the unsigned activation meets them as they are.
+//! (`vpsignb`), which bounds a pair at 2 × 128 × 127; so do the int8 GEMM's re-quantized
+//! panels, while k-quants multiply their own small codes.
 //!
 //! The decoding kernels and the int8 GEMM are [`super::simd256`]'s, built on the products
 //! of [`maddubs`]; the GEMM over k-quant codes ([`codes`]), the attention loops and the
@@ -25,7 +25,6 @@ use super::{generic, KernelPath, Kernels};
 pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Avx2,
     int8_gemm_fast: true,
-    panel_levels: maddubs::PANEL_LEVELS,
     dot_rows,
     panel_product: int8::panel_product,
     code_product: Some(codes::code_product),
@@ -83,24 +82,24 @@ mod maddubs {
         _mm256_madd_epi16(p, _mm256_set1_epi16(1))
     }
 
-    /// The activations, stored plus 128, meet the panel's signed bytes as they are: no
-    /// `vpsignb` per product (dropping it took a Qwen-1.5B prompt from 56 to 79 tok/s on
-    /// Zen 3). A pair of products is then at most 2 × 255 × 63 = 32,130: the panel's
-    /// weights are rounded to 7 bits so that `vpmaddubsw` never saturates.
-    pub(super) const PANEL_LEVELS: i8 = 63;
-
+    /// The activation back to signed bytes (the panel's offsets are then not needed), and
+    /// the weight's sign moved onto it as in [`signed_dot`]. (Unsigned activations against
+    /// 7-bit weights would save both steps, but rounding the weights to 7 bits changed
+    /// SmolLM2's greedy tokens against candle's reference; the k-quants avoid the
+    /// question by multiplying their own codes, [`super::codes`].)
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
     pub(super) unsafe fn panel_dot(acc: __m256i, x: __m256i, b: __m256i) -> __m256i {
-        let p = _mm256_maddubs_epi16(x, b);
+        let x = _mm256_xor_si256(x, _mm256_set1_epi8(-128));
+        let p = _mm256_maddubs_epi16(_mm256_sign_epi8(b, b), _mm256_sign_epi8(x, b));
         _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)))
     }
 
-    /// The products of `q + 128` less the panel's `128 * sum(weights)`.
+    /// The products were of the signed activations: already exact.
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
-    pub(super) unsafe fn panel_exact(acc: __m256i, offsets: *const i32) -> __m256i {
-        _mm256_sub_epi32(acc, _mm256_loadu_si256(offsets as *const __m256i))
+    pub(super) unsafe fn panel_exact(acc: __m256i, _offsets: *const i32) -> __m256i {
+        acc
     }
 }
 

@@ -32,7 +32,6 @@ use super::{generic, runs, KernelPath, Kernels};
 pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Avx512,
     int8_gemm_fast: true,
-    panel_levels: 127,
     dot_rows,
     panel_product,
     code_product: None,

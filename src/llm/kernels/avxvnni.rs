@@ -30,7 +30,6 @@ use super::{avx2, KernelPath, Kernels};
 pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::AvxVnni,
     int8_gemm_fast: true,
-    panel_levels: 127,
     dot_rows: int8::dot_rows,
     panel_product: int8::panel_product,
     code_product: None,

@@ -18,7 +18,6 @@ use super::{KernelPath, Kernels};
 pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Generic,
     int8_gemm_fast: false,
-    panel_levels: 127,
     dot_rows,
     panel_product,
     code_product: Some(code_product),

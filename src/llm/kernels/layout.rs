@@ -112,19 +112,12 @@ impl Activation {
 /// returns the scale (0 for an all-zero block).
 #[inline]
 pub fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
-    quantize_block_to(block, out, 127)
-}
-
-/// [`quantize_block`] to bytes of at most `levels` (1..=127) in magnitude.
-#[inline]
-pub fn quantize_block_to(block: &[f32], out: &mut [i8], levels: i8) -> f32 {
-    let top = f32::from(levels);
     let max = block.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let inv = if max > 0.0 { top / max } else { 0.0 };
+    let inv = if max > 0.0 { 127.0 / max } else { 0.0 };
     for (q, v) in out.iter_mut().zip(block) {
-        *q = round_small(v * inv).clamp(-top, top) as i8;
+        *q = round_small(v * inv).clamp(-127.0, 127.0) as i8;
     }
-    max / top
+    max / 127.0
 }
 
 /// `x.round_ties_even()` for |x| < 2^22, without a call: adding and taking away 1.5 × 2^23

@@ -242,10 +242,6 @@ pub struct Kernels {
     /// generic path's scalar GEMM is a reference; a dequantized f32 GEMM (vectorized by
     /// the compiler) beats it.
     pub int8_gemm_fast: bool,
-    /// The largest magnitude of the int8 GEMM's weight bytes: 127, or 63 where the
-    /// products multiply weights by unsigned activation bytes in pairs summed to i16
-    /// (`vpmaddubsw`), which 2 × 255 × 63 keeps under saturation.
-    pub panel_levels: i8,
     dot_rows: DotRows,
     panel_product: PanelProduct,
     /// Where the path multiplies k-quant codes as they are (AVX2, whose byte products

@@ -38,7 +38,6 @@ pub(super) static KERNELS: Kernels = DOTPROD;
 const DOTPROD: Kernels = Kernels {
     path: KernelPath::Neon,
     int8_gemm_fast: true,
-    panel_levels: 127,
     dot_rows,
     panel_product,
     code_product: None,

@@ -17,7 +17,7 @@ use super::layout::{block_bytes, Activation};
 use super::{resolve, KernelError, KernelPath, Kernels};
 use crate::llm::code_gemm;
 use crate::llm::gemv::gemv_with;
-use crate::llm::int8_gemm::{matmul_at, matmul_with, QuantizedRows};
+use crate::llm::int8_gemm::{matmul_requantized, matmul_with, QuantizedRows};
 
 /// The five weight types of the models recap fetches.
 const TYPES: [GgmlDType; 5] = [
@@ -310,21 +310,21 @@ fn int8_gemm_kernels_equal_the_reference() {
             &magnitude,
             0.003,
         );
-        // Weights rounded to 7 bits (AVX2's panels): twice the step, still close.
-        let seven_bits = matmul_at(generic, 63, &x, rows, wq);
+        // The re-quantized panels, which paths without a code product use for k-quants.
+        let requantized = matmul_requantized(generic, &x, rows, wq);
         check_close(
-            &format!("generic {dtype:?} 7-bit panels vs f32"),
-            &seven_bits,
+            &format!("generic {dtype:?} re-quantized vs f32"),
+            &requantized,
             &want,
             &magnitude,
-            0.005,
+            0.003,
         );
         for k in paths() {
             // Each path against the reference on the same panels: the same integers.
             let reference = if k.reads_codes(dtype) {
                 code_gemm::matmul_with(generic, &x, rows, wq)
             } else {
-                matmul_at(generic, k.panel_levels, &x, rows, wq)
+                requantized.clone()
             };
             let got = matmul_with(k, &x, rows, wq);
             let what = format!("{} {dtype:?} GEMM", k.path);
