@@ -9,16 +9,12 @@
 //! products that AVX2 forms with fewer instructions. The activations are rounded to
 //! bytes with one scale per 256 values, as for decoding.
 
-// Threads writing disjoint columns of one output.
+// The kernels write the output through a raw pointer, a panel's columns at a time.
 #![allow(unsafe_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use candle_core::utils::barrier_pool;
-
-use super::int8_gemm::QuantizedRows;
+use super::int8_gemm::{by_panels, QuantizedRows};
 use super::kernels::layout::{
-    f16_at, q4k_scales, quantize_block, CodeKind, CodePanel, CodeRows, Shape, PANEL, QK_K,
+    f16_at, q4k_scales, quantize_block, CodeKind, CodePanel, CodeRows, PANEL, QK_K,
 };
 use super::kernels::Kernels;
 
@@ -166,35 +162,17 @@ pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) ->
     let kind = CodeKind::of(w.dtype).expect("checked by reads_codes()");
     assert_eq!(x.len(), rows * w.in_dim);
     let a = quantize_activations(x, kind);
-    let mut out = vec![0f32; rows * w.out_dim];
-    let out_addr = out.as_mut_ptr() as usize;
-    let panels = w.out_dim.div_ceil(PANEL);
-    let next = AtomicUsize::new(0);
-    barrier_pool().execute(|_| {
-        let mut panel = CodePanel::new(kind, w.in_dim);
-        loop {
-            let p = next.fetch_add(1, Ordering::Relaxed);
-            if p >= panels {
-                break;
-            }
-            let first = p * PANEL;
-            let cols = PANEL.min(w.out_dim - first);
-            fill(&mut panel, &w, first, cols);
-            let shape = Shape {
-                quads: w.in_dim / 4,
-                block_quads: QK_K / 4,
-                stride: w.out_dim,
-                cols,
-            };
-            // SAFETY: `a` holds `rows` rows; this task alone writes columns
-            // `first..first + cols` of `out`, which has `rows x out_dim` elements.
-            unsafe {
-                let c = (out_addr as *mut f32).add(first);
-                k.code_product(a.rows(), rows, &panel, c, shape);
-            }
-        }
-    });
-    out
+    by_panels(
+        &w,
+        rows,
+        || CodePanel::new(kind, w.in_dim),
+        |panel, first, shape, c| {
+            fill(panel, &w, first, shape.cols);
+            // SAFETY: `a` holds `rows` rows; `by_panels` hands `c` for this panel's
+            // columns of every output row.
+            unsafe { k.code_product(a.rows(), rows, panel, c, shape) }
+        },
+    )
 }
 
 #[cfg(test)]

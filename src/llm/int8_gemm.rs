@@ -93,21 +93,21 @@ struct Scratch {
     bytes: Vec<i8>,
 }
 
-/// How one weight is cut into panels.
-struct Filling<'a> {
-    w: QuantizedRows<'a>,
-    dequantize: Dequantize,
-    block: usize,
-}
-
 /// Fills `panel` with weight rows `first..first + cols` (zeros past `cols`).
-fn fill(panel: &mut Panel, scratch: &mut Scratch, f: &Filling<'_>, first: usize, cols: usize) {
-    let (w, block) = (&f.w, f.block);
+fn fill(
+    panel: &mut Panel,
+    scratch: &mut Scratch,
+    w: &QuantizedRows<'_>,
+    dequantize: Dequantize,
+    first: usize,
+    cols: usize,
+    block: usize,
+) {
     let row_bytes = w.row_bytes();
     for c in 0..PANEL {
         if c < cols {
             let at = (first + c) * row_bytes;
-            (f.dequantize)(&w.bytes[at..at + row_bytes], &mut scratch.row);
+            dequantize(&w.bytes[at..at + row_bytes], &mut scratch.row);
         } else {
             scratch.row.fill(0.0);
         }
@@ -151,43 +151,60 @@ pub fn matmul_requantized(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<
     let dequantize = dequantizer(w.dtype).expect("checked by supported()");
     let block = w.dtype.block_size();
     let a = quantize_activations(x, w.in_dim, block);
-    let filling = Filling {
-        w,
-        dequantize,
-        block,
-    };
+    by_panels(
+        &w,
+        rows,
+        || {
+            let panel = Panel::new(w.in_dim, block);
+            let scratch = Scratch {
+                row: vec![0.0; w.in_dim],
+                bytes: vec![0; w.in_dim],
+            };
+            (panel, scratch)
+        },
+        |(panel, scratch), first, shape, c| {
+            fill(panel, scratch, &w, dequantize, first, shape.cols, block);
+            // SAFETY: `a` holds `rows` rows; `by_panels` hands `c` for this panel's
+            // columns of every output row.
+            unsafe { k.panel_product(&a.words, &a.scales, rows, panel, c, shape) }
+        },
+    )
+}
+
+/// `rows x out_dim` outputs of a product with `w`, made a panel of [`PANEL`] weight rows
+/// at a time. Panels go to threads from a shared cursor, on candle's pool (the one
+/// decoding uses, so no second set of threads competes for the cores); each thread makes
+/// its own state once with `start`, then for each of its panels `work(state, first,
+/// shape, c)` writes output columns `first..first + shape.cols` of every row through `c`
+/// (column `first` of row 0; rows `shape.stride` apart) and no others.
+pub(super) fn by_panels<S>(
+    w: &QuantizedRows<'_>,
+    rows: usize,
+    start: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, usize, Shape, *mut f32) + Sync,
+) -> Vec<f32> {
     let mut out = vec![0f32; rows * w.out_dim];
     let out_addr = out.as_mut_ptr() as usize;
     let panels = w.out_dim.div_ceil(PANEL);
-    // Panels go to threads from a shared cursor, on candle's pool (the one decoding uses,
-    // so no second set of threads competes for the cores).
     let next = AtomicUsize::new(0);
     barrier_pool().execute(|_| {
-        let mut panel = Panel::new(w.in_dim, block);
-        let mut scratch = Scratch {
-            row: vec![0.0; w.in_dim],
-            bytes: vec![0; w.in_dim],
-        };
+        let mut state = start();
         loop {
             let p = next.fetch_add(1, Ordering::Relaxed);
             if p >= panels {
                 break;
             }
             let first = p * PANEL;
-            let cols = PANEL.min(w.out_dim - first);
-            fill(&mut panel, &mut scratch, &filling, first, cols);
             let shape = Shape {
                 quads: w.in_dim / 4,
-                block_quads: block / 4,
+                block_quads: w.dtype.block_size() / 4,
                 stride: w.out_dim,
-                cols,
+                cols: PANEL.min(w.out_dim - first),
             };
-            // SAFETY: `a` holds `rows` rows; this task alone writes columns
-            // `first..first + cols` of `out`, which has `rows x out_dim` elements.
-            unsafe {
-                let c = (out_addr as *mut f32).add(first);
-                k.panel_product(&a.words, &a.scales, rows, &panel, c, shape);
-            }
+            // Each panel is taken by one task alone, and its columns lie inside `out`
+            // (`rows x out_dim` elements).
+            let c = (out_addr as *mut f32).wrapping_add(first);
+            work(&mut state, first, shape, c);
         }
     });
     out

@@ -113,7 +113,7 @@ mod codes {
 
     use super::super::layout::{CodeKind, CodePanel, CodeRows, Shape, PANEL};
     use super::super::runs;
-    use super::super::simd256::STRIP;
+    use super::super::simd256::{store_strip, STRIP};
 
     /// See [`super::super::CodeProduct`].
     ///
@@ -127,17 +127,22 @@ mod codes {
         c: *mut f32,
         shape: Shape,
     ) {
+        // Each kind's geometry, as `CodeKind` defines it.
+        const Q4K_SUB: usize = CodeKind::Q4K.sub_quads();
+        const Q4K_GROUP: usize = CodeKind::Q4K.group();
+        const Q6K_SUB: usize = CodeKind::Q6K.sub_quads();
+        const Q6K_GROUP: usize = CodeKind::Q6K.group();
         const Q4K: &[runs::CodeRun] = &[
-            code_rows::<1, 8, 8>,
-            code_rows::<2, 8, 8>,
-            code_rows::<3, 8, 8>,
-            code_rows::<4, 8, 8>,
+            code_rows::<1, Q4K_SUB, Q4K_GROUP>,
+            code_rows::<2, Q4K_SUB, Q4K_GROUP>,
+            code_rows::<3, Q4K_SUB, Q4K_GROUP>,
+            code_rows::<4, Q4K_SUB, Q4K_GROUP>,
         ];
         const Q6K: &[runs::CodeRun] = &[
-            code_rows::<1, 4, 2>,
-            code_rows::<2, 4, 2>,
-            code_rows::<3, 4, 2>,
-            code_rows::<4, 4, 2>,
+            code_rows::<1, Q6K_SUB, Q6K_GROUP>,
+            code_rows::<2, Q6K_SUB, Q6K_GROUP>,
+            code_rows::<3, Q6K_SUB, Q6K_GROUP>,
+            code_rows::<4, Q6K_SUB, Q6K_GROUP>,
         ];
         let table = match panel.kind {
             CodeKind::Q4K => Q4K,
@@ -215,13 +220,7 @@ mod codes {
                     }
                 }
             }
-            let width = STRIP.min(s.cols - col);
-            for (r, sums) in sums.iter().enumerate() {
-                let mut tmp = [0f32; STRIP];
-                _mm256_storeu_ps(tmp.as_mut_ptr(), sums[0]);
-                _mm256_storeu_ps(tmp.as_mut_ptr().add(8), sums[1]);
-                std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * s.stride + col), width);
-            }
+            store_strip(&sums, c, s.stride, col, s.cols);
         }
     }
 }

@@ -66,6 +66,26 @@ pub(super) unsafe fn hsum128(v: __m128) -> f32 {
     _mm_cvtss_f32(v)
 }
 
+/// Writes each row's sums of one strip (two vectors: columns `col..col + STRIP`) to output
+/// rows `stride` apart from `c`, cut at the panel's `cols` valid columns.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn store_strip(
+    sums: &[[__m256; 2]],
+    c: *mut f32,
+    stride: usize,
+    col: usize,
+    cols: usize,
+) {
+    let width = STRIP.min(cols - col);
+    for (r, sums) in sums.iter().enumerate() {
+        let mut tmp = [0f32; STRIP];
+        _mm256_storeu_ps(tmp.as_mut_ptr(), sums[0]);
+        _mm256_storeu_ps(tmp.as_mut_ptr().add(8), sums[1]);
+        std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * stride + col), width);
+    }
+}
+
 /// Asks for the cache lines of `bytes` bytes at `p`, which the next call reads. Rows are
 /// short (a 1,536-wide Q4_K row is 864 bytes) and each call reads [`ROWS`] of them side
 /// by side, too many short streams for the hardware prefetcher to run ahead of: without
@@ -187,7 +207,7 @@ macro_rules! int8_kernels {
             use $crate::llm::kernels::runs;
             use $crate::llm::kernels::simd256::{
                 bytes_from_bits, f16_at, halves, hsum, hsum128, load, pair_codes, pattern,
-                prefetch, Q4K_SCALE, Q6K_SCALE, ROWS, STRIP,
+                prefetch, store_strip, Q4K_SCALE, Q6K_SCALE, ROWS, STRIP,
             };
 
             /// See [`super::super::DotRows`].
@@ -505,14 +525,7 @@ macro_rules! int8_kernels {
                             }
                         }
                     }
-                    let width = STRIP.min(s.cols - col);
-                    for (r, sums) in sums.iter().enumerate() {
-                        let mut tmp = [0f32; STRIP];
-                        _mm256_storeu_ps(tmp.as_mut_ptr(), sums[0]);
-                        _mm256_storeu_ps(tmp.as_mut_ptr().add(8), sums[1]);
-                        let out = c.add(r * s.stride + col);
-                        std::ptr::copy_nonoverlapping(tmp.as_ptr(), out, width);
-                    }
+                    store_strip(&sums, c, s.stride, col, s.cols);
                 }
             }
         }
