@@ -14,14 +14,15 @@
 //!   applied inside the softmax, so no `rows x positions` matrix of the whole prompt is
 //!   ever built.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use candle_core::utils::barrier_pool;
 use candle_core::{Device, Tensor};
-use rayon::prelude::*;
 
 use super::cache_rows;
-use super::ops::{axpy, exp_sum};
+use super::ops::{axpy, exp_sum, max_of};
+use super::threads::for_each_piece;
 
 /// Queries per block in batched attention.
 pub const QUERY_BLOCK: usize = 64;
@@ -250,11 +251,15 @@ fn attend_gemm(
         let vb = v_all.narrow(1, k_first, len)?;
         let scores = qb.matmul(&kb.t()?)?;
         let mut probs = scores.flatten_all()?.to_vec1::<f32>()?;
-        probs.par_chunks_mut(len).enumerate().for_each(|(r, row)| {
+        // Each row's sum of exponentials: its weighted values are divided by it below,
+        // `d` values a row instead of `len` probabilities.
+        let sums: Vec<AtomicU32> = (0..kvh * g * b).map(|_| AtomicU32::new(0)).collect();
+        for_each_piece(&mut probs, len, |r, row| {
             let pos = start + t0 + r % b;
             let lo = shape.first_key(pos) - k_first;
             let hi = pos + 1 - k_first;
-            masked_softmax(row, lo, hi, shape.scale);
+            let sum = masked_exp(row, lo, hi, shape.scale);
+            sums[r].store(sum.to_bits(), Ordering::Relaxed);
         });
         let probs = Tensor::from_vec(probs, (kvh, g * b, len), dev)?;
         let ctx = probs.matmul(&vb)?.flatten_all()?.to_vec1::<f32>()?;
@@ -263,7 +268,10 @@ fn attend_gemm(
             for t in 0..b {
                 let src = (head * b + t) * d;
                 let dst = ((t0 + t) * h + head) * d;
-                out[dst..dst + d].copy_from_slice(&ctx[src..src + d]);
+                let inv = 1.0 / f32::from_bits(sums[head * b + t].load(Ordering::Relaxed));
+                for (o, c) in out[dst..dst + d].iter_mut().zip(&ctx[src..src + d]) {
+                    *o = c * inv;
+                }
             }
         }
         t0 += b;
@@ -271,18 +279,16 @@ fn attend_gemm(
     Ok(out)
 }
 
-/// Softmax of `row[lo..hi] * scale`; every other entry becomes 0.
-fn masked_softmax(row: &mut [f32], lo: usize, hi: usize, scale: f32) {
-    let mut max = f32::NEG_INFINITY;
-    for s in &row[lo..hi] {
-        max = max.max(*s * scale);
-    }
-    let inv = 1.0 / exp_sum(&mut row[lo..hi], scale, max);
-    for s in &mut row[lo..hi] {
-        *s *= inv;
-    }
+/// `exp(row[i] * scale - max)` over `row[lo..hi]`, where `max` is the largest of them,
+/// and 0 elsewhere; returns the sum of the exponentials (the softmax unnormalized).
+fn masked_exp(row: &mut [f32], lo: usize, hi: usize, scale: f32) -> f32 {
+    // A positive scale keeps the largest score the largest once scaled.
+    debug_assert!(scale > 0.0);
+    let max = max_of(&row[lo..hi]) * scale;
+    let sum = exp_sum(&mut row[lo..hi], scale, max);
     row[..lo].fill(0.0);
     row[hi..].fill(0.0);
+    sum
 }
 
 #[cfg(test)]

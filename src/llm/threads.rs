@@ -47,6 +47,25 @@ fn other_programs_busy() -> bool {
     others > BUSY_CORES * start.elapsed().as_secs_f64()
 }
 
+/// Calls `f(i, piece)` for every piece `i` of `data` cut `len` long (the last may be
+/// shorter), spread over candle's pool: the one the matrix products use, so no second set
+/// of threads competes with its spinning workers for the cores.
+pub fn for_each_piece<T: Send>(data: &mut [T], len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let (total, pieces) = (data.len(), data.len().div_ceil(len.max(1)));
+    let base = data.as_mut_ptr() as usize;
+    candle_core::utils::barrier_pool().execute_chunked(pieces, |range| {
+        for i in range {
+            let (lo, hi) = (i * len, ((i + 1) * len).min(total));
+            // SAFETY: the pool hands each index to one task, pieces do not overlap, and
+            // all lie inside `data`, which stays borrowed until every task is done.
+            #[allow(unsafe_code)]
+            let piece =
+                unsafe { std::slice::from_raw_parts_mut((base as *mut T).add(lo), hi - lo) };
+            f(i, piece);
+        }
+    });
+}
+
 /// CPU time every core of the machine has spent busy (not idle or waiting for I/O), in
 /// seconds, from `/proc/stat`; 0 where unknown.
 pub fn machine_busy_seconds() -> f64 {
@@ -92,6 +111,17 @@ pub fn cpu_seconds() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_piece_is_visited_once() {
+        let mut data = vec![0u32; 1000];
+        for_each_piece(&mut data, 64, |i, piece| {
+            for (j, v) in piece.iter_mut().enumerate() {
+                *v += (i * 64 + j) as u32 + 1;
+            }
+        });
+        assert!(data.iter().enumerate().all(|(k, &v)| v == k as u32 + 1));
+    }
 
     #[test]
     fn cpu_time_of_the_process_and_the_machine_grows_with_work() {
