@@ -87,10 +87,17 @@ fn gated_piece(gate: &mut [f32], up: &[f32], activation: Activation) {
             // silu(g) = g / (1 + exp(-g)). exp(-g) is bounded at exp(80): the kernels'
             // exponentials are written for a softmax's arguments (never above 0), and
             // past that bound the quotient is 0 in f32 either way.
-            let mut e: Vec<f32> = gate.iter().map(|g| (-g).min(80.0)).collect();
-            exp_sum(&mut e, 1.0, 0.0);
-            for ((g, u), e) in gate.iter_mut().zip(up).zip(&e) {
-                *g = *g / (1.0 + e) * u;
+            // A stack buffer keeps decoding's hot path free of allocations.
+            let mut buf = [0f32; 1024];
+            for (gs, us) in gate.chunks_mut(buf.len()).zip(up.chunks(buf.len())) {
+                let e = &mut buf[..gs.len()];
+                for (e, g) in e.iter_mut().zip(gs.iter()) {
+                    *e = (-g).min(80.0);
+                }
+                exp_sum(e, 1.0, 0.0);
+                for ((g, u), e) in gs.iter_mut().zip(us).zip(e.iter()) {
+                    *g = *g / (1.0 + e) * u;
+                }
             }
         }
         Activation::GeluTanh => {

@@ -51,7 +51,8 @@ fn other_programs_busy() -> bool {
 /// shorter), spread over candle's pool: the one the matrix products use, so no second set
 /// of threads competes with its spinning workers for the cores.
 pub fn for_each_piece<T: Send>(data: &mut [T], len: usize, f: impl Fn(usize, &mut [T]) + Sync) {
-    let (total, pieces) = (data.len(), data.len().div_ceil(len.max(1)));
+    assert!(len > 0, "pieces are at least one element long");
+    let (total, pieces) = (data.len(), data.len().div_ceil(len));
     let base = data.as_mut_ptr() as usize;
     candle_core::utils::barrier_pool().execute_chunked(pieces, |range| {
         for i in range {
