@@ -296,4 +296,10 @@ pub struct EvalArgs {
     /// merging) to FILE, one JSON object a line: to see why a list came out as it did.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "from"])]
     pub trace: Option<PathBuf>,
+
+    /// Answer each prompt recorded in FILE (a --trace of an earlier run) with its recorded
+    /// answer, and only the others with the model: a change to grounding, sorting or
+    /// merging is measured in seconds. The seconds and token rates are the replay's.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "from"])]
+    pub replay: Option<PathBuf>,
 }

@@ -23,7 +23,9 @@ use crate::eval::meaning::MeaningMatcher;
 use crate::eval::pipeline_summarizer::PipelineSummarizer;
 use crate::eval::report::{self, Report};
 use crate::eval::saved::Saved;
+use crate::pipeline::generator::Generator;
 use crate::pipeline::prompts::Prompts;
+use crate::pipeline::replay::Replay;
 use crate::pipeline::summarize::Settings;
 use crate::pipeline::trace::Traced;
 
@@ -145,13 +147,29 @@ fn model_summarizer(
         ..Settings::default()
     };
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
-    Ok(match &args.trace {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create the trace file {}", path.display()))?;
-            let traced = Traced::new(generator, Box::new(std::io::BufWriter::new(file)));
-            Box::new(PipelineSummarizer::new(name, traced, prompts, settings))
-        }
-        None => Box::new(PipelineSummarizer::new(name, generator, prompts, settings)),
-    })
+    let mut generator: Box<dyn Generator + Send> = Box::new(generator);
+    if let Some(path) = &args.replay {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the trace {}", path.display()))?;
+        let replay = Replay::from_trace(generator, &text)
+            .with_context(|| format!("cannot replay {}", path.display()))?;
+        writeln!(
+            io.err,
+            "replaying {} recorded answer(s) from {}",
+            replay.recorded(),
+            path.display()
+        )?;
+        generator = Box::new(replay);
+    }
+    if let Some(path) = &args.trace {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create the trace file {}", path.display()))?;
+        generator = Box::new(Traced::new(
+            generator,
+            Box::new(std::io::BufWriter::new(file)),
+        ));
+    }
+    Ok(Box::new(PipelineSummarizer::new(
+        name, generator, prompts, settings,
+    )))
 }

@@ -31,17 +31,49 @@ cached_regex!(acceptance, ACCEPTANCE);
 /// turn that commits ("I'll send it"), or the speaker of the next turn when it accepts a
 /// request ("Can you send it?" "Sure."). `None` leaves the model's choice.
 pub fn owner_by_wording<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
+    if let Some(speaker) = committed_speaker(turns, number) {
+        return Some(speaker);
+    }
+    accepted_request(turns, number + 1)
+        .map(|_| turns.turn(number + 1).map(|t| t.speaker.as_str()))?
+}
+
+/// The speaker of turn `number` when they commit to something in it ("I'll send it").
+fn committed_speaker<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
     let turn = turns.turn(number)?;
-    if commitment().is_match(&turn.text) {
-        return Some(&turn.speaker);
-    }
-    if request().is_match(&turn.text) {
-        let next = turns.turn(number + 1)?;
-        if next.speaker != turn.speaker && acceptance().is_match(&next.text) {
-            return Some(&next.speaker);
-        }
-    }
-    None
+    commitment()
+        .is_match(&turn.text)
+        .then_some(turn.speaker.as_str())
+}
+
+/// The speaker of turn `number` when they commit in it to doing `verb` ("I'll talk to
+/// finance" for "talk"), the verb right after the commitment or after "also" or "just".
+pub fn commits_to<'a>(turns: &NumberedTurns<'a>, number: usize, verb: &str) -> Option<&'a str> {
+    let turn = turns.turn(number)?;
+    let verb = verb.to_lowercase();
+    commitment()
+        .find_iter(&turn.text)
+        .any(|m| {
+            turn.text[m.end()..]
+                .split_whitespace()
+                .map(|w| {
+                    w.trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_lowercase()
+                })
+                .find(|w| !["also", "just", "then", "definitely"].contains(&w.as_str()))
+                .is_some_and(|w| w == verb)
+        })
+        .then_some(turn.speaker.as_str())
+}
+
+/// The number of the request that turn `number` accepts: the turn before it, by another
+/// speaker, asks ("Can you send the deck?") and this one agrees ("Sure, tomorrow.").
+pub fn accepted_request(turns: &NumberedTurns<'_>, number: usize) -> Option<usize> {
+    let (asked, answer) = (turns.turn(number.checked_sub(1)?)?, turns.turn(number)?);
+    (asked.speaker != answer.speaker
+        && request().is_match(&asked.text)
+        && acceptance().is_match(&answer.text))
+    .then_some(number - 1)
 }
 
 cached_regex!(task_cues, TASK_CUES);
@@ -51,6 +83,16 @@ cached_regex!(decision_cues, DECISION_CUES);
 /// The numbers of the turns with a task cue.
 pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
     turns.matching(task_cues())
+}
+
+/// The numbers of the turns where a speaker commits ("I'll") or asks someone ("can you").
+pub fn commitment_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
+    let (commits, asks) = (commitment(), request());
+    let mut numbers = turns.matching(commits);
+    numbers.extend(turns.matching(asks));
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
 }
 
 /// The numbers of the turns with a decision cue.
@@ -93,6 +135,15 @@ mod tests {
         );
         assert_eq!(owner_by_wording(&numbered, 3), Some("Ana"), "commitment");
         assert_eq!(owner_by_wording(&numbered, 4), None);
+        assert_eq!(accepted_request(&numbered, 2), Some(1));
+        assert_eq!(commits_to(&numbered, 3, "Book"), Some("Ana"));
+        assert_eq!(
+            commits_to(&numbered, 3, "send"),
+            None,
+            "not what she took on"
+        );
+        assert_eq!(accepted_request(&numbered, 3), None, "no request before it");
+        assert_eq!(accepted_request(&numbered, 1), None);
         assert_eq!(owner_by_wording(&numbered, 9), None);
     }
 }

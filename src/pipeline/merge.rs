@@ -1,13 +1,17 @@
 //! Reduce: partial extracts of one meeting's chunks become one. The model writes the
 //! overall title and summary (see `prompts/reduce.j2`); lists are merged here,
 //! deterministically, dropping items that say the same thing twice ([`Sameness`]: by
-//! shared words, and by meaning when an embedder is loaded). Nothing stands in two lists:
-//! an action item and a decision that say the same thing are kept once, in the right list
+//! shared words, and by meaning when an embedder is loaded). Each chunk's items are first
+//! put in the list their wording says ([`sort`]: a statement of a choice is a decision, a
+//! person's statement of what they will do is a task). Nothing stands in two lists: an
+//! action item and a decision that say the same thing are kept once, in the right list
 //! (the action when someone owns it, else the decision), and key information that repeats
 //! either is dropped.
 
 use super::extract::{ActionDraft, DecisionDraft, Extract, Overview};
+use super::form::{form, reported, Form, Names, Subject, Verb};
 use super::sameness::Sameness;
+use crate::note::OWNER_TBD;
 
 /// Joins the chunk extracts under the model's overview, keeping the first of duplicates.
 pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> Extract {
@@ -70,6 +74,107 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
         .key_information
         .retain(|info| !said.iter().any(|s| same.same_item(s, info)));
     merged
+}
+
+/// Puts each item in the list its wording says it belongs to ([`form`]), whichever pass
+/// wrote it: among the action items, a statement about a thing, the group or how a person
+/// stays ("The remote will have a jog dial", "We can cut that to three screens", "Lena
+/// stays on offline sync") is a decision; among the decisions, a person's statement of
+/// what they will or must do ("Marco can ship the patch next Monday", "I'll tell
+/// product") is a task, theirs when they are a participant (`owners`), and a question is
+/// neither; so is an instruction whose verb its turn's speaker committed to ("Talk to
+/// finance", said as "I'll talk to finance"; `committed(turn, verb)` names that speaker).
+/// A decision is read without a frame that only reports it ("The participants decided
+/// that…", [`reported`]). A task whose text names a participant as its doer is that participant's,
+/// whatever the turn's wording suggested ("I'll take the minutes, and the designer will
+/// do the components" gives the components to the designer). Run before [`merge`] drops
+/// restatements across the lists, so a moved item meets its twin there.
+pub fn sort(
+    extract: &mut Extract,
+    names: &Names,
+    owners: &[String],
+    committed: &dyn Fn(usize, &str) -> Option<String>,
+) {
+    let participant = |p: &str| owners.iter().find(|o| o.as_str() == p).cloned();
+    let mut actions = Vec::with_capacity(extract.action_items.len());
+    let mut decisions = Vec::with_capacity(extract.decisions.len());
+    for mut action in std::mem::take(&mut extract.action_items) {
+        match form(&action.text, names) {
+            Form::Statement {
+                subject: Subject::Other,
+                verb: Verb::Plain | Verb::Future,
+            }
+            | Form::Statement {
+                subject: Subject::Person(_),
+                verb: Verb::Plain,
+            } => decisions.push(DecisionDraft {
+                turn: action.turn,
+                text: action.text,
+                evidence: action.evidence,
+            }),
+            Form::Statement {
+                subject: Subject::Person(person),
+                ..
+            } => {
+                if let Some(owner) = participant(&person) {
+                    action.owner = owner;
+                }
+                actions.push(action);
+            }
+            _ => actions.push(action),
+        }
+    }
+    for mut decision in std::mem::take(&mut extract.decisions) {
+        // "The participants decided that the designer will…" is read as what it reports,
+        // and worded so if it becomes a task.
+        let said = reported(&decision.text)
+            .unwrap_or(&decision.text)
+            .to_string();
+        let owner = match form(&said, names) {
+            Form::Question => continue,
+            Form::Statement {
+                subject,
+                verb: Verb::Future | Verb::Obligation,
+            } => match subject {
+                Subject::Person(person) => participant(&person),
+                Subject::Speaker => decision
+                    .evidence
+                    .as_ref()
+                    .and_then(|e| participant(&e.speaker)),
+                Subject::Addressee => None,
+                Subject::Other => {
+                    decisions.push(decision);
+                    continue;
+                }
+            },
+            // "Talk to finance this week", said as "I'll talk to finance": a task.
+            Form::Instruction => match said
+                .split_whitespace()
+                .next()
+                .and_then(|verb| committed(decision.turn, verb))
+            {
+                Some(speaker) => participant(&speaker),
+                None => {
+                    decisions.push(decision);
+                    continue;
+                }
+            },
+            _ => {
+                decisions.push(decision);
+                continue;
+            }
+        };
+        decision.text = super::tidy::capitalised(&said);
+        actions.push(ActionDraft {
+            turn: decision.turn,
+            owner: owner.unwrap_or_else(|| OWNER_TBD.to_string()),
+            text: decision.text,
+            due: None,
+            evidence: decision.evidence,
+        });
+    }
+    extract.action_items = actions;
+    extract.decisions = decisions;
 }
 
 /// Drops duplicates within one extract's lists (models sometimes repeat themselves).
@@ -220,6 +325,87 @@ mod tests {
         let merged = dedupe(extract, &Sameness::words_only());
         assert_eq!(texts(&merged.decisions), ["Launch in March."]);
         assert_eq!(merged.action_items.len(), 1);
+    }
+
+    #[test]
+    fn each_item_goes_to_the_list_its_wording_says() {
+        use crate::transcript::{Format, Metadata, Transcript, Turn};
+        let owners: Vec<String> = ["Priya Natarajan", "Tom Becker", "Industrial Designer"]
+            .map(String::from)
+            .to_vec();
+        let transcript = Transcript::new(
+            vec![Turn::new(
+                "Priya Natarajan",
+                None,
+                None,
+                "So Lena stays on it, and Marco can ship the patch.",
+            )],
+            Metadata::new(Format::Plain),
+        );
+        let names = Names::new(&owners, &transcript);
+        let mut extract = Extract {
+            action_items: vec![
+                action(
+                    "Lena stays on offline sync until it ships",
+                    "Priya Natarajan",
+                    None,
+                ),
+                action("Email the beta users about the date", "Tom Becker", None),
+                action(
+                    "The industrial designer will work on the components",
+                    "Priya Natarajan",
+                    None,
+                ),
+                action("We can cut onboarding to three screens", "TBD", None),
+            ],
+            decisions: vec![
+                decision("Marco can ship a patch release next Monday"),
+                decision("Do we still do the free trial?"),
+                decision("The launch moves to March 17."),
+                DecisionDraft {
+                    turn: 7,
+                    ..decision("Talk to finance about the budget this week")
+                },
+                decision("Drop the legacy export feature"),
+                decision("The participants decided that Tom Becker will email the users"),
+            ],
+            ..Extract::default()
+        };
+        // Only turn 7's speaker committed, to talking.
+        let committed = |turn: usize, verb: &str| {
+            (turn == 7 && verb.eq_ignore_ascii_case("talk")).then(|| "Priya Natarajan".into())
+        };
+        sort(&mut extract, &names, &owners, &committed);
+        let owned: Vec<(&str, &str)> = extract
+            .action_items
+            .iter()
+            .map(|a| (a.text.as_str(), a.owner.as_str()))
+            .collect();
+        assert_eq!(
+            owned,
+            [
+                ("Email the beta users about the date", "Tom Becker"),
+                (
+                    "The industrial designer will work on the components",
+                    "Industrial Designer"
+                ),
+                ("Marco can ship a patch release next Monday", "TBD"),
+                (
+                    "Talk to finance about the budget this week",
+                    "Priya Natarajan"
+                ),
+                ("Tom Becker will email the users", "Tom Becker"),
+            ]
+        );
+        assert_eq!(
+            texts(&extract.decisions),
+            [
+                "Lena stays on offline sync until it ships",
+                "We can cut onboarding to three screens",
+                "The launch moves to March 17.",
+                "Drop the legacy export feature",
+            ]
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ macro_rules! cached_regex {
 pub mod cues;
 pub mod due;
 pub mod extract;
+pub mod form;
 pub mod generator;
 pub mod grounding;
 pub mod local;
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod prompts;
 pub mod quality;
 pub mod regenerate;
+pub mod replay;
 pub mod sameness;
 pub mod summarize;
 pub mod tidy;

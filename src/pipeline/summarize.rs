@@ -16,7 +16,10 @@ use crate::transcript::Transcript;
 
 use super::cues;
 use super::due;
-use super::extract::{ActionsAnswer, DecisionsAnswer, Extract, Overview, OverviewAnswer};
+use super::extract::{
+    ActionDraft, ActionsAnswer, DecisionsAnswer, Extract, Overview, OverviewAnswer,
+};
+use super::form::Names;
 use super::generator::{Chat, Generator, Progress, Usage};
 use super::grounding::NumberedTurns;
 use super::merge;
@@ -395,7 +398,7 @@ impl ChunkReader<'_> {
             let answer: ActionsAnswer = parse(ask_pass(
                 Pass::Actions,
                 &window,
-                &meeting.actions_schema(range),
+                &meeting.actions_schema(range, !cues::commitment_turns(&window).is_empty()),
             )?)?;
             actions.action_items.extend(answer.action_items);
             let answer: DecisionsAnswer = parse(ask_pass(
@@ -528,6 +531,8 @@ struct Meeting {
     /// named like everyone else (the model reads their name in the transcript) and
     /// becomes `Myself` in the note.
     owners: Vec<String>,
+    /// Who an item's words may name as its subject ([`merge::sort`]).
+    names: Names,
     title_hint: Option<String>,
 }
 
@@ -574,6 +579,7 @@ impl Meeting {
             });
         }
         Ok(Self {
+            names: Names::new(&participants, transcript),
             date,
             participants,
             me,
@@ -614,13 +620,17 @@ impl Meeting {
     }
 
     /// The action-items pass's answer: each item cites its turn first (the model finds
-    /// the words before it writes them), then names an owner from this meeting.
-    fn actions_schema(&self, range: (usize, usize)) -> Value {
+    /// the words before it writes them), then names an owner from this meeting. Where a
+    /// speaker commits or is asked in so many words (`committed`), the list holds at least
+    /// one item: the 1.5B model otherwise closed the list at once on a 1:1 with five
+    /// spoken commitments.
+    fn actions_schema(&self, range: (usize, usize), committed: bool) -> Value {
         json!({
             "type": "object",
             "properties": {
                 "action_items": {
                     "type": "array",
+                    "minItems": usize::from(committed),
                     "maxItems": ANSWER_LIMITS.action_items,
                     "items": {
                         "type": "object",
@@ -690,6 +700,10 @@ impl Meeting {
             d.evidence = Some(evidence);
             true
         });
+        join_accepted_requests(&mut extract.action_items, turns);
+        let committed =
+            |turn: usize, verb: &str| cues::commits_to(turns, turn, verb).map(str::to_string);
+        merge::sort(&mut extract, &self.names, &self.owners, &committed);
         extract
     }
 
@@ -803,6 +817,28 @@ impl Meeting {
     }
 }
 
+/// A request and its acceptance are one task ("Can you ask sales to wait?" "Sure, I'll
+/// send them a note"), though the model often lists both turns: an item said in the
+/// acceptance is dropped when the request has its own, which gains its deadline.
+fn join_accepted_requests(actions: &mut Vec<ActionDraft>, turns: &NumberedTurns<'_>) {
+    let asked: Vec<usize> = actions.iter().map(|a| a.turn).collect();
+    let mut answers = Vec::new();
+    actions.retain(|a| match cues::accepted_request(turns, a.turn) {
+        Some(request) if asked.contains(&request) => {
+            answers.push((request, a.due.clone()));
+            false
+        }
+        _ => true,
+    });
+    for (request, due) in answers {
+        if let Some(kept) = actions.iter_mut().find(|a| a.turn == request) {
+            if kept.due.is_none() {
+                kept.due = due;
+            }
+        }
+    }
+}
+
 /// `[12]`: a turn's number as the prompt writes it.
 fn is_turn_number(word: &str) -> bool {
     word.strip_prefix('[')
@@ -898,6 +934,41 @@ mod tests {
             meeting.topics("Priya Natarajan and Sam Okafor"),
             "Meeting notes"
         );
+    }
+
+    #[test]
+    fn a_request_and_its_acceptance_are_one_task() {
+        use crate::transcript::Turn;
+        let turns = vec![
+            Turn::new("Maria", None, None, "Tom, can you email the beta users?"),
+            Turn::new("Tom", None, None, "Sure, I'll email them tomorrow."),
+            Turn::new("Maria", None, None, "And I'll book the review."),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        let item = |turn: usize, text: &str, due: Option<&str>| ActionDraft {
+            turn,
+            owner: "Tom".into(),
+            text: text.into(),
+            due: due.map(Into::into),
+            evidence: None,
+        };
+        let mut actions = vec![
+            item(1, "Email the beta users", None),
+            item(2, "Email them tomorrow", Some("tomorrow")),
+            item(3, "Book the review", None),
+        ];
+        join_accepted_requests(&mut actions, &numbered);
+        assert_eq!(
+            actions,
+            [
+                item(1, "Email the beta users", Some("tomorrow")),
+                item(3, "Book the review", None)
+            ]
+        );
+        // An acceptance whose request has no item of its own stays.
+        let mut alone = vec![item(2, "Email them tomorrow", None)];
+        join_accepted_requests(&mut alone, &numbered);
+        assert_eq!(alone.len(), 1);
     }
 
     #[test]

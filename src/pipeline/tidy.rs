@@ -82,7 +82,7 @@ pub fn fluent(text: &str) -> String {
 }
 
 /// `text` with its first letter in upper case.
-fn capitalised(text: &str) -> String {
+pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -118,21 +118,75 @@ pub fn task(text: &str) -> String {
     capitalised(rest)
 }
 
-/// The sentence of `text` that commits or asks, when it has several; else all of it.
-fn task_sentence(text: &str) -> &str {
+/// The sentence of `text` that commits or asks, when it has several; else all of it. When
+/// the sentence before it only names a thing ("A one-page summary of the scope. I'll
+/// write it by Wednesday"), that thing takes the place of the task's first "it".
+fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
     let (open, fill) = (opening(), filler());
     let sentences: Vec<&str> = split_sentences(text);
     if sentences.len() < 2 {
-        return text;
+        return text.into();
     }
-    sentences
-        .iter()
-        .find(|s| {
-            let s = fill.replace(s.trim_start(), "");
-            open.is_match(&s) || s.to_lowercase().contains(" can you ")
+    let Some(at) = sentences.iter().position(|s| {
+        let s = fill.replace(s.trim_start(), "");
+        open.is_match(&s) || s.to_lowercase().contains(" can you ")
+    }) else {
+        return text.into();
+    };
+    let sentence = sentences[at];
+    let named = at
+        .checked_sub(1)
+        .map(|i| sentences[i].trim().trim_end_matches(['.', '!']))
+        .filter(|s| names_a_thing(s));
+    match (named, it_word().find(sentence)) {
+        (Some(thing), Some(it)) => {
+            let thing = lowercase_first(thing);
+            format!(
+                "{}{thing}{}",
+                &sentence[..it.start()],
+                &sentence[it.end()..]
+            )
+            .into()
+        }
+        _ => sentence.into(),
+    }
+}
+
+/// Whether `sentence` only names a thing: it opens with an article and has none of the
+/// verbs a statement would ("The deck is late" says something of the deck).
+fn names_a_thing(sentence: &str) -> bool {
+    const VERBS: [&str; 22] = [
+        "is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could",
+        "should", "must", "do", "does", "did", "won't", "isn't", "wasn't", "it's", "that's",
+        "we're",
+    ];
+    let words: Vec<String> = sentence
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
         })
-        .copied()
-        .unwrap_or(text)
+        .collect();
+    words.len() >= 2
+        && ["a", "an", "the"].contains(&words[0].as_str())
+        && !words.iter().any(|w| VERBS.contains(&w.as_str()))
+}
+
+/// The first "it" of a sentence, as a whole word.
+const IT_WORD: &str = r"\bit\b";
+
+cached_regex!(it_word, IT_WORD);
+
+/// `text` with its first letter in lower case, unless it opens with an acronym ("API").
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => first
+            .to_lowercase()
+            .chain(text[first.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_string(),
+    }
 }
 
 /// `text` cut after each `.`, `!` or `?` that a space follows.
@@ -180,7 +234,12 @@ mod tests {
         );
         assert_eq!(
             task("A one-page summary of the release scope, with offline sync marked as at risk. I'll write it by Wednesday evening and share it with you first."),
-            "Write it by Wednesday evening and share it with you first."
+            "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with you first."
+        );
+        assert_eq!(
+            task("The deck is late. I'll send it tomorrow."),
+            "Send it tomorrow.",
+            "a sentence with a verb is not a thing to stand for \"it\""
         );
         assert_eq!(
             task("Yes, I'll send them a note this afternoon."),

@@ -1,0 +1,417 @@
+//! The grammatical form of an item, which says which list it belongs in. A task is an
+//! *instruction* ("Send the deck to Ana") or says that a person will do something ("Sam
+//! will send the deck"); a decision is a *statement* about the thing chosen ("The launch
+//! moves to March", "We keep the rollback plan"); a *question* ("Do we keep the trial?")
+//! is neither. A small model files items by topic rather than by kind (a choice stated in
+//! the turn that also holds a task lands among the tasks), so the lists are sorted by what
+//! each item's words say, not by the pass that wrote it (see `merge::sort`).
+//!
+//! No tagger is needed for the few shapes that matter: an item is a statement when it
+//! opens with a subject (a pronoun, a determiner, a person's name) or when its second
+//! word is a finite verb ("Pricing is 4.99"); otherwise it is read as an instruction.
+
+use std::collections::BTreeSet;
+
+use super::due::{MONTHS, WEEKDAYS};
+use crate::transcript::Transcript;
+
+/// What an item's wording makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Form {
+    /// Opens with a verb: "Send the deck".
+    Instruction,
+    /// Ends with a question mark.
+    Question,
+    /// Opens with a subject: "The launch moves", "Sam will send".
+    Statement { subject: Subject, verb: Verb },
+}
+
+/// What a statement's verb says of its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// "stays", "is": how things are or will be.
+    Plain,
+    /// "will", "can", "is going to", "to": what the subject will do.
+    Future,
+    /// "needs to", "must", "should", "has to": what the subject has to do.
+    Obligation,
+}
+
+/// Who or what a statement is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// "I": the speaker of the item's turn.
+    Speaker,
+    /// "You": the one the speaker addresses.
+    Addressee,
+    /// A person: a participant (as the transcript names them) or a name said in it.
+    Person(String),
+    /// Anything else: "we", "the remote", "pricing".
+    Other,
+}
+
+/// Words that open a statement about something other than one person.
+const SUBJECTS: [&str; 30] = [
+    "we",
+    "they",
+    "it",
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "our",
+    "their",
+    "its",
+    "there",
+    "everyone",
+    "everybody",
+    "someone",
+    "somebody",
+    "nobody",
+    "each",
+    "all",
+    "both",
+    "no",
+    "team",
+    "he",
+    "she",
+    "his",
+    "her",
+    "my",
+    "your",
+];
+
+/// Second words that make the first one a subject: finite verbs and modals.
+const FINITE: [&str; 34] = [
+    "am", "will", "can", "could", "should", "must", "would", "may", "might", "shall", "won't",
+    "can't", "cannot", "to", "is", "are", "was", "were", "has", "have", "had", "isn't", "aren't",
+    "wasn't", "doesn't", "don't", "does", "stays", "moves", "remains", "goes", "needs", "gets",
+    "becomes",
+];
+
+/// Verbs after a subject that look ahead.
+const FUTURE: [&str; 8] = [
+    "will", "can", "could", "would", "may", "might", "shall", "to",
+];
+
+/// Verbs after a subject that oblige it.
+const OBLIGATION: [&str; 6] = ["must", "should", "need", "needs", "has", "have"];
+
+/// The people an item may name: participants by full and first name, and the names said
+/// in the transcript (a capitalised word inside a sentence that is never written in lower
+/// case, less weekdays and months).
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Participants, lowercase, each with its words.
+    participants: Vec<(String, Vec<String>)>,
+    /// Single lowercase words that name someone.
+    said: BTreeSet<String>,
+}
+
+impl Names {
+    pub fn new(participants: &[String], transcript: &Transcript) -> Self {
+        let participants: Vec<(String, Vec<String>)> = participants
+            .iter()
+            .map(|p| {
+                let words = p.split_whitespace().map(str::to_lowercase).collect();
+                (p.clone(), words)
+            })
+            .collect();
+        let mut capital = BTreeSet::new();
+        let mut lower = BTreeSet::new();
+        for turn in &transcript.turns {
+            let mut start = true;
+            for raw in turn.text.split_whitespace() {
+                let word = bare(raw);
+                if !word.is_empty() && !start {
+                    if word.chars().next().is_some_and(char::is_uppercase)
+                        && word.chars().skip(1).all(char::is_lowercase)
+                    {
+                        capital.insert(word.to_lowercase());
+                    } else if word.chars().all(|c| !c.is_uppercase()) {
+                        lower.insert(word.to_lowercase());
+                    }
+                }
+                start = raw.ends_with(['.', '!', '?', ':']);
+            }
+        }
+        // Weekdays, months and "I" are capitalised too, and name no one.
+        let calendar = |w: &str| WEEKDAYS.contains(&w) || MONTHS.contains(&w) || w == "i";
+        let said = capital
+            .difference(&lower)
+            .filter(|w| !calendar(w))
+            .cloned()
+            .collect();
+        Self { participants, said }
+    }
+
+    /// The person `words` open with and how many words name them: a participant by full
+    /// name, then by first name, then a name said in the transcript.
+    fn person_at(&self, words: &[String]) -> Option<(String, usize)> {
+        for (name, parts) in &self.participants {
+            if words.len() >= parts.len() && words[..parts.len()] == parts[..] {
+                return Some((name.clone(), parts.len()));
+            }
+        }
+        let first = words.first()?;
+        for (name, parts) in &self.participants {
+            if parts.len() > 1 && parts[0] == *first {
+                return Some((name.clone(), 1));
+            }
+        }
+        self.said
+            .contains(first)
+            .then(|| (super::tidy::capitalised(first), 1))
+    }
+}
+
+/// The form of `text`, reading its names with `names`.
+pub fn form(text: &str, names: &Names) -> Form {
+    let text = text.trim();
+    if text.ends_with('?') {
+        return Form::Question;
+    }
+    // "I'll", "we're", "I'm": a subject and its verb, as two words.
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| bare(w).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .flat_map(|w| {
+            let split = [("'ll", "will"), ("'re", "are"), ("'m", "am")]
+                .iter()
+                .find_map(|(end, verb)| Some((w.strip_suffix(end)?.to_string(), *verb)));
+            match split {
+                Some((subject, verb)) => vec![subject, verb.to_string()],
+                None => vec![w],
+            }
+        })
+        .collect();
+    let Some(first) = words.first() else {
+        return Form::Instruction;
+    };
+    let after = |n: usize| words.get(n).map(String::as_str).unwrap_or("");
+    // The verb at `n`: "will", "to" and "is going to" look ahead; "must", "needs to" oblige.
+    let verb = |n: usize| {
+        let (word, next) = (after(n), after(n + 1));
+        if FUTURE.contains(&word)
+            || ["going", "gonna"].contains(&word)
+            || (["is", "are", "am"].contains(&word) && ["going", "gonna"].contains(&next))
+        {
+            Verb::Future
+        } else if OBLIGATION.contains(&word) {
+            Verb::Obligation
+        } else {
+            Verb::Plain
+        }
+    };
+    let statement = |subject: Subject, at: usize| Form::Statement {
+        subject,
+        verb: verb(at),
+    };
+    match first.as_str() {
+        "i" => return statement(Subject::Speaker, 1),
+        "you" => return statement(Subject::Addressee, 1),
+        _ => {}
+    }
+    // "The project manager will…" names a participant after its article; "The designer,
+    // you're going to…" addresses one.
+    let skip = usize::from(first == "the");
+    if let Some((person, len)) = names.person_at(&words[skip..]) {
+        let at = skip + len + usize::from(after(skip + len) == "you");
+        if FINITE.contains(&after(at)) {
+            return statement(Subject::Person(person), at);
+        }
+    }
+    // "Talk to finance" is an instruction: "to" makes a subject only of a person.
+    if SUBJECTS.contains(&first.as_str()) || (FINITE.contains(&after(1)) && after(1) != "to") {
+        // "The platform team needs to…": the verb within the first words.
+        let at = (1..words.len().min(5))
+            .find(|&i| FINITE.contains(&after(i)) || ["going", "gonna"].contains(&after(i)))
+            .unwrap_or(1);
+        return statement(Subject::Other, at);
+    }
+    Form::Instruction
+}
+
+/// Words that report a choice rather than state it: "The participants decided that",
+/// "We agreed to".
+const REPORT: &str = r"(?i)^(the participants|the team|the group|participants|everyone|we|they|it was) (have |had )?(decided|agreed)( on| that| to)?\s+";
+
+cached_regex!(report, REPORT);
+
+/// `text` without a frame that reports a choice ("The participants decided that the
+/// designer will do the components" says "the designer will do the components"): what
+/// is left is what was chosen, for [`form`] to read. `None` when there is no such frame.
+pub fn reported(text: &str) -> Option<&str> {
+    let frame = report().find(text)?;
+    let rest = text[frame.end()..].trim();
+    (rest.split_whitespace().count() >= 2).then_some(rest)
+}
+
+/// A word without the punctuation around it.
+fn bare(word: &str) -> &str {
+    word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+        .trim_end_matches("'s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Format, Metadata, Turn};
+
+    fn names() -> Names {
+        let transcript = Transcript::new(
+            vec![
+                Turn::new(
+                    "Priya Natarajan",
+                    None,
+                    None,
+                    "Let's decide that Lena stays on it.",
+                ),
+                Turn::new(
+                    "Sam Okafor",
+                    None,
+                    None,
+                    "The fix is small; Marco can ship it next Monday. And sales waits.",
+                ),
+            ],
+            Metadata::new(Format::Plain),
+        );
+        Names::new(
+            &[
+                "Priya Natarajan".to_string(),
+                "Sam Okafor".to_string(),
+                "Project Manager".to_string(),
+            ],
+            &transcript,
+        )
+    }
+
+    fn person(name: &str, verb: Verb) -> Form {
+        Form::Statement {
+            subject: Subject::Person(name.into()),
+            verb,
+        }
+    }
+
+    fn other(verb: Verb) -> Form {
+        Form::Statement {
+            subject: Subject::Other,
+            verb,
+        }
+    }
+
+    #[test]
+    fn instructions_open_with_their_verb() {
+        let names = names();
+        for text in [
+            "Send the revised plan to the platform team",
+            "Email the beta users about the new launch date.",
+            "Ask sales not to give the hospitals a date",
+            "Work on the technical functions of the remote",
+            "Keep the patch separate from the December release",
+            "Talk to finance about the extra license this week.",
+        ] {
+            assert_eq!(form(text, &names), Form::Instruction, "{text}");
+        }
+    }
+
+    #[test]
+    fn statements_name_their_subject() {
+        let names = names();
+        assert_eq!(
+            form("Lena stays on offline sync until it ships", &names),
+            person("Lena", Verb::Plain)
+        );
+        assert_eq!(
+            form("Marco can ship a patch release next Monday.", &names),
+            person("Marco", Verb::Future)
+        );
+        assert_eq!(
+            form("Sam will write the summary by Wednesday", &names),
+            person("Sam Okafor", Verb::Future)
+        );
+        assert_eq!(
+            form(
+                "The project manager will prepare the final presentation",
+                &names
+            ),
+            person("Project Manager", Verb::Future)
+        );
+        assert_eq!(
+            form("We can cut that to three screens.", &names),
+            other(Verb::Future)
+        );
+        assert_eq!(
+            form("The remote will have a docking station", &names),
+            other(Verb::Future)
+        );
+        assert_eq!(form("Pricing is 4.99 a month", &names), other(Verb::Plain));
+        assert_eq!(
+            form(
+                "The project manager, you're gonna write the minutes",
+                &names
+            ),
+            person("Project Manager", Verb::Future)
+        );
+        assert_eq!(
+            form("Project manager, think about the price", &names),
+            Form::Instruction,
+            "a name called out before an instruction"
+        );
+        assert_eq!(
+            form("Someone needs to tell the beta users", &names),
+            other(Verb::Obligation)
+        );
+        assert_eq!(
+            form("I'll send them a note this afternoon", &names),
+            Form::Statement {
+                subject: Subject::Speaker,
+                verb: Verb::Future
+            }
+        );
+        assert_eq!(
+            form("You're going to work on the interface", &names),
+            Form::Statement {
+                subject: Subject::Addressee,
+                verb: Verb::Future
+            }
+        );
+    }
+
+    #[test]
+    fn a_reported_choice_is_read_without_its_frame() {
+        assert_eq!(
+            reported("The participants decided that the designer will do the components"),
+            Some("the designer will do the components")
+        );
+        assert_eq!(
+            reported("We decided to launch on March 17"),
+            Some("launch on March 17")
+        );
+        assert_eq!(reported("The remote will be blue"), None);
+    }
+
+    #[test]
+    fn a_question_is_neither() {
+        assert_eq!(
+            form("Do we still do the free trial?", &names()),
+            Form::Question
+        );
+    }
+
+    #[test]
+    fn names_are_capitalised_inside_sentences_and_never_lower_case() {
+        let names = names();
+        assert!(names.said.contains("lena"));
+        assert!(names.said.contains("marco"));
+        assert!(!names.said.contains("monday"), "a weekday is not a name");
+        assert!(
+            !names.said.contains("and"),
+            "a sentence's first word is not a name"
+        );
+    }
+}
