@@ -22,6 +22,8 @@ pub enum Form {
     Instruction,
     /// Ends with a question mark.
     Question,
+    /// Hedged ("maybe", "might", "I don't know") or holding a question: not settled.
+    Tentative,
     /// Opens with a subject: "The launch moves", "Sam will send".
     Statement { subject: Subject, verb: Verb },
 }
@@ -174,11 +176,16 @@ pub fn form(text: &str, names: &Names) -> Form {
     if text.ends_with('?') {
         return Form::Question;
     }
+    if text.contains('?') || hedge().is_match(text) {
+        return Form::Tentative;
+    }
     // "I'll", "we're", "I'm": a subject and its verb, as two words.
     let words: Vec<String> = text
         .split_whitespace()
         .map(|w| bare(w).to_lowercase())
         .filter(|w| !w.is_empty())
+        // "Ah, I was…", "And we can…": what opens spoken sentences is no subject.
+        .skip_while(|w| OPENERS.contains(&w.as_str()))
         .flat_map(|w| {
             let split = [("'ll", "will"), ("'re", "are"), ("'m", "am")]
                 .iter()
@@ -235,6 +242,16 @@ pub fn form(text: &str, names: &Names) -> Form {
     }
     Form::Instruction
 }
+
+/// Words that open a spoken sentence before its subject.
+const OPENERS: [&str; 12] = [
+    "ah", "oh", "so", "well", "and", "but", "okay", "ok", "yeah", "right", "then", "um",
+];
+
+/// Words of someone who has not settled: a decision says what was chosen.
+const HEDGE: &str = r"(?i)\b(maybe|might|perhaps|i don't know|i dunno|not sure|i guess)\b";
+
+cached_regex!(hedge, HEDGE);
 
 /// Words that report a choice rather than state it: "The participants decided that",
 /// "We agreed to".
@@ -400,6 +417,25 @@ mod tests {
         assert_eq!(
             form("Do we still do the free trial?", &names()),
             Form::Question
+        );
+    }
+
+    #[test]
+    fn hedged_words_are_tentative_and_openers_no_subject() {
+        let names = names();
+        for text in [
+            "Maybe just a little LED, I don't know.",
+            "The price might appeal to a certain market",
+            "My favourite animal is a beagle? Is that right",
+        ] {
+            assert_eq!(form(text, &names), Form::Tentative, "{text}");
+        }
+        assert_eq!(
+            form("Ah I was trying to draw a dolphin", &names),
+            Form::Statement {
+                subject: Subject::Speaker,
+                verb: Verb::Plain
+            }
         );
     }
 

@@ -81,8 +81,9 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
 /// stays ("The remote will have a jog dial", "We can cut that to three screens", "Lena
 /// stays on offline sync") is a decision; among the decisions, a person's statement of
 /// what they will or must do ("Marco can ship the patch next Monday", "I'll tell
-/// product") is a task, theirs when they are a participant (`owners`), and a question or
-/// one person's view ("I think the case is too big") is neither; so is an instruction whose verb its turn's speaker committed to ("Talk to
+/// product") is a task, theirs when they are a participant (`owners`), and a question, a
+/// hedge ("maybe…, I don't know") or one person's view ("I think the case is too big") is
+/// neither; so is an instruction whose verb its turn's speaker committed to ("Talk to
 /// finance", said as "I'll talk to finance"; `committed(turn, verb)` names that speaker).
 /// A decision is read without a frame that only reports it ("The participants decided
 /// that…", [`reported`]). A task whose text names a participant as its doer is that participant's,
@@ -121,8 +122,10 @@ pub fn sort(
                 }
                 actions.push(action);
             }
-            // "I think one factor is cost": how someone sees things, not a task.
-            Form::Statement {
+            // "I think one factor is cost": how someone sees things, not a task; nor is a
+            // hedge ("maybe…, I don't know").
+            Form::Tentative
+            | Form::Statement {
                 subject: Subject::Speaker | Subject::Addressee,
                 verb: Verb::Plain,
             } => {}
@@ -136,9 +139,10 @@ pub fn sort(
             .unwrap_or(&decision.text)
             .to_string();
         let owner = match form(&said, names) {
-            // A question, or one person's view ("I guess that's up to us"), is not a
-            // choice the group made.
+            // A question, a hedge ("maybe a little LED, I don't know") or one person's
+            // view ("I think that's up to us") is not a choice the group made.
             Form::Question
+            | Form::Tentative
             | Form::Statement {
                 subject: Subject::Speaker | Subject::Addressee,
                 verb: Verb::Plain,
@@ -369,11 +373,13 @@ mod tests {
                 ),
                 action("We can cut onboarding to three screens", "TBD", None),
                 action("I think the case is a bit big", "Tom Becker", None),
+                action("Maybe look into the battery, I don't know", "TBD", None),
             ],
             decisions: vec![
                 decision("Marco can ship a patch release next Monday"),
                 decision("Do we still do the free trial?"),
                 decision("I guess that's up to us"),
+                decision("Maybe just a little LED"),
                 decision("The launch moves to March 17."),
                 DecisionDraft {
                     turn: 7,
