@@ -3,7 +3,8 @@
 //! `RECAP_SMOLLM2`) and quantized qwen2 (Qwen2.5-Coder-0.5B-Instruct, Q4_K_M with Q5_0
 //! tensors, `RECAP_QWEN25`) models. Both are fed the same prompt, then the same tokens one
 //! at a time (recap's greedy choices); at every step the logits must agree within
-//! [`TOLERANCE`] and both must pick the same next token.
+//! [`TOLERANCE`] and both must pick the same next token, unless the two candidates are a
+//! near-tie ([`NEAR_TIE`]) in both answers.
 //!
 //! The two are not bit-identical by design: recap keeps Q4_1 weights for its own kernels
 //! or turns them into Q8_0 at load (where those kernels do not run), batches the prompt
@@ -26,6 +27,12 @@ use recap::llm::{CausalLm, GgufModel, LoadOptions};
 /// 0.025 for Qwen2.5 over the prompt and every step. A model-level mistake (RoPE pairs, norm,
 /// mask, cache position) moves logits by whole units: far past this bound.
 const TOLERANCE: f32 = 0.08;
+/// How far apart, in logits, two candidates may be in each model's answer when the two
+/// pick differently: the bound `tests/greedy_paths.rs` holds recap's kernel paths to. On a
+/// 2-core AMD EPYC (Zen 3, AVX2 only), SmolLM2's AVX2 path picked another token than
+/// candle-transformers at step 2 (0.004 logits apart in recap's answer, 0.30 in the
+/// reference's), and its generic path at step 6 (0.12 and 0.37).
+const NEAR_TIE: f32 = 0.5;
 /// Greedy steps after the prompt.
 const STEPS: usize = 8;
 
@@ -118,12 +125,18 @@ fn agree(var: &str, prompt: &[u32]) {
             d <= TOLERANCE,
             "{var}: step {step}: logits differ by {d} (relative), over {TOLERANCE}"
         );
-        let next = argmax(&got);
-        assert_eq!(
-            next,
-            argmax(&want),
-            "{var}: step {step}: recap picks {next}, candle-transformers {} (tokens so far {tokens:?})",
-            argmax(&want)
+        // Both pick the same token, or the two candidates are a near-tie in both answers:
+        // rounding in another order may flip a near-tie, a model-level mistake cannot
+        // stay within it.
+        let (next, theirs) = (argmax(&got), argmax(&want));
+        let (mine_gap, their_gap) = (
+            got[next as usize] - got[theirs as usize],
+            want[theirs as usize] - want[next as usize],
+        );
+        assert!(
+            next == theirs || (mine_gap < NEAR_TIE && their_gap < NEAR_TIE),
+            "{var}: step {step}: recap picks {next}, candle-transformers {theirs}, \
+             {mine_gap} and {their_gap} logits apart (tokens so far {tokens:?})"
         );
         if step == STEPS {
             break;
