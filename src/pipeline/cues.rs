@@ -34,8 +34,8 @@ pub fn owner_by_wording<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<
     if let Some(speaker) = committed_speaker(turns, number) {
         return Some(speaker);
     }
-    accepted_request(turns, number + 1)
-        .map(|_| turns.turn(number + 1).map(|t| t.speaker.as_str()))?
+    accepted_request(turns, number + 1)?;
+    turns.turn(number + 1).map(|t| t.speaker.as_str())
 }
 
 /// The speaker of turn `number` when they commit to something in it ("I'll send it").
@@ -85,14 +85,9 @@ pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
     turns.matching(task_cues())
 }
 
-/// The numbers of the turns where a speaker commits ("I'll") or asks someone ("can you").
-pub fn commitment_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
-    let (commits, asks) = (commitment(), request());
-    let mut numbers = turns.matching(commits);
-    numbers.extend(turns.matching(asks));
-    numbers.sort_unstable();
-    numbers.dedup();
-    numbers
+/// Whether a speaker commits ("I'll") or asks someone ("can you") in any of `turns`.
+pub fn commits_or_asks(turns: &NumberedTurns<'_>) -> bool {
+    !turns.matching(commitment()).is_empty() || !turns.matching(request()).is_empty()
 }
 
 /// The numbers of the turns with a decision cue.

@@ -398,7 +398,7 @@ impl ChunkReader<'_> {
             let answer: ActionsAnswer = parse(ask_pass(
                 Pass::Actions,
                 &window,
-                &meeting.actions_schema(range, !cues::commitment_turns(&window).is_empty()),
+                &meeting.actions_schema(range, cues::commits_or_asks(&window)),
             )?)?;
             actions.action_items.extend(answer.action_items);
             let answer: DecisionsAnswer = parse(ask_pass(
