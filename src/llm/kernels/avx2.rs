@@ -19,7 +19,7 @@
 
 use std::arch::x86_64::*;
 
-use super::simd256::{hsum, int8_kernels};
+use super::simd256::{hsum, int8_kernels, prefetch};
 use super::{generic, KernelPath, Kernels};
 
 pub(super) static KERNELS: Kernels = Kernels {
@@ -225,6 +225,11 @@ mod codes {
     }
 }
 
+/// Cached positions a loop over the cache asks for ahead of the one it reads: each
+/// position's row of one KV head is a short piece of a longer row (512 of 1,024 bytes
+/// for Qwen2.5-1.5B), which the hardware prefetcher does not follow across pages.
+const AHEAD: usize = 8;
+
 /// See [`crate::llm::cache_rows::scores`]; head widths that are a multiple of 32.
 pub(super) unsafe fn scores(
     queries: &[f32],
@@ -240,6 +245,9 @@ pub(super) unsafe fn scores(
     scores_wide(queries, d, keys, stride, scale, out)
 }
 
+/// Two positions by four heads a step: each key vector loaded serves four heads and each
+/// query vector two positions (one load per multiply-add, where a head at a time took
+/// two), and the eight sums are reduced together by a tree of `vhaddps`.
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn scores_wide(
     queries: &[f32],
@@ -251,27 +259,81 @@ unsafe fn scores_wide(
 ) {
     let heads = queries.len() / d;
     let n = out.len() / heads.max(1);
-    for j in 0..n {
-        // Every head of the group reads this key while it is in L1.
-        let key = keys.as_ptr().add(j * stride);
-        for g in 0..heads {
-            let q = queries.as_ptr().add(g * d);
-            // Four chains, so the multiply-adds of one head overlap.
-            let mut acc = [_mm256_setzero_ps(); 4];
-            for i in (0..d).step_by(32) {
-                for (c, acc) in acc.iter_mut().enumerate() {
-                    let at = i + 8 * c;
-                    *acc = _mm256_fmadd_ps(
-                        _mm256_loadu_ps(q.add(at)),
-                        _mm256_loadu_ps(key.add(at)),
-                        *acc,
-                    );
+    let q = queries.as_ptr();
+    let o = out.as_mut_ptr();
+    let mut j = 0;
+    while j + 2 <= n {
+        let k0 = keys.as_ptr().add(j * stride);
+        let k1 = k0.add(stride);
+        prefetch(k0.wrapping_add(AHEAD * stride) as *const u8, 4 * d);
+        prefetch(k1.wrapping_add(AHEAD * stride) as *const u8, 4 * d);
+        let mut g = 0;
+        while g + 4 <= heads {
+            let mut acc = [[_mm256_setzero_ps(); 2]; 4];
+            for i in (0..d).step_by(8) {
+                let (a, b) = (_mm256_loadu_ps(k0.add(i)), _mm256_loadu_ps(k1.add(i)));
+                for (h, acc) in acc.iter_mut().enumerate() {
+                    let qv = _mm256_loadu_ps(q.add((g + h) * d + i));
+                    acc[0] = _mm256_fmadd_ps(qv, a, acc[0]);
+                    acc[1] = _mm256_fmadd_ps(qv, b, acc[1]);
                 }
             }
-            let sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
-            out[g * n + j] = hsum(sum) * scale;
+            // Lane 2h + p: head g + h at position j + p.
+            let h01 = _mm256_hadd_ps(
+                _mm256_hadd_ps(acc[0][0], acc[0][1]),
+                _mm256_hadd_ps(acc[1][0], acc[1][1]),
+            );
+            let h23 = _mm256_hadd_ps(
+                _mm256_hadd_ps(acc[2][0], acc[2][1]),
+                _mm256_hadd_ps(acc[3][0], acc[3][1]),
+            );
+            let sums = _mm256_add_ps(
+                _mm256_permute2f128_ps::<0x20>(h01, h23),
+                _mm256_permute2f128_ps::<0x31>(h01, h23),
+            );
+            let mut lanes = [0f32; 8];
+            _mm256_storeu_ps(
+                lanes.as_mut_ptr(),
+                _mm256_mul_ps(sums, _mm256_set1_ps(scale)),
+            );
+            for h in 0..4 {
+                *o.add((g + h) * n + j) = lanes[2 * h];
+                *o.add((g + h) * n + j + 1) = lanes[2 * h + 1];
+            }
+            g += 4;
+        }
+        for g in g..heads {
+            for (p, key) in [k0, k1].into_iter().enumerate() {
+                *o.add(g * n + j + p) = dot_wide(q.add(g * d), key, d) * scale;
+            }
+        }
+        j += 2;
+    }
+    if j < n {
+        let key = keys.as_ptr().add(j * stride);
+        for g in 0..heads {
+            *o.add(g * n + j) = dot_wide(q.add(g * d), key, d) * scale;
         }
     }
+}
+
+/// `a · b` over `d` values (a multiple of 8), summed in exactly the order of the blocked
+/// loop above: one chain of multiply-adds, then the same `vhaddps` tree. A head's score
+/// thus does not depend on which other heads share the call, which a short batch (where
+/// each row's heads are extra heads of the call) needs to give what decoding gives.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn dot_wide(a: *const f32, b: *const f32, d: usize) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for i in (0..d).step_by(8) {
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc);
+    }
+    let pairs = _mm256_hadd_ps(acc, acc);
+    let quads = _mm256_hadd_ps(pairs, pairs);
+    _mm_cvtss_f32(_mm_add_ss(
+        _mm256_castps256_ps128(quads),
+        _mm256_extractf128_ps::<1>(quads),
+    ))
 }
 
 /// See [`crate::llm::cache_rows::weighted_sums`]; head widths that are a multiple of 64.
@@ -289,8 +351,10 @@ pub(super) unsafe fn weighted_sums(
     weighted_sums_wide(weights, n, values, stride, d, out)
 }
 
-/// Each head's output, 64 values at a time, stays in eight registers across all
-/// positions.
+/// Each head's output, 64 values at a time, stays in eight registers across a block of
+/// positions. The blocks keep the values every head reads in L1: a short batch attends
+/// with a dozen or more query heads per KV head, and each read the whole segment from
+/// L3 before.
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn weighted_sums_wide(
     weights: &[f32],
@@ -300,21 +364,30 @@ unsafe fn weighted_sums_wide(
     d: usize,
     out: &mut [f32],
 ) {
+    /// 32 positions of a 128-wide head are 16 KB of values.
+    const BLOCK: usize = 32;
     let heads = weights.len() / n.max(1);
-    for g in 0..heads {
-        let w = &weights[g * n..(g + 1) * n];
-        for part in (0..d).step_by(64) {
-            let mut acc = [_mm256_setzero_ps(); 8];
-            for (j, w) in w.iter().enumerate() {
-                let row = values.as_ptr().add(j * stride + part);
-                let w = _mm256_set1_ps(*w);
-                for (c, acc) in acc.iter_mut().enumerate() {
-                    *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(row.add(8 * c)), *acc);
+    out.fill(0.0);
+    for lo in (0..n).step_by(BLOCK) {
+        let hi = (lo + BLOCK).min(n);
+        for g in 0..heads {
+            let w = &weights[g * n + lo..g * n + hi];
+            for part in (0..d).step_by(64) {
+                let o = out.as_mut_ptr().add(g * d + part);
+                let mut acc: [__m256; 8] = std::array::from_fn(|c| _mm256_loadu_ps(o.add(8 * c)));
+                for (j, w) in w.iter().enumerate() {
+                    let row = values.as_ptr().add((lo + j) * stride + part);
+                    if g == 0 {
+                        prefetch(row.wrapping_add(AHEAD * stride) as *const u8, 4 * 64);
+                    }
+                    let w = _mm256_set1_ps(*w);
+                    for (c, acc) in acc.iter_mut().enumerate() {
+                        *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(row.add(8 * c)), *acc);
+                    }
                 }
-            }
-            let o = out.as_mut_ptr().add(g * d + part);
-            for (c, acc) in acc.iter().enumerate() {
-                _mm256_storeu_ps(o.add(8 * c), *acc);
+                for (c, acc) in acc.iter().enumerate() {
+                    _mm256_storeu_ps(o.add(8 * c), *acc);
+                }
             }
         }
     }
