@@ -10,10 +10,9 @@
 //!   products of all the rows' query heads with every cached key, softmax, weighted sums
 //!   of values — run in parallel over KV heads on candle's thread pool. Memory-bound: the
 //!   cache is read once for the batch; no temporaries beyond one score row per head.
-//! - a prompt batch: blocks of [`QUERY_BLOCK`] queries, each a pair of batched GEMMs
-//!   (scores = Q·Kᵀ, output = P·V) over the keys that block can see, with the causal mask
-//!   applied inside the softmax, so no `rows x positions` matrix of the whole prompt is
-//!   ever built.
+//! - a prompt batch: blocks of [`QUERY_BLOCK`] queries, each walking the keys it can see
+//!   in tiles of [`KEY_TILE`] with an online softmax (scores = Q·Kᵀ and P·V through gemm,
+//!   the causal mask inside the softmax), so no score matrix larger than a tile is built.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
