@@ -8,8 +8,9 @@
 //! Two strategies:
 //! - few rows (decoding, forced or drafted tokens): a direct loop per KV head — dot
 //!   products of all the rows' query heads with every cached key, softmax, weighted sums
-//!   of values — run in parallel over KV heads on candle's thread pool. Memory-bound: the
-//!   cache is read once for the batch; no temporaries beyond one score row per head.
+//!   of values — in cells of positions, run in parallel over (cell, KV head) on candle's
+//!   thread pool. Memory-bound: the cache is read once for the batch; no temporaries
+//!   beyond one cell's scores per head.
 //! - a prompt batch: blocks of [`QUERY_BLOCK`] queries, each walking the keys it can see
 //!   in tiles of [`KEY_TILE`] with an online softmax (scores = Q·Kᵀ and P·V through gemm,
 //!   the causal mask inside the softmax), so no score matrix larger than a tile is built.
@@ -145,14 +146,19 @@ fn attend_rows(
         .collect();
     let mut pieces = Vec::with_capacity(cells.len());
     for t in 0..rows {
+        // The cells row t reads, each with the row's place among its readers.
+        let read: Vec<(usize, usize)> = cells
+            .iter()
+            .enumerate()
+            .filter_map(|(c, (_, readers))| Some((c, readers.iter().position(|&r| r == t)?)))
+            .collect();
         for kvh in 0..kv_heads {
             for g in 0..group {
                 pieces.clear();
-                for (c, (_, readers)) in cells.iter().enumerate() {
-                    if let Some(i) = readers.iter().position(|&r| r == t) {
-                        pieces.push((&parts[c * kv_heads + kvh], i * group + g));
-                    }
-                }
+                pieces.extend(
+                    read.iter()
+                        .map(|&(c, i)| (&parts[c * kv_heads + kvh], i * group + g)),
+                );
                 let at = (t * shape.heads + kvh * group + g) * d;
                 Partial::merge(&pieces, &mut out[at..at + d]);
             }
@@ -449,15 +455,40 @@ mod tests {
         out
     }
 
+    /// A layer's shape and random queries (scaled up, so the softmax is peaked), keys and
+    /// values for `rows` queries from position `start`; `seed` picks the numbers.
+    fn case(
+        (heads, kv_heads, head_dim, start, rows, window): Case,
+        seed: u32,
+    ) -> (AttentionShape, Vec<f32>, Vec<f32>, Vec<f32>) {
+        let shape = AttentionShape {
+            heads,
+            kv_heads,
+            head_dim,
+            scale: 1.0 / (head_dim as f32).sqrt(),
+            window,
+        };
+        let end = start + rows;
+        let q = data(rows * heads * head_dim, seed)
+            .iter()
+            .map(|v| v * 8.0)
+            .collect();
+        let k = data(end * kv_heads * head_dim, seed + 1);
+        let v = data(end * kv_heads * head_dim, seed + 2);
+        (shape, q, k, v)
+    }
+
+    /// (heads, kv_heads, head_dim, start, rows, window)
+    type Case = (usize, usize, usize, usize, usize, Option<usize>);
+
     #[test]
     fn every_strategy_matches_the_written_out_softmax() {
-        // (heads, kv_heads, head_dim, start, rows, window)
-        let cases = [
+        let cases: [Case; 11] = [
             (4, 2, 8, 5, QUERY_BLOCK + 40, None),
             (4, 2, 8, 5, QUERY_BLOCK + 40, Some(7)),
             (9, 3, 64, 0, 48, None),
             (12, 2, 128, 3, 20, None),
-            // Long enough for a single row to be cut into segments across threads.
+            // Long enough for a single row's cells to be spread over threads.
             (9, 3, 64, 600, 20, None),
             (12, 2, 128, 700, 17, Some(600)),
             // Short batches: one cache pass for all rows, their own positions apart.
@@ -467,19 +498,9 @@ mod tests {
             (4, 2, 8, 30, 5, Some(3)),
             (4, 2, 8, 0, 4, None),
         ];
-        for (heads, kv_heads, head_dim, start, rows, window) in cases {
-            let shape = AttentionShape {
-                heads,
-                kv_heads,
-                head_dim,
-                scale: 1.0 / (head_dim as f32).sqrt(),
-                window,
-            };
-            let (width, kv_width) = (heads * head_dim, kv_heads * head_dim);
-            let end = start + rows;
-            let q: Vec<f32> = data(rows * width, 1).iter().map(|v| v * 8.0).collect();
-            let k = data(end * kv_width, 2);
-            let v = data(end * kv_width, 3);
+        for c in cases {
+            let (shape, q, k, v) = case(c, 1);
+            let start = c.3;
             let batched = attend(&shape, &q, &k, &v, start).unwrap();
             let direct = naive(&shape, &q, &k, &v, start);
             for (i, (a, b)) in batched.iter().zip(&direct).enumerate() {
@@ -490,27 +511,17 @@ mod tests {
 
     #[test]
     fn a_short_batch_gives_each_row_exactly_what_it_gets_alone() {
-        // (heads, kv_heads, head_dim, start, rows, window): across a cell boundary, long
-        // enough for threads, and a window narrower than the batch.
-        let cases = [
+        // Across a cell boundary, long enough for threads, and a window narrower than the
+        // batch.
+        let cases: [Case; 4] = [
             (12, 2, 128, CELL - 2, 5, None),
             (12, 2, 128, 5 * CELL + 7, 3, None),
             (9, 3, 64, 700, 15, Some(300)),
             (4, 2, 8, 30, 6, Some(3)),
         ];
-        for (heads, kv_heads, head_dim, start, rows, window) in cases {
-            let shape = AttentionShape {
-                heads,
-                kv_heads,
-                head_dim,
-                scale: 1.0 / (head_dim as f32).sqrt(),
-                window,
-            };
-            let (width, kv_width) = (heads * head_dim, kv_heads * head_dim);
-            let end = start + rows;
-            let q: Vec<f32> = data(rows * width, 4).iter().map(|v| v * 8.0).collect();
-            let k = data(end * kv_width, 5);
-            let v = data(end * kv_width, 6);
+        for c in cases {
+            let (shape, q, k, v) = case(c, 4);
+            let (start, rows, width) = (c.3, c.4, c.0 * c.2);
             let batch = attend(&shape, &q, &k, &v, start).unwrap();
             for t in 0..rows {
                 let alone = attend(&shape, &q[t * width..(t + 1) * width], &k, &v, start + t);
