@@ -11,15 +11,15 @@ const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|i'
 /// Phrases that settle a choice.
 const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|let us|go with|going with|settled|final|we keep|keep the|we drop|drop the|instead of|we'll use|we will use|is going to be|will be|won't|will not|not going to|approved|confirmed)\b";
 
-/// A speaker taking a task on themselves.
+/// A speaker taking a task on themselves ("I can", but not "I can't").
 const COMMITMENT: &str =
-    r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|i'm gonna|let me|i'll take|i can take)\b";
+    r"(?i)\b(?:(?:i'll|i will|i'm going to|i am going to|i'm gonna|let me)\b|i can(?:$|[^'’\w]))";
 
 /// A request for someone else to do something.
 const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
 
 /// The start of a turn that accepts a request.
-const ACCEPTANCE: &str = r"(?i)^\W*(sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|i can|absolutely|fine)\b";
+const ACCEPTANCE: &str = r"(?i)^\W*(?:(?:sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|absolutely|fine)\b|i can(?:$|[^'’\w]))";
 
 cached_regex!(commitment, COMMITMENT);
 
@@ -85,9 +85,37 @@ pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
     turns.matching(task_cues())
 }
 
-/// Whether a speaker commits ("I'll") or asks someone ("can you") in any of `turns`.
-pub fn commits_or_asks(turns: &NumberedTurns<'_>) -> bool {
-    !turns.matching(commitment()).is_empty() || !turns.matching(request()).is_empty()
+/// A promise of a task, to be done by the speaker or by the one spoken to: "I'll send",
+/// "you're going to be working on"; the verb after it is the third group.
+const PROMISE: &str = r"(?i)\b(i'll|i will|i'm going to|i am going to|i'm gonna|you'll|you will|you're going to|you are going to|you're gonna)\s+(also\s+|just\s+|then\s+|definitely\s+|be\s+)?([a-z]+)";
+
+/// Verbs that, promised, run the meeting rather than give anyone a task: "I'll go first",
+/// "I'll just show you", "you'll see".
+const PROCEDURE: &[&str] = &[
+    "go", "start", "begin", "show", "try", "be", "see", "say", "stop", "leave", "wait", "pass",
+    "let", "move", "skip", "come", "hear", "find", "notice", "know",
+];
+
+cached_regex!(promise, PROMISE);
+
+/// Whether someone in `turns` takes on a task or is given one in so many words ("I'll
+/// send it", "you're gonna be working on the design"), or accepts a request ("Can you send
+/// it?" "Sure."). Asking alone, or promising to run the meeting ("I'll go first"), is not.
+pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
+    let (first, last) = turns.range();
+    (first..=last).any(|n| {
+        accepted_request(turns, n).is_some()
+            || turns.turn(n).is_some_and(|t| {
+                promise()
+                    .captures_iter(&t.text)
+                    .any(|c| !PROCEDURE.contains(&c[3].to_lowercase().as_str()))
+            })
+    })
+}
+
+/// Whether `text` asks someone to do something ("can you", "please").
+pub fn asks(text: &str) -> bool {
+    request().is_match(text)
 }
 
 /// The numbers of the turns with a decision cue.
@@ -112,6 +140,28 @@ mod tests {
         let numbered = NumberedTurns::new(&turns, 1);
         assert_eq!(task_turns(&numbered), [1, 2]);
         assert_eq!(decision_turns(&numbered), [4, 5]);
+    }
+
+    #[test]
+    fn a_task_is_promised_when_taken_on_given_or_accepted_not_when_the_meeting_moves_on() {
+        let promised = |texts: &[&str]| {
+            let turns: Vec<Turn> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Turn::new(["Ana", "Bo"][i % 2], None, None, *t))
+                .collect();
+            task_promised(&NumberedTurns::new(&turns, 1))
+        };
+        assert!(promised(&["I'll send the deck tomorrow."]));
+        assert!(promised(&["Then I will also write up the plan."]));
+        assert!(promised(&["So you're gonna be working on the design."]));
+        assert!(promised(&["Can you book the room?", "Sure."]));
+        assert!(!promised(&["Can you hear me?", "I can't, sorry."]));
+        assert!(!promised(&[
+            "Okay, I will go first.",
+            "I'll just show you this."
+        ]));
+        assert!(!promised(&["You'll see it on the slide.", "Let me think."]));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::backchannel;
 use super::sameness::Sameness;
 use crate::transcript::Turn;
 use crate::words::content_tokens;
@@ -65,13 +66,18 @@ impl<'a> NumberedTurns<'a> {
         (self.first, self.first + self.turns.len().saturating_sub(1))
     }
 
-    /// The chunk as the model reads it: `[n] Speaker: text`, a turn a line.
+    /// The chunk as the model reads it: `[n] Speaker: text`, a turn a line, without the
+    /// turns that only acknowledge ([`backchannel`]); the others keep their numbers.
     pub fn text(&self) -> String {
-        self.turns
-            .iter()
-            .enumerate()
-            .map(|(i, t)| format!("[{}] {}: {}\n", self.first + i, t.speaker, t.text))
-            .collect()
+        let mut before = None;
+        let mut text = String::new();
+        for (i, t) in self.turns.iter().enumerate() {
+            if !backchannel::says_nothing(before, &t.text) {
+                text += &format!("[{}] {}: {}\n", self.first + i, t.speaker, t.text);
+            }
+            before = Some(t.text.as_str());
+        }
+        text
     }
 
     /// The numbers of the turns whose text `pattern` matches.

@@ -12,6 +12,7 @@ macro_rules! cached_regex {
     };
 }
 
+pub mod backchannel;
 pub mod cues;
 pub mod due;
 pub mod extract;

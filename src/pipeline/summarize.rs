@@ -398,7 +398,7 @@ impl ChunkReader<'_> {
             let answer: ActionsAnswer = parse(ask_pass(
                 Pass::Actions,
                 &window,
-                &meeting.actions_schema(range, cues::commits_or_asks(&window)),
+                &meeting.actions_schema(range, cues::task_promised(&window)),
             )?)?;
             actions.action_items.extend(answer.action_items);
             let answer: DecisionsAnswer = parse(ask_pass(
@@ -620,10 +620,11 @@ impl Meeting {
     }
 
     /// The action-items pass's answer: each item cites its turn first (the model finds
-    /// the words before it writes them), then names an owner from this meeting. Where a
-    /// speaker commits or is asked in so many words (`committed`), the list holds at least
-    /// one item: the 1.5B model otherwise closed the list at once on a 1:1 with five
-    /// spoken commitments.
+    /// the words before it writes them), then names an owner from this meeting. Where a task
+    /// is promised or accepted in so many words (`committed`, [`cues::task_promised`]), the
+    /// list holds at least one item: the 1.5B model otherwise closed the list at once on a
+    /// 1:1 with five spoken commitments. A request alone or "I'll go first" does not count:
+    /// on AMI's chatter forcing there filled lists with ice-breaker lines.
     fn actions_schema(&self, range: (usize, usize), committed: bool) -> Value {
         json!({
             "type": "object",
