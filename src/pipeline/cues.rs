@@ -85,6 +85,16 @@ pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
     turns.matching(task_cues())
 }
 
+/// Whether turn `number` carries a task: a task cue in its words, or a request it
+/// accepts or that the next turn accepts ("Can you send it?" "Sure.").
+pub fn carries_task(turns: &NumberedTurns<'_>, number: usize) -> bool {
+    turns
+        .turn(number)
+        .is_some_and(|t| task_cues().is_match(&t.text))
+        || accepted_request(turns, number).is_some()
+        || accepted_request(turns, number + 1).is_some()
+}
+
 /// A promise of a task, to be done by the speaker or by the one spoken to: "I'll send",
 /// "you're going to be working on"; the verb after it is the third group.
 const PROMISE: &str = r"(?i)\b(i'll|i will|i'm going to|i am going to|i'm gonna|you'll|you will|you're going to|you are going to|you're gonna)\s+(also\s+|just\s+|then\s+|definitely\s+|be\s+)?([a-z]+)";
@@ -140,6 +150,8 @@ mod tests {
         let numbered = NumberedTurns::new(&turns, 1);
         assert_eq!(task_turns(&numbered), [1, 2]);
         assert_eq!(decision_turns(&numbered), [4, 5]);
+        assert!(carries_task(&numbered, 1) && carries_task(&numbered, 2));
+        assert!(!carries_task(&numbered, 3), "no task in the weather");
     }
 
     #[test]

@@ -200,6 +200,11 @@ pub fn form(text: &str, names: &Names) -> Form {
         return Form::Instruction;
     };
     let after = |n: usize| words.get(n).map(String::as_str).unwrap_or("");
+    // "Can we draw it on the board", "Is it yellow": asked, though written without its
+    // question mark.
+    if ASKING.contains(&first.as_str()) && ASKED.contains(&after(1)) {
+        return Form::Question;
+    }
     // The verb at `n`: "will", "to" and "is going to" look ahead; "must", "needs to" oblige.
     let verb = |n: usize| {
         let (word, next) = (after(n), after(n + 1));
@@ -242,6 +247,16 @@ pub fn form(text: &str, names: &Names) -> Form {
     }
     Form::Instruction
 }
+
+/// Verbs that open a question when a pronoun follows them.
+const ASKING: [&str; 15] = [
+    "can", "could", "do", "does", "did", "shall", "should", "would", "will", "is", "are", "was",
+    "were", "have", "has",
+];
+
+/// Pronouns that, after one of [`ASKING`], make a question. Not "you": "Can you send the
+/// deck" is a request, a task for the one asked.
+const ASKED: [&str; 8] = ["we", "i", "they", "it", "he", "she", "there", "that"];
 
 /// Words that open a spoken sentence before its subject.
 const OPENERS: [&str; 12] = [
@@ -414,10 +429,18 @@ mod tests {
 
     #[test]
     fn a_question_is_neither() {
-        assert_eq!(
-            form("Do we still do the free trial?", &names()),
-            Form::Question
-        );
+        let names = names();
+        for text in [
+            "Do we still do the free trial?",
+            "Can we draw it on the board",
+            "Okay, is it going to be yellow",
+            "Should we go with the yellow case",
+        ] {
+            assert_eq!(form(text, &names), Form::Question, "{text}");
+        }
+        for text in ["Do the review by Friday", "Can you send the deck to Ana"] {
+            assert_eq!(form(text, &names), Form::Instruction, "{text}");
+        }
     }
 
     #[test]

@@ -89,12 +89,16 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
 /// that…", [`reported`]). A task whose text names a participant as its doer is that participant's,
 /// whatever the turn's wording suggested ("I'll take the minutes, and the designer will
 /// do the components" gives the components to the designer). Run before [`merge`] drops
-/// restatements across the lists, so a moved item meets its twin there.
+/// restatements across the lists, so a moved item meets its twin there. A task the
+/// action-items pass wrote stays one only where its turn carries a task
+/// (`carries_task(turn)`: "I'll", "can you", "work on"…); otherwise it copies talk ("Tail's
+/// a bit big", "They have a bit of income to spend").
 pub fn sort(
     extract: &mut Extract,
     names: &Names,
     owners: &[String],
     committed: &dyn Fn(usize, &str) -> Option<String>,
+    carries_task: &dyn Fn(usize) -> bool,
 ) {
     let participant = |p: &str| owners.iter().find(|o| o.as_str() == p).cloned();
     let mut actions = Vec::with_capacity(extract.action_items.len());
@@ -116,20 +120,22 @@ pub fn sort(
             Form::Statement {
                 subject: Subject::Person(person),
                 ..
-            } => {
+            } if carries_task(action.turn) => {
                 if let Some(owner) = participant(&person) {
                     action.owner = owner;
                 }
                 actions.push(action);
             }
             // "I think one factor is cost": how someone sees things, not a task; nor is a
-            // hedge ("maybe…, I don't know").
-            Form::Tentative
+            // hedge ("maybe…, I don't know") or a question ("Can we draw it").
+            Form::Question
+            | Form::Tentative
             | Form::Statement {
                 subject: Subject::Speaker | Subject::Addressee,
                 verb: Verb::Plain,
             } => {}
-            _ => actions.push(action),
+            _ if carries_task(action.turn) => actions.push(action),
+            _ => {}
         }
     }
     for mut decision in std::mem::take(&mut extract.decisions) {
@@ -374,6 +380,11 @@ mod tests {
                 action("We can cut onboarding to three screens", "TBD", None),
                 action("I think the case is a bit big", "Tom Becker", None),
                 action("Maybe look into the battery, I don't know", "TBD", None),
+                action("Can we draw it on the board", "TBD", None),
+                ActionDraft {
+                    turn: 9,
+                    ..action("Tail's a bit big", "TBD", None)
+                },
             ],
             decisions: vec![
                 decision("Marco can ship a patch release next Monday"),
@@ -394,7 +405,8 @@ mod tests {
         let committed = |turn: usize, verb: &str| {
             (turn == 7 && verb.eq_ignore_ascii_case("talk")).then(|| "Priya Natarajan".into())
         };
-        sort(&mut extract, &names, &owners, &committed);
+        // Turn 9 holds no task.
+        sort(&mut extract, &names, &owners, &committed, &|turn| turn != 9);
         let owned: Vec<(&str, &str)> = extract
             .action_items
             .iter()

@@ -704,7 +704,14 @@ impl Meeting {
         join_accepted_requests(&mut extract.action_items, turns);
         let committed =
             |turn: usize, verb: &str| cues::commits_to(turns, turn, verb).map(str::to_string);
-        merge::sort(&mut extract, &self.names, &self.owners, &committed);
+        let carries_task = |turn: usize| cues::carries_task(turns, turn);
+        merge::sort(
+            &mut extract,
+            &self.names,
+            &self.owners,
+            &committed,
+            &carries_task,
+        );
         extract
     }
 
