@@ -206,12 +206,12 @@ pub fn summarize(
         .unwrap_or(0);
     fixed += settings.answer_tokens + 64;
     let context = generator.context_length();
-    let budget = context
+    let room = context
         .checked_sub(fixed)
         .filter(|b| *b >= 256)
-        .ok_or(SummarizeError::NoRoom { context, fixed })?
-        .min(settings.max_chunk_tokens);
-    let chunks = plan::plan(transcript, budget, 0, &counter);
+        .ok_or(SummarizeError::NoRoom { context, fixed })?;
+    let budget = room.min(settings.max_chunk_tokens);
+    let chunks = plan::plan_without_scraps(transcript, budget, room, &counter);
     let parts = chunks.len().max(1);
 
     // Overlapping turns keep the numbers they had in the chunk before.
