@@ -29,11 +29,10 @@ pub fn says_nothing(before: Option<&str>, text: &str) -> bool {
         })
         .filter(|w| !w.is_empty())
         .collect();
-    let answers = before.is_some_and(|b| b.contains('?') || cues::asks(b));
     !words.is_empty()
         && words.len() <= MAX_WORDS
         && words.iter().all(|w| ACKNOWLEDGEMENTS.contains(&w.as_str()))
-        && !answers
+        && !before.is_some_and(|b| b.contains('?') || cues::asks(b))
 }
 
 #[cfg(test)]

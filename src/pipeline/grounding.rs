@@ -17,6 +17,7 @@
 //! or invented.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -73,7 +74,7 @@ impl<'a> NumberedTurns<'a> {
         let mut text = String::new();
         for (i, t) in self.turns.iter().enumerate() {
             if !backchannel::says_nothing(before, &t.text) {
-                text += &format!("[{}] {}: {}\n", self.first + i, t.speaker, t.text);
+                let _ = writeln!(text, "[{}] {}: {}", self.first + i, t.speaker, t.text);
             }
             before = Some(t.text.as_str());
         }

@@ -135,8 +135,7 @@ pub fn plan_without_scraps(
     let chunks = plan(transcript, budget, 0, counter);
     let scrap = chunks.len() > 1 && chunks.last().is_some_and(|c| c.tokens * 4 < budget);
     if scrap {
-        let roomier = (budget + budget / 4).min(room.max(budget));
-        let fewer = plan(transcript, roomier, 0, counter);
+        let fewer = plan(transcript, (budget + budget / 4).min(room), 0, counter);
         if fewer.len() < chunks.len() {
             return fewer;
         }
