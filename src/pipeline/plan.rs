@@ -123,9 +123,8 @@ pub fn plan(
 
 /// [`plan`] without overlap, except that a last chunk under a quarter of `budget` (a
 /// scrap, costing a chunk's questions and a reduce for a few turns) is avoided where
-/// chunks of up to a quarter more (and at most `room`) make one chunk fewer. On the AMI
-/// dev set this changed three meetings' plans; ROUGE-1 of the three rose from 0.412,
-/// 0.252 and 0.234 to 0.456, 0.303 and 0.240, at about the same seconds.
+/// chunks of up to a quarter more (and at most `room`) make one chunk fewer (measured in
+/// docs/eval.md, "No scraps of chunks").
 pub fn plan_without_scraps(
     transcript: &Transcript,
     budget: usize,
