@@ -362,7 +362,8 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
             ),
             ("Send them a note this afternoon", "Myself", '?'),
             (
-                "Write it by Wednesday evening and share it with you first",
+                // Sam's "I'll write it" names what his turn named just before.
+                "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with you first",
                 "Sam Okafor",
                 '?'
             ),
@@ -811,7 +812,7 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
         [
             (
                 '?',
-                "Write it by Wednesday evening and share it with you first"
+                "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with you first"
             ),
             ('x', ticked_text),
             ('?', "Tell the billing team today so nobody is surprised"),

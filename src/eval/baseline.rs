@@ -172,7 +172,7 @@ impl Baseline {
     fn sentences(&self, meeting: &Meeting) -> Vec<Sentence> {
         let mut out = Vec::new();
         for u in &meeting.transcript {
-            for raw in split_sentences(&u.text) {
+            for raw in crate::words::sentences(&u.text) {
                 let text = self.clean(raw);
                 let words = text.split_whitespace().count();
                 if words >= MIN_WORDS {
@@ -206,25 +206,6 @@ impl Baseline {
             None => String::new(),
         }
     }
-}
-
-/// Splits after `.`, `?` or `!` when whitespace follows.
-fn split_sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (k, &(i, c)) in chars.iter().enumerate() {
-        let next_is_space = chars.get(k + 1).is_some_and(|&(_, n)| n.is_whitespace());
-        if matches!(c, '.' | '?' | '!') && next_is_space {
-            out.push(text[start..=i].trim());
-            start = i + c.len_utf8();
-        }
-    }
-    let rest = text[start..].trim();
-    if !rest.is_empty() {
-        out.push(rest);
-    }
-    out.into_iter().filter(|s| !s.is_empty()).collect()
 }
 
 type Vector = BTreeMap<String, f64>;
@@ -317,7 +298,7 @@ mod tests {
     #[test]
     fn sentences_are_split_cleaned_and_short_ones_dropped() {
         assert_eq!(
-            split_sentences("Okay. Right? Yes! 12.50 euro"),
+            crate::words::sentences("Okay. Right? Yes! 12.50 euro"),
             ["Okay.", "Right?", "Yes!", "12.50 euro"]
         );
         let b = Baseline::default();

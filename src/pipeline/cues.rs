@@ -1,9 +1,28 @@
 //! Cue words: turns whose wording often carries a task ("I'll", "can you", "let me") or a
 //! decision ("we decided", "let's go with", "agreed"). The action-items and decisions
-//! questions name these turns, pointing a small model at the candidates; the model still
-//! reads every turn and writes every item, and a cue alone never makes an item.
+//! questions point a small model at the candidates: the former quotes the sentences that
+//! carry a task ([`task_sentences`]), the latter names the turns ([`decision_turns`]).
+//! The model still reads every turn and writes every item; a cue alone never makes one.
+
+use serde::Serialize;
 
 use super::grounding::NumberedTurns;
+use crate::words::sentences;
+
+/// One sentence of a turn that a list question quotes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cue<'a> {
+    pub turn: usize,
+    pub speaker: &'a str,
+    pub sentence: String,
+}
+
+/// At most this many sentences a question quotes, the first in the window: a question
+/// that quotes half its window costs its prompt again.
+const MAX_CUES: usize = 8;
+
+/// A quoted sentence is cut after this many words: a spoken run-on can hold a whole turn.
+const MAX_CUE_WORDS: usize = 30;
 
 /// Phrases that commit someone to a task, ask for one, or hand one out.
 const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|i'm gonna|let me|you'll|you will|you're going to|you are going to|you're gonna|be working on|(in)?between now and then|can you|could you|would you|will you|please|need to|needs to|take care of|follow up|look into|work on|working on|action item|next time|next meeting|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next week|the end of))\b";
@@ -80,11 +99,6 @@ cached_regex!(task_cues, TASK_CUES);
 
 cached_regex!(decision_cues, DECISION_CUES);
 
-/// The numbers of the turns with a task cue.
-pub fn task_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
-    turns.matching(task_cues())
-}
-
 /// Whether turn `number` carries a task: a task cue in its words, or a request it
 /// accepts or that the next turn accepts ("Can you send it?" "Sure.").
 pub fn carries_task(turns: &NumberedTurns<'_>, number: usize) -> bool {
@@ -123,14 +137,67 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
     })
 }
 
-/// Whether `text` asks someone to do something ("can you", "please").
-pub fn asks(text: &str) -> bool {
-    request().is_match(text)
+/// The sentences of `turns` that promise a task other than running the meeting ("I'll
+/// send the deck", "you're gonna work on the case", not "I'll go first"), ask for one that
+/// the next turn accepts, or accept one ("Sure, tomorrow."). Which owner and which wording
+/// is the model's to write; these only say where to look.
+pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
+    cue_sentences(turns, |number, sentence, first| {
+        promise()
+            .captures_iter(sentence)
+            .any(|c| !PROCEDURE.contains(&c[3].to_lowercase().as_str()))
+            || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
+            || (first && accepted_request(turns, number).is_some())
+    })
+}
+
+/// The first [`MAX_CUES`] sentences of `turns` that `is_cue(turn number, sentence, whether
+/// it opens its turn)` picks, each cut to [`MAX_CUE_WORDS`].
+fn cue_sentences<'a>(
+    turns: &NumberedTurns<'a>,
+    is_cue: impl Fn(usize, &str, bool) -> bool,
+) -> Vec<Cue<'a>> {
+    let (first, last) = turns.range();
+    let mut cues = Vec::new();
+    for number in first..=last {
+        let Some(turn) = turns.turn(number) else {
+            continue;
+        };
+        for (i, sentence) in sentences(&turn.text).into_iter().enumerate() {
+            if cues.len() == MAX_CUES {
+                return cues;
+            }
+            if is_cue(number, sentence, i == 0) {
+                cues.push(Cue {
+                    turn: number,
+                    speaker: &turn.speaker,
+                    sentence: cut_words(sentence, MAX_CUE_WORDS),
+                });
+            }
+        }
+    }
+    cues
+}
+
+/// `text`'s first `max` words, with "…" where words were left out.
+fn cut_words(text: &str, max: usize) -> String {
+    match text.split_whitespace().nth(max) {
+        None => text.to_string(),
+        Some(_) => {
+            let kept: Vec<&str> = text.split_whitespace().take(max).collect();
+            format!("{} …", kept.join(" "))
+        }
+    }
 }
 
 /// The numbers of the turns with a decision cue.
 pub fn decision_turns(turns: &NumberedTurns<'_>) -> Vec<usize> {
     turns.matching(decision_cues())
+}
+
+/// Whether `text` asks someone to do something ("can you", "please").
+pub fn asks(text: &str) -> bool {
+    request().is_match(text)
 }
 
 #[cfg(test)]
@@ -139,19 +206,59 @@ mod tests {
     use crate::transcript::Turn;
 
     #[test]
-    fn commitments_and_choices_are_found_by_their_wording() {
+    fn task_sentences_are_quoted_and_decision_turns_named() {
         let turns = vec![
-            Turn::new("Ana", None, None, "Can you send the deck?"),
-            Turn::new("Bo", None, None, "Sure, I'll do it tomorrow."),
-            Turn::new("Ana", None, None, "The weather was nice."),
+            Turn::new("Ana", None, None, "Can you send the deck? It is late."),
+            Turn::new("Bo", None, None, "Sure, tomorrow. The weather was nice."),
+            Turn::new(
+                "Ana",
+                None,
+                None,
+                "Okay, I'll go first. And I'll book the room.",
+            ),
+            Turn::new(
+                "Ana",
+                None,
+                None,
+                "The summary of the scope. I'll write it today.",
+            ),
             Turn::new("Bo", None, None, "Then we decided to launch in March."),
             Turn::new("Ana", None, None, "Let's go with the blue case."),
         ];
         let numbered = NumberedTurns::new(&turns, 1);
-        assert_eq!(task_turns(&numbered), [1, 2]);
-        assert_eq!(decision_turns(&numbered), [4, 5]);
+        let quoted = |cues: Vec<Cue<'_>>| -> Vec<(usize, String)> {
+            cues.into_iter().map(|c| (c.turn, c.sentence)).collect()
+        };
+        assert_eq!(
+            quoted(task_sentences(&numbered)),
+            [
+                (1, "Can you send the deck?".to_string()),
+                (2, "Sure, tomorrow.".to_string()),
+                (3, "And I'll book the room.".to_string()),
+                (4, "I'll write it today.".to_string()),
+            ],
+            "the request, its acceptance and a promise; not running the meeting"
+        );
+        assert_eq!(decision_turns(&numbered), [5, 6]);
+        assert_eq!(task_sentences(&numbered)[1].speaker, "Bo");
         assert!(carries_task(&numbered, 1) && carries_task(&numbered, 2));
-        assert!(!carries_task(&numbered, 3), "no task in the weather");
+        assert!(!carries_task(&numbered, 5), "no task in the launch date");
+    }
+
+    #[test]
+    fn a_question_quotes_a_few_sentences_each_cut_short() {
+        let long = format!("I'll write {}.", ["the plan"; 40].join(" and "));
+        let turns: Vec<Turn> = (0..12)
+            .map(|i| Turn::new("Ana", None, None, format!("I'll send report {i}. {long}")))
+            .collect();
+        let cues = task_sentences(&NumberedTurns::new(&turns, 1));
+        assert_eq!(cues.len(), MAX_CUES);
+        assert_eq!(cues[0].sentence, "I'll send report 0.");
+        assert_eq!(
+            cues[1].sentence.split_whitespace().count(),
+            MAX_CUE_WORDS + 1
+        );
+        assert!(cues[1].sentence.ends_with(" …"), "{}", cues[1].sentence);
     }
 
     #[test]

@@ -30,13 +30,18 @@ pub(crate) const MONTHS: [&str; 12] = [
     "december",
 ];
 
+/// Words that put a weekday's deadline at an hour of that day.
+const PARTS_OF_DAY: [&str; 6] = ["morning", "noon", "afternoon", "evening", "night", "eod"];
+
 /// The date `phrase` names, counted from `meeting`, or `None` when it names none for sure.
 ///
 /// - `YYYY-MM-DD` as written;
-/// - `today`, `tomorrow`, `end of (the) day`;
-/// - a weekday: the next such day after the meeting (`next Friday` the same: a week later
-///   than the meeting's own weekday, never the meeting day itself); `end of (the) week` is
-///   the next Friday;
+/// - `today`, `tonight`, `this afternoon` (or another part of the day), `end of (the) day`:
+///   the meeting's day; `tomorrow`;
+/// - a weekday: the next such day after the meeting (`next Friday` the same), so the
+///   meeting's own weekday is a week later ("by Friday" said on a Friday), unless `this`
+///   or a part of the day puts it on the meeting day ("by Wednesday evening" said on a
+///   Wednesday morning); `end of (the) week` is the next Friday;
 /// - a month and a day (`November 17`, `17 November`, `Nov 17th`): that day on or after the
 ///   meeting, in the meeting's year or the next.
 pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
@@ -49,7 +54,13 @@ pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
         .filter(|w| !w.is_empty())
         .collect();
     let has = |w: &str| words.contains(&w);
-    if has("today") || (has("end") && has("day")) {
+    let part_of_day = PARTS_OF_DAY.iter().any(|p| has(p));
+    let weekdays: Vec<usize> = words.iter().filter_map(|w| weekday(w)).collect();
+    if has("today")
+        || has("tonight")
+        || (has("end") && has("day"))
+        || (has("this") && part_of_day && weekdays.is_empty())
+    {
         return Some(meeting);
     }
     if has("tomorrow") {
@@ -58,10 +69,14 @@ pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
     if has("end") && has("week") && !has("next") {
         return next_weekday(meeting, 4);
     }
-    let weekdays: Vec<usize> = words.iter().filter_map(|w| weekday(w)).collect();
     let months: Vec<usize> = words.iter().filter_map(|w| month(w)).collect();
     let days: Vec<u8> = words.iter().filter_map(|w| day_number(w)).collect();
     match (weekdays.as_slice(), months.as_slice(), days.as_slice()) {
+        ([w], [], [])
+            if *w as u8 == meeting.weekday() && !has("next") && (has("this") || part_of_day) =>
+        {
+            Some(meeting)
+        }
         ([w], [], []) => next_weekday(meeting, *w as u8),
         ([], [m], [d]) | ([_], [m], [d]) => month_day(meeting, *m as u8 + 1, *d),
         _ => None,
@@ -120,10 +135,21 @@ mod tests {
         assert_eq!(on("Friday").as_deref(), Some("2025-11-14"));
         assert_eq!(on("by Friday").as_deref(), Some("2025-11-14"));
         assert_eq!(on("next Monday").as_deref(), Some("2025-11-17"));
-        assert_eq!(on("Wednesday").as_deref(), Some("2025-11-19"));
         assert_eq!(on("end of the week").as_deref(), Some("2025-11-14"));
         assert_eq!(on("tomorrow").as_deref(), Some("2025-11-13"));
         assert_eq!(on("end of day").as_deref(), Some("2025-11-12"));
+        assert_eq!(on("this afternoon").as_deref(), Some("2025-11-12"));
+        assert_eq!(on("by tonight").as_deref(), Some("2025-11-12"));
+        assert_eq!(on("this Friday afternoon").as_deref(), Some("2025-11-14"));
+    }
+
+    #[test]
+    fn the_meeting_s_own_weekday_is_a_week_later_unless_an_hour_of_it_is_said() {
+        assert_eq!(on("by Wednesday evening").as_deref(), Some("2025-11-12"));
+        assert_eq!(on("this Wednesday").as_deref(), Some("2025-11-12"));
+        assert_eq!(on("by Wednesday").as_deref(), Some("2025-11-19"));
+        assert_eq!(on("next Wednesday").as_deref(), Some("2025-11-19"));
+        assert_eq!(on("next Wednesday morning").as_deref(), Some("2025-11-19"));
     }
 
     #[test]

@@ -95,17 +95,25 @@ mod tests {
         assert!(head.starts_with("Meeting date: 2025-11-07. Participants: Ana, Bo."));
         assert!(head.contains("part 1 of 2"), "{head}");
         assert!(head.ends_with("[2] Bo: bye"), "{head}");
-        for question in ["actions", "decisions", "overview"] {
+        for question in ["decisions", "overview"] {
             let text = prompts.render(question, &context).unwrap();
             assert!(text.starts_with("Question:"), "{question}: {text}");
         }
+        let decisions = prompts.render("decisions", &context).unwrap();
+        assert!(decisions.ends_with("mark a decision: 2."), "{decisions}");
+        let cue = context! { turn => 2, speaker => "Bo", sentence => "I'll send it." };
+        let context = context! { cues => [cue], ..context };
         let actions = prompts.render("actions", &context).unwrap();
+        assert!(actions.starts_with("Question:"), "{actions}");
         assert!(actions.contains("(one of Ana, Bo, or \"TBD\""), "{actions}");
         assert!(
             actions.contains("came out of turns 2 to 2 of this"),
             "{actions}"
         );
-        assert!(actions.ends_with("mark a task: 2."), "{actions}");
+        assert!(
+            actions.ends_with("mark a task:\n[2] Bo: \"I'll send it.\""),
+            "{actions}"
+        );
     }
 
     #[test]

@@ -372,11 +372,11 @@ impl ChunkReader<'_> {
             on_progress(stage, &Progress::default());
             let range = window.range();
             let mut context = meeting.chunk_context(i + 1, parts, "");
-            context["cues"] = json!(match pass {
-                Pass::Actions => cues::task_turns(window),
-                Pass::Decisions => cues::decision_turns(window),
-                Pass::Overview => Vec::new(),
-            });
+            context["cues"] = match pass {
+                Pass::Actions => json!(cues::task_sentences(window)),
+                Pass::Decisions => json!(cues::decision_turns(window)),
+                Pass::Overview => json!([]),
+            };
             context["first"] = json!(range.0);
             context["last"] = json!(range.1);
             context["whole"] = json!(range == turns.range());
@@ -656,8 +656,9 @@ impl Meeting {
         })
     }
 
-    /// Words each task as an instruction ([`tidy::task`]); keeps the items grounded in the
-    /// turns they cite, with their evidence; gives a task
+    /// Words each task as an instruction ([`tidy::task`]), naming what its "it" stands
+    /// for when the turn named it just before ([`tidy::with_named_thing`]); keeps the
+    /// items grounded in the turns they cite, with their evidence; gives a task
     /// to whoever took it on in the wording of its turn (see [`cues::owner_by_wording`]);
     /// resolves each deadline said near its turn to a date.
     fn ground(
@@ -675,6 +676,9 @@ impl Meeting {
             else {
                 return false;
             };
+            if let Some(turn) = turns.turn(evidence.turn) {
+                a.text = tidy::with_named_thing(&a.text, &turn.text);
+            }
             let nearby = turns.nearby_text(evidence.turn);
             a.due = a
                 .due

@@ -123,7 +123,7 @@ pub fn task(text: &str) -> String {
 /// write it by Wednesday"), that thing takes the place of the task's first "it".
 fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
     let (open, fill) = (opening(), filler());
-    let sentences: Vec<&str> = split_sentences(text);
+    let sentences: Vec<&str> = crate::words::sentences(text);
     if sentences.len() < 2 {
         return text.into();
     }
@@ -149,6 +149,42 @@ fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
             .into()
         }
         _ => sentence.into(),
+    }
+}
+
+/// `task` with its first "it" replaced by the thing the turn it was copied from names just
+/// before ("A one-page summary of the scope. I'll write it by Wednesday" gives "Write a
+/// one-page summary of the scope by Wednesday" for "Write it by Wednesday"). The copied
+/// sentence is the turn's sentence sharing the most words with the task, at least three.
+pub fn with_named_thing(task: &str, turn: &str) -> String {
+    let Some(it) = it_word().find(task) else {
+        return task.to_string();
+    };
+    let said = crate::words::sentences(turn);
+    let wanted: std::collections::BTreeSet<String> =
+        crate::words::words(task).into_iter().collect();
+    let shared = |s: &str| {
+        crate::words::words(s)
+            .into_iter()
+            .filter(|w| wanted.contains(w))
+            .count()
+    };
+    let copied = (0..said.len())
+        .map(|i| (shared(said[i]), i))
+        .filter(|&(n, _)| n >= 3)
+        .max_by_key(|&(n, i)| (n, std::cmp::Reverse(i)));
+    let thing = copied
+        .and_then(|(_, i)| i.checked_sub(1))
+        .map(|i| said[i].trim_end_matches(['.', '!']))
+        .filter(|s| names_a_thing(s));
+    match thing {
+        Some(thing) => format!(
+            "{}{}{}",
+            &task[..it.start()],
+            lowercase_first(thing),
+            &task[it.end()..]
+        ),
+        None => task.to_string(),
     }
 }
 
@@ -187,23 +223,6 @@ fn lowercase_first(text: &str) -> String {
             .collect(),
         _ => text.to_string(),
     }
-}
-
-/// `text` cut after each `.`, `!` or `?` that a space follows.
-fn split_sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(b, b'.' | b'!' | b'?') && bytes.get(i + 1) == Some(&b' ') {
-            out.push(&text[start..=i]);
-            start = i + 1;
-        }
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
 }
 
 #[cfg(test)]
@@ -251,6 +270,24 @@ mod tests {
             "Send them a note this afternoon."
         );
         assert_eq!(task("could you please book the room"), "Book the room");
+    }
+
+    #[test]
+    fn a_task_copied_without_its_thing_gets_it_from_the_turn() {
+        let turn = "A one-page summary of the release scope. I'll write it by Wednesday evening.";
+        assert_eq!(
+            with_named_thing("Write it by Wednesday evening.", turn),
+            "Write a one-page summary of the release scope by Wednesday evening."
+        );
+        assert_eq!(
+            with_named_thing(
+                "Write it by Wednesday evening.",
+                "The deck is late. I'll write it by Wednesday evening."
+            ),
+            "Write it by Wednesday evening.",
+            "the sentence before says something of the deck"
+        );
+        assert_eq!(with_named_thing("Send the deck.", turn), "Send the deck.");
     }
 
     #[test]

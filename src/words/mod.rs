@@ -34,6 +34,23 @@ pub fn stem_token(word: &str) -> String {
     }
 }
 
+/// `text` cut after each `.`, `?` or `!` that whitespace follows, each sentence trimmed.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_is_space = chars.peek().is_some_and(|&(_, n)| n.is_whitespace());
+        if matches!(c, '.' | '?' | '!') && next_is_space {
+            out.push(text[start..=i].trim());
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
 /// The content tokens of a text: words minus stopwords, stemmed.
 pub fn content_tokens(text: &str) -> Vec<String> {
     words(text)
@@ -41,4 +58,18 @@ pub fn content_tokens(text: &str) -> Vec<String> {
         .filter(|w| !STOPWORDS.contains(&w.as_str()))
         .map(|w| stem_token(w))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_end_where_a_stop_meets_a_space() {
+        assert_eq!(
+            sentences(" Okay. Right? Yes!  12.50 euro, e.g.x "),
+            ["Okay.", "Right?", "Yes!", "12.50 euro, e.g.x"]
+        );
+        assert!(sentences("  ").is_empty());
+    }
 }
