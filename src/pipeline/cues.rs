@@ -140,23 +140,16 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
 /// The sentences of `turns` that promise a task other than running the meeting ("I'll
 /// send the deck", "you're gonna work on the case", not "I'll go first"), ask for one that
 /// the next turn accepts, or accept one ("Sure, tomorrow."). Which owner and which wording
-/// is the model's to write; these only say where to look.
+/// is the model's to write; these only say where to look. At most [`MAX_CUES`], the first
+/// in the window, each cut to [`MAX_CUE_WORDS`].
 pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
-    cue_sentences(turns, |number, sentence, first| {
+    let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
         promise()
             .captures_iter(sentence)
             .any(|c| !PROCEDURE.contains(&c[3].to_lowercase().as_str()))
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
-            || (first && accepted_request(turns, number).is_some())
-    })
-}
-
-/// The first [`MAX_CUES`] sentences of `turns` that `is_cue(turn number, sentence, whether
-/// it opens its turn)` picks, each cut to [`MAX_CUE_WORDS`].
-fn cue_sentences<'a>(
-    turns: &NumberedTurns<'a>,
-    is_cue: impl Fn(usize, &str, bool) -> bool,
-) -> Vec<Cue<'a>> {
+            || (opens_turn && accepted_request(turns, number).is_some())
+    };
     let (first, last) = turns.range();
     let mut cues = Vec::new();
     for number in first..=last {

@@ -134,21 +134,9 @@ fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
         return text.into();
     };
     let sentence = sentences[at];
-    let named = at
-        .checked_sub(1)
-        .map(|i| sentences[i].trim().trim_end_matches(['.', '!']))
-        .filter(|s| names_a_thing(s));
-    match (named, it_word().find(sentence)) {
-        (Some(thing), Some(it)) => {
-            let thing = lowercase_first(thing);
-            format!(
-                "{}{thing}{}",
-                &sentence[..it.start()],
-                &sentence[it.end()..]
-            )
-            .into()
-        }
-        _ => sentence.into(),
+    match thing_before(&sentences, at).and_then(|thing| with_thing(sentence, thing)) {
+        Some(named) => named.into(),
+        None => sentence.into(),
     }
 }
 
@@ -157,9 +145,9 @@ fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
 /// one-page summary of the scope by Wednesday" for "Write it by Wednesday"). The copied
 /// sentence is the turn's sentence sharing the most words with the task, at least three.
 pub fn with_named_thing(task: &str, turn: &str) -> String {
-    let Some(it) = it_word().find(task) else {
+    if !it_word().is_match(task) {
         return task.to_string();
-    };
+    }
     let said = crate::words::sentences(turn);
     let wanted: std::collections::BTreeSet<String> =
         crate::words::words(task).into_iter().collect();
@@ -169,23 +157,31 @@ pub fn with_named_thing(task: &str, turn: &str) -> String {
             .filter(|w| wanted.contains(w))
             .count()
     };
-    let copied = (0..said.len())
-        .map(|i| (shared(said[i]), i))
+    said.iter()
+        .enumerate()
+        .map(|(i, s)| (shared(s), i))
         .filter(|&(n, _)| n >= 3)
-        .max_by_key(|&(n, i)| (n, std::cmp::Reverse(i)));
-    let thing = copied
-        .and_then(|(_, i)| i.checked_sub(1))
-        .map(|i| said[i].trim_end_matches(['.', '!']))
-        .filter(|s| names_a_thing(s));
-    match thing {
-        Some(thing) => format!(
-            "{}{}{}",
-            &task[..it.start()],
-            lowercase_first(thing),
-            &task[it.end()..]
-        ),
-        None => task.to_string(),
-    }
+        .max_by_key(|&(n, i)| (n, std::cmp::Reverse(i)))
+        .and_then(|(_, at)| thing_before(&said, at))
+        .and_then(|thing| with_thing(task, thing))
+        .unwrap_or_else(|| task.to_string())
+}
+
+/// The thing `said[at - 1]` names, when that sentence only names one ([`names_a_thing`]).
+fn thing_before<'a>(said: &[&'a str], at: usize) -> Option<&'a str> {
+    let before = said.get(at.checked_sub(1)?)?;
+    Some(before.trim().trim_end_matches(['.', '!'])).filter(|s| names_a_thing(s))
+}
+
+/// `text` with its first "it" replaced by `thing`; `None` when it says no "it".
+fn with_thing(text: &str, thing: &str) -> Option<String> {
+    let it = it_word().find(text)?;
+    Some(format!(
+        "{}{}{}",
+        &text[..it.start()],
+        lowercase_first(thing),
+        &text[it.end()..]
+    ))
 }
 
 /// Whether `sentence` only names a thing: it opens with an article and has none of the
