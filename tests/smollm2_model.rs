@@ -28,7 +28,6 @@ fn load(dense: DenseWeights) -> GgufModel {
         &model_path(),
         LoadOptions {
             dense,
-            reserve: 256,
             ..LoadOptions::default()
         },
     )

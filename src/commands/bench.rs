@@ -34,7 +34,6 @@ pub fn run(args: &BenchArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result
             DenseArg::Resident => DenseWeights::Resident,
             DenseArg::Off => DenseWeights::Off,
         },
-        reserve: args.prompt_tokens + args.gen_tokens + LONGEST_SHORT_BATCH,
         ..LoadOptions::default()
     };
     writeln!(io.err, "loading {} ...", path.display())?;

@@ -1,7 +1,7 @@
 //! Causal grouped-query attention of new queries over the KV cache.
 //!
-//! Shapes, all row-major f32: queries are `rows x heads x head_dim`; the cache holds
-//! `positions x kv_heads x head_dim` keys and values; query head `h` reads KV head
+//! Shapes, all row-major: queries (f32) are `rows x heads x head_dim`; the cache holds
+//! `positions x kv_heads x head_dim` keys and values (f16); query head `h` reads KV head
 //! `h / (heads / kv_heads)`. Query row `t` sits at position `start + t` and may attend to
 //! positions `0..=start + t` (and, for a sliding-window layer, only the last `window`).
 //!
@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use candle_core::utils::barrier_pool;
 
 use super::cache_rows;
+use super::kv_cache::{LayerKv, PAGE};
 use super::ops::{axpy, exp_sum, max_of};
 
 /// Queries per block in batched attention.
@@ -57,23 +58,26 @@ impl AttentionShape {
     }
 }
 
-/// Attends `queries` (`rows` rows starting at position `start`) over `keys`/`values`
-/// (at least `start + rows` positions) and returns `rows x heads x head_dim` outputs.
+/// Attends `queries` (`rows` rows starting at position `start`) over the layer's cache
+/// `kv` (at least `start + rows` positions) and returns `rows x heads x head_dim` outputs.
 pub fn attend(
     shape: &AttentionShape,
     queries: &[f32],
-    keys: &[f32],
-    values: &[f32],
+    kv: &LayerKv,
     start: usize,
 ) -> candle_core::Result<Vec<f32>> {
     let width = shape.heads * shape.head_dim;
     let rows = queries.len() / width;
+    assert!(
+        kv.len() >= start + rows,
+        "the cache holds every row's position"
+    );
     if rows >= GEMM_MIN_ROWS {
-        attend_gemm(shape, queries, keys, values, start)
+        attend_gemm(shape, queries, kv, start)
     } else {
         let mut out = vec![0f32; rows * width];
         if rows > 0 {
-            attend_rows(shape, queries, keys, values, start, &mut out);
+            attend_rows(shape, queries, kv, start, &mut out);
         }
         Ok(out)
     }
@@ -91,8 +95,7 @@ pub fn attend(
 fn attend_rows(
     shape: &AttentionShape,
     queries: &[f32],
-    keys: &[f32],
-    values: &[f32],
+    kv: &LayerKv,
     start: usize,
     out: &mut [f32],
 ) {
@@ -131,7 +134,7 @@ fn attend_rows(
             stacked.extend_from_slice(&queries[at..at + group * d]);
         }
         let mut part = parts[unit].lock().unwrap_or_else(|e| e.into_inner());
-        part.attend(shape, &stacked, keys, values, kvh, *lo..*hi);
+        part.attend(shape, &stacked, kv, kvh, *lo..*hi);
     };
     if work >= PARALLEL_MIN_WORK {
         // On candle's pool, which the matmuls around this step use: a second pool's
@@ -167,8 +170,10 @@ fn attend_rows(
 }
 
 /// Positions per cell of a short batch's attention: a cell's partial result is a few
-/// hundred bytes per head, merged in microseconds, and its keys a few hundred KB.
+/// hundred bytes per head, merged in microseconds, and its keys a few hundred KB. Cells
+/// start at multiples of this, so each lies in one page of the cache.
 const CELL: usize = 256;
+const _: () = assert!(PAGE.is_multiple_of(CELL));
 
 /// Some query heads of one KV head attended over a range of positions, not yet
 /// normalized.
@@ -196,14 +201,14 @@ impl Partial {
         &mut self,
         shape: &AttentionShape,
         queries: &[f32],
-        keys: &[f32],
-        values: &[f32],
+        kv: &LayerKv,
         kvh: usize,
         positions: std::ops::Range<usize>,
     ) {
         let d = shape.head_dim;
         let kv_row = shape.kv_heads * d;
-        let at = positions.start * kv_row + kvh * d;
+        let (keys, values) = kv.rows(positions.start, positions.end);
+        let at = kvh * d;
         let n = positions.len();
         let heads = self.max.len();
         // scores[h * n + j]: query head h against position start + j.
@@ -245,18 +250,21 @@ const KEY_TILE: usize = 256;
 /// candle's pool, and walks the keys its block can see in tiles of [`KEY_TILE`] with an
 /// online softmax (scores = Q·Kᵀ, then the running maximum, sum and P·V of each query
 /// head, rescaled when the maximum grows), so no score matrix larger than a tile is
-/// written. The products are gemm's f32 kernels on the cache's own rows (strided, no
-/// copy). A whole block's scores against all its keys (up to 18 MB at 6,000 keys) went
-/// through memory three times before, and the tasks now run side by side.
+/// written. The products are gemm's f32 kernels on f32 rows (strided, no copy per
+/// task): the positions the batch sees are widened from the cache's f16 once per call,
+/// 3 M values at 6,000 positions for Qwen2.5-1.5B against the 60 G multiply-adds a
+/// 2,048-row batch then spends in these products. A whole block's scores against all its
+/// keys (up to 18 MB at 6,000 keys) went through memory three times before, and the
+/// tasks now run side by side.
 fn attend_gemm(
     shape: &AttentionShape,
     queries: &[f32],
-    keys: &[f32],
-    values: &[f32],
+    kv: &LayerKv,
     start: usize,
 ) -> candle_core::Result<Vec<f32>> {
     let (h, kvh, d, g) = (shape.heads, shape.kv_heads, shape.head_dim, shape.group());
     let rows = queries.len() / (h * d);
+    let seen = Seen::widen(shape, kv, start, rows);
     let blocks = rows.div_ceil(QUERY_BLOCK);
     let mut out = vec![0f32; rows * h * d];
     let out_addr = out.as_mut_ptr() as usize;
@@ -267,7 +275,7 @@ fn attend_gemm(
             let (block, head) = task(i);
             let t0 = block * QUERY_BLOCK;
             let b = QUERY_BLOCK.min(rows - t0);
-            let ctx = attend_block(shape, queries, keys, values, start, t0, b, head);
+            let ctx = attend_block(shape, queries, &seen, start, t0, b, head);
             // ctx is (b, group, d); out is (rows, heads, d).
             for t in 0..b {
                 let at = ((t0 + t) * h + head * g) * d;
@@ -287,14 +295,34 @@ fn attend_gemm(
     Ok(out)
 }
 
+/// The keys and values of the positions a prompt batch sees, widened to f32.
+struct Seen {
+    /// The first position held.
+    first: usize,
+    keys: Vec<f32>,
+    values: Vec<f32>,
+}
+
+impl Seen {
+    /// Positions from the first key the batch's first row sees (`rows` rows from
+    /// `start`) to its last row.
+    fn widen(shape: &AttentionShape, kv: &LayerKv, start: usize, rows: usize) -> Self {
+        let first = shape.first_key(start);
+        let (keys, values) = kv.widen(first, start + rows);
+        Self {
+            first,
+            keys,
+            values,
+        }
+    }
+}
+
 /// The normalized outputs of query rows `t0..t0 + b` for the query heads of KV head
 /// `head`, as `(b, group, d)`.
-#[allow(clippy::too_many_arguments)]
 fn attend_block(
     shape: &AttentionShape,
     queries: &[f32],
-    keys: &[f32],
-    values: &[f32],
+    seen: &Seen,
     start: usize,
     t0: usize,
     b: usize,
@@ -320,10 +348,11 @@ fn attend_block(
     while lo < k_end {
         let n = KEY_TILE.min(k_end - lo);
         let p = &mut scores[..m * n];
-        let k = keys[lo * kv_row + head * d..].as_ptr();
-        let v = values[lo * kv_row + head * d..].as_ptr();
-        // SAFETY: every index gemm reads is below (lo + n) * kv_row <= keys.len() (the
-        // cache holds k_end positions), and `p` is m x n.
+        let at = (lo - seen.first) * kv_row + head * d;
+        let k = seen.keys[at..].as_ptr();
+        let v = seen.values[at..].as_ptr();
+        // SAFETY: every index gemm reads is below (lo + n - first) * kv_row <=
+        // keys.len() (`seen` holds positions up to k_end), and `p` is m x n.
         #[allow(unsafe_code)]
         unsafe {
             gemm::gemm(
@@ -409,6 +438,9 @@ fn attend_block(
 
 #[cfg(test)]
 mod tests {
+    use half::f16;
+
+    use super::super::kv_cache::KvCache;
     use super::*;
 
     fn data(n: usize, seed: u32) -> Vec<f32> {
@@ -455,12 +487,14 @@ mod tests {
         out
     }
 
-    /// A layer's shape and random queries (scaled up, so the softmax is peaked), keys and
-    /// values for `rows` queries from position `start`; `seed` picks the numbers.
+    /// A layer's shape, random queries (scaled up, so the softmax is peaked) for `rows`
+    /// queries from position `start`, and a cache of random keys and values for every
+    /// position they see (with those keys and values as f32, as the cache rounded them);
+    /// `seed` picks the numbers.
     fn case(
         (heads, kv_heads, head_dim, start, rows, window): Case,
         seed: u32,
-    ) -> (AttentionShape, Vec<f32>, Vec<f32>, Vec<f32>) {
+    ) -> (AttentionShape, Vec<f32>, Vec<f32>, Vec<f32>, KvCache) {
         let shape = AttentionShape {
             heads,
             kv_heads,
@@ -475,7 +509,11 @@ mod tests {
             .collect();
         let k = data(end * kv_heads * head_dim, seed + 1);
         let v = data(end * kv_heads * head_dim, seed + 2);
-        (shape, q, k, v)
+        let mut cache = KvCache::new(1, kv_heads * head_dim);
+        cache.append(0, &k, &v);
+        cache.advance(end);
+        let rounded = |x: Vec<f32>| x.into_iter().map(|x| f16::from_f32(x).to_f32()).collect();
+        (shape, q, rounded(k), rounded(v), cache)
     }
 
     /// (heads, kv_heads, head_dim, start, rows, window)
@@ -499,9 +537,9 @@ mod tests {
             (4, 2, 8, 0, 4, None),
         ];
         for c in cases {
-            let (shape, q, k, v) = case(c, 1);
+            let (shape, q, k, v, cache) = case(c, 1);
             let start = c.3;
-            let batched = attend(&shape, &q, &k, &v, start).unwrap();
+            let batched = attend(&shape, &q, cache.layer(0), start).unwrap();
             let direct = naive(&shape, &q, &k, &v, start);
             for (i, (a, b)) in batched.iter().zip(&direct).enumerate() {
                 assert!((a - b).abs() < 1e-4, "{shape:?} at {i}: {a} vs {b}");
@@ -520,11 +558,12 @@ mod tests {
             (4, 2, 8, 30, 6, Some(3)),
         ];
         for c in cases {
-            let (shape, q, k, v) = case(c, 4);
+            let (shape, q, _, _, cache) = case(c, 4);
             let (start, rows, width) = (c.3, c.4, c.0 * c.2);
-            let batch = attend(&shape, &q, &k, &v, start).unwrap();
+            let kv = cache.layer(0);
+            let batch = attend(&shape, &q, kv, start).unwrap();
             for t in 0..rows {
-                let alone = attend(&shape, &q[t * width..(t + 1) * width], &k, &v, start + t);
+                let alone = attend(&shape, &q[t * width..(t + 1) * width], kv, start + t);
                 assert!(
                     batch[t * width..(t + 1) * width] == alone.unwrap()[..],
                     "{shape:?}: row {t} of {rows}"
@@ -542,7 +581,10 @@ mod tests {
             scale: 1.0,
             window: None,
         };
-        let out = attend(&shape, &[1.0, 0.0, 0.0, 1.0], &[0.3, 0.4], &[5.0, -6.0], 0).unwrap();
+        let mut cache = KvCache::new(1, 2);
+        cache.append(0, &[0.3, 0.4], &[5.0, -6.0]);
+        cache.advance(1);
+        let out = attend(&shape, &[1.0, 0.0, 0.0, 1.0], cache.layer(0), 0).unwrap();
         assert_eq!(out, [5.0, -6.0, 5.0, -6.0]);
     }
 }

@@ -31,8 +31,6 @@ use super::ops::{add_assign, gated_activation, rms_norm, rms_norm_into, Rope};
 pub struct LoadOptions {
     /// Where prompt batches find f32 weights.
     pub dense: DenseWeights,
-    /// KV cache positions to reserve up front (capped at the context length).
-    pub reserve: usize,
     /// The most prompt tokens one pass of the layers takes: a longer prompt is fed in
     /// batches of this size, so the activations of a 10,000-token chunk never sit in
     /// memory at once, while each batch is still large enough to amortize unpacking the
@@ -57,7 +55,6 @@ impl Default for LoadOptions {
     fn default() -> Self {
         Self {
             dense: DenseWeights::Int8,
-            reserve: 1024,
             prefill_batch: 2048,
         }
     }
@@ -353,7 +350,7 @@ impl GgufModel {
                 .iter()
                 .map(|l| l.qkv.bytes() + l.o.bytes() + l.gate_up.bytes() + l.down.bytes())
                 .sum::<usize>();
-        let cache = KvCache::new(c.layers, kv_dim, options.reserve.min(c.context_length));
+        let cache = KvCache::new(c.layers, kv_dim);
         Ok(Self {
             config,
             embedding,
@@ -440,8 +437,7 @@ impl GgufModel {
             rope.apply(&mut q, start, c.heads, hd);
             rope.apply(&mut k, start, c.kv_heads, hd);
             self.cache.append(i, &k, &v);
-            let kv = self.cache.layer(i);
-            let a = attend(&l.shape, &q, &kv.keys, &kv.values, start)?;
+            let a = attend(&l.shape, &q, self.cache.layer(i), start)?;
             let mut o = l.o.forward(&a, rows)?;
             if let Some(w) = &l.post_attn_norm {
                 rms_norm(&mut o, w, hidden, eps);
@@ -571,7 +567,6 @@ mod tests {
         let bytes = write(&TinySpec::of(arch));
         let options = LoadOptions {
             dense,
-            reserve: 8,
             ..LoadOptions::default()
         };
         GgufModel::from_reader(&mut Cursor::new(bytes), Path::new("tiny.gguf"), options).unwrap()

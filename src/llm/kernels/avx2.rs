@@ -19,6 +19,8 @@
 
 use std::arch::x86_64::*;
 
+use half::f16;
+
 use super::simd256::{hsum, int8_kernels, prefetch};
 use super::{generic, KernelPath, Kernels};
 
@@ -234,7 +236,7 @@ const AHEAD: usize = 8;
 pub(super) unsafe fn scores(
     queries: &[f32],
     d: usize,
-    keys: &[f32],
+    keys: &[f16],
     stride: usize,
     scale: f32,
     out: &mut [f32],
@@ -252,7 +254,7 @@ pub(super) unsafe fn scores(
 unsafe fn scores_wide(
     queries: &[f32],
     d: usize,
-    keys: &[f32],
+    keys: &[f16],
     stride: usize,
     scale: f32,
     out: &mut [f32],
@@ -265,13 +267,13 @@ unsafe fn scores_wide(
     while j + 2 <= n {
         let k0 = keys.as_ptr().add(j * stride);
         let k1 = k0.add(stride);
-        prefetch(k0.wrapping_add(AHEAD * stride) as *const u8, 4 * d);
-        prefetch(k1.wrapping_add(AHEAD * stride) as *const u8, 4 * d);
+        prefetch(k0.wrapping_add(AHEAD * stride) as *const u8, 2 * d);
+        prefetch(k1.wrapping_add(AHEAD * stride) as *const u8, 2 * d);
         let mut g = 0;
         while g + 4 <= heads {
             let mut acc = [[_mm256_setzero_ps(); 2]; 4];
             for i in (0..d).step_by(8) {
-                let (a, b) = (_mm256_loadu_ps(k0.add(i)), _mm256_loadu_ps(k1.add(i)));
+                let (a, b) = (load8h(k0.add(i)), load8h(k1.add(i)));
                 for (h, acc) in acc.iter_mut().enumerate() {
                     let qv = _mm256_loadu_ps(q.add((g + h) * d + i));
                     acc[0] = _mm256_fmadd_ps(qv, a, acc[0]);
@@ -323,10 +325,10 @@ unsafe fn scores_wide(
 /// each row's heads are extra heads of the call) needs to give what decoding gives.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn dot_wide(a: *const f32, b: *const f32, d: usize) -> f32 {
+unsafe fn dot_wide(a: *const f32, b: *const f16, d: usize) -> f32 {
     let mut acc = _mm256_setzero_ps();
     for i in (0..d).step_by(8) {
-        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc);
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), load8h(b.add(i)), acc);
     }
     let pairs = _mm256_hadd_ps(acc, acc);
     let quads = _mm256_hadd_ps(pairs, pairs);
@@ -336,11 +338,18 @@ unsafe fn dot_wide(a: *const f32, b: *const f32, d: usize) -> f32 {
     ))
 }
 
+/// Eight cached f16 values widened to f32 (F16C's `vcvtph2ps`).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn load8h(p: *const f16) -> __m256 {
+    _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i))
+}
+
 /// See [`crate::llm::cache_rows::weighted_sums`]; head widths that are a multiple of 64.
 pub(super) unsafe fn weighted_sums(
     weights: &[f32],
     n: usize,
-    values: &[f32],
+    values: &[f16],
     stride: usize,
     out: &mut [f32],
 ) {
@@ -359,12 +368,12 @@ pub(super) unsafe fn weighted_sums(
 unsafe fn weighted_sums_wide(
     weights: &[f32],
     n: usize,
-    values: &[f32],
+    values: &[f16],
     stride: usize,
     d: usize,
     out: &mut [f32],
 ) {
-    /// 32 positions of a 128-wide head are 16 KB of values.
+    /// 32 positions of a 128-wide head are 8 KB of values.
     const BLOCK: usize = 32;
     let heads = weights.len() / n.max(1);
     out.fill(0.0);
@@ -378,11 +387,11 @@ unsafe fn weighted_sums_wide(
                 for (j, w) in w.iter().enumerate() {
                     let row = values.as_ptr().add((lo + j) * stride + part);
                     if g == 0 {
-                        prefetch(row.wrapping_add(AHEAD * stride) as *const u8, 4 * 64);
+                        prefetch(row.wrapping_add(AHEAD * stride) as *const u8, 2 * 64);
                     }
                     let w = _mm256_set1_ps(*w);
                     for (c, acc) in acc.iter_mut().enumerate() {
-                        *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(row.add(8 * c)), *acc);
+                        *acc = _mm256_fmadd_ps(w, load8h(row.add(8 * c)), *acc);
                     }
                 }
                 for (c, acc) in acc.iter().enumerate() {

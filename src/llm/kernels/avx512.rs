@@ -22,6 +22,7 @@
 use std::arch::x86_64::*;
 
 use candle_core::quantized::GgmlDType;
+use half::f16;
 
 use super::layout::{
     q4k_scales, Activation, Panel, Shape, PANEL, Q4K_BYTES, Q4_1_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
@@ -391,7 +392,7 @@ fn wide_head(d: usize) -> bool {
 unsafe fn scores(
     queries: &[f32],
     d: usize,
-    keys: &[f32],
+    keys: &[f16],
     stride: usize,
     scale: f32,
     out: &mut [f32],
@@ -408,7 +409,7 @@ unsafe fn scores(
 }
 
 /// See [`crate::llm::cache_rows::weighted_sums`].
-unsafe fn weighted_sums(weights: &[f32], n: usize, values: &[f32], stride: usize, out: &mut [f32]) {
+unsafe fn weighted_sums(weights: &[f32], n: usize, values: &[f16], stride: usize, out: &mut [f32]) {
     let d = out.len() / (weights.len() / n.max(1)).max(1);
     if !wide_head(d) {
         return generic::weighted_sums(weights, n, values, stride, out);
@@ -420,11 +421,18 @@ unsafe fn weighted_sums(weights: &[f32], n: usize, values: &[f32], stride: usize
     }
 }
 
+/// Sixteen cached f16 values widened to f32.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn load16h(p: *const f16) -> __m512 {
+    _mm512_cvtph_ps(_mm256_loadu_si256(p as *const __m256i))
+}
+
 /// `C` vectors of 16 floats per row; the key stays in registers for every head.
 #[target_feature(enable = "avx512f")]
 unsafe fn scores_c<const C: usize>(
     queries: &[f32],
-    keys: &[f32],
+    keys: &[f16],
     stride: usize,
     scale: f32,
     n: usize,
@@ -433,7 +441,7 @@ unsafe fn scores_c<const C: usize>(
     let heads = queries.len() / (16 * C);
     for j in 0..n {
         let key = keys.as_ptr().add(j * stride);
-        let k: [__m512; C] = std::array::from_fn(|c| _mm512_loadu_ps(key.add(16 * c)));
+        let k: [__m512; C] = std::array::from_fn(|c| load16h(key.add(16 * c)));
         for g in 0..heads {
             let q = queries.as_ptr().add(g * 16 * C);
             // Two chains, so the multiply-adds of one head overlap.
@@ -452,7 +460,7 @@ unsafe fn scores_c<const C: usize>(
 unsafe fn weighted_sums_c<const C: usize, const Q: usize>(
     weights: &[f32],
     n: usize,
-    values: &[f32],
+    values: &[f16],
     stride: usize,
     out: &mut [f32],
 ) {
@@ -473,14 +481,14 @@ unsafe fn weighted_sums_c<const C: usize, const Q: usize>(
 unsafe fn heads_sum<const C: usize, const Q: usize>(
     weights: &[f32],
     n: usize,
-    values: &[f32],
+    values: &[f16],
     stride: usize,
     out: &mut [f32],
 ) {
     let mut acc = [[_mm512_setzero_ps(); C]; Q];
     for j in 0..n {
         let row = values.as_ptr().add(j * stride);
-        let v: [__m512; C] = std::array::from_fn(|c| _mm512_loadu_ps(row.add(16 * c)));
+        let v: [__m512; C] = std::array::from_fn(|c| load16h(row.add(16 * c)));
         for (q, acc) in acc.iter_mut().enumerate() {
             let w = _mm512_set1_ps(*weights.get_unchecked(q * n + j));
             for (acc, v) in acc.iter_mut().zip(&v) {

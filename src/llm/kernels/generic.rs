@@ -8,6 +8,8 @@
 //! take its attention loops where they have none of their own.
 
 use candle_core::quantized::GgmlDType;
+use half::f16;
+use half::slice::HalfFloatSliceExt;
 
 use super::layout::{
     f16_at, q4k_scales, Activation, CodePanel, CodeRows, Panel, Shape, PANEL, Q4K_BYTES, Q4K_ORDER,
@@ -263,38 +265,44 @@ pub(super) unsafe fn code_product(
     }
 }
 
-/// See [`crate::llm::cache_rows::scores`].
+/// See [`crate::llm::cache_rows::scores`]. Each key row is widened to f32 once, then
+/// multiplied by every head.
 pub(super) fn scores(
     queries: &[f32],
     d: usize,
-    keys: &[f32],
+    keys: &[f16],
     stride: usize,
     scale: f32,
     out: &mut [f32],
 ) {
     let heads = queries.len() / d;
     let n = out.len() / heads.max(1);
-    for (q, out) in queries.chunks_exact(d).zip(out.chunks_exact_mut(n.max(1))) {
-        for (j, s) in out.iter_mut().enumerate() {
-            *s = crate::llm::ops::dot(q, &keys[j * stride..j * stride + d]) * scale;
+    let mut key = vec![0f32; d];
+    for j in 0..n {
+        keys[j * stride..j * stride + d].convert_to_f32_slice(&mut key);
+        for (g, q) in queries.chunks_exact(d).enumerate() {
+            out[g * n + j] = crate::llm::ops::dot(q, &key) * scale;
         }
     }
 }
 
-/// See [`crate::llm::cache_rows::weighted_sums`].
+/// See [`crate::llm::cache_rows::weighted_sums`]. Each value row is widened to f32 once,
+/// then added to every head's sum (each head still sums its positions in order).
 pub(super) fn weighted_sums(
     weights: &[f32],
     n: usize,
-    values: &[f32],
+    values: &[f16],
     stride: usize,
     out: &mut [f32],
 ) {
     let heads = weights.len() / n.max(1);
     let d = out.len() / heads.max(1);
     out.fill(0.0);
-    for (w, out) in weights.chunks_exact(n.max(1)).zip(out.chunks_exact_mut(d)) {
-        for (j, w) in w.iter().enumerate() {
-            crate::llm::ops::axpy(out, *w, &values[j * stride..j * stride + d]);
+    let mut value = vec![0f32; d];
+    for j in 0..n {
+        values[j * stride..j * stride + d].convert_to_f32_slice(&mut value);
+        for (g, out) in out.chunks_exact_mut(d).enumerate() {
+            crate::llm::ops::axpy(out, weights[g * n + j], &value);
         }
     }
 }

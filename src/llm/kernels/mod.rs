@@ -32,6 +32,8 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use half::f16;
+
 pub mod layout;
 
 mod generic;
@@ -225,11 +227,11 @@ pub type CodeProduct =
 
 /// See [`super::cache_rows::scores`].
 pub type Scores =
-    unsafe fn(queries: &[f32], d: usize, keys: &[f32], stride: usize, scale: f32, out: &mut [f32]);
+    unsafe fn(queries: &[f32], d: usize, keys: &[f16], stride: usize, scale: f32, out: &mut [f32]);
 
 /// See [`super::cache_rows::weighted_sums`].
 pub type WeightedSums =
-    unsafe fn(weights: &[f32], n: usize, values: &[f32], stride: usize, out: &mut [f32]);
+    unsafe fn(weights: &[f32], n: usize, values: &[f16], stride: usize, out: &mut [f32]);
 
 /// See [`super::ops::exp_sum`].
 pub type ExpSum = unsafe fn(row: &mut [f32], scale: f32, shift: f32) -> f32;
@@ -341,7 +343,7 @@ impl Kernels {
         &self,
         queries: &[f32],
         d: usize,
-        keys: &[f32],
+        keys: &[f16],
         stride: usize,
         scale: f32,
         out: &mut [f32],
@@ -362,7 +364,7 @@ impl Kernels {
         &self,
         weights: &[f32],
         n: usize,
-        values: &[f32],
+        values: &[f16],
         stride: usize,
         out: &mut [f32],
     ) {

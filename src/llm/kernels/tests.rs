@@ -341,7 +341,9 @@ fn attention_loops_equal_the_reference() {
         // 75 positions span blocks of the weighted sums and end inside one.
         for (heads, n) in [(1, 11), (3, 75), (7, 11), (18, 75)] {
             let stride = 2 * d + 16;
-            let rows: Vec<f32> = (0..n * stride).map(|_| rng.unit()).collect();
+            let rows: Vec<half::f16> = (0..n * stride)
+                .map(|_| half::f16::from_f32(rng.unit()))
+                .collect();
             let queries: Vec<f32> = (0..heads * d).map(|_| rng.unit()).collect();
             let weights: Vec<f32> = (0..heads * n).map(|_| rng.unit().abs()).collect();
             let mut want_scores = vec![0f32; heads * n];
