@@ -399,9 +399,12 @@ fn evidence_puts_each_item_s_time_before_the_task_fields() {
         .find(|l| l.starts_with("- [?] Send them a note"))
         .unwrap();
     assert!(
-        regex::Regex::new(r"^- \[\?\] Send them a note this afternoon \(\d+:\d\d\) @Myself #task")
-            .unwrap()
-            .is_match(line),
+        // The deadline its own words state ("this afternoon"), after the owner.
+        regex::Regex::new(
+            r"^- \[\?\] Send them a note this afternoon \(\d+:\d\d\) @Myself 📅 2025-11-12 #task"
+        )
+        .unwrap()
+        .is_match(line),
         "{line}"
     );
     assert_eq!(errors(note), Vec::<String>::new());

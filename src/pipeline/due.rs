@@ -83,6 +83,61 @@ pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
     }
 }
 
+/// The deadline a task's own words state, as a phrase [`resolve`] reads, or `None`: the
+/// model's answer sometimes leaves out a deadline its own text says ("Tell the billing
+/// team today", "Write it by Wednesday evening"). Only words that mark a deadline count:
+/// `today`, `tonight`, `tomorrow`, `this afternoon` (not `today's`), `end of day`, or
+/// `by`/`before` with the weekday or date that follows; a date said for something else
+/// ("the launch moves to March 17") is not the task's deadline.
+pub fn deadline_in(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let next = |i: usize| words.get(i + 1).copied();
+    for (i, w) in words.iter().enumerate() {
+        let phrase = match *w {
+            "today" | "tonight" | "tomorrow" if next(i) != Some("s") => w.to_string(),
+            "this" if next(i).is_some_and(|p| PARTS_OF_DAY.contains(&p)) => {
+                words[i..i + 2].join(" ")
+            }
+            "end"
+                if words[i + 1..].starts_with(&["of", "day"])
+                    || words[i + 1..].starts_with(&["of", "the", "day"]) =>
+            {
+                "end of day".to_string()
+            }
+            // A weekday with its part of day, or a month and a day: at most three words.
+            "by" | "before" => words[i..(i + 4).min(words.len())].join(" "),
+            _ => continue,
+        };
+        let dated = match *w {
+            "by" | "before" => date_words(&phrase),
+            _ => true,
+        };
+        if dated {
+            return Some(phrase);
+        }
+    }
+    None
+}
+
+/// Whether the words after `by`/`before` start with a weekday or a month and a day
+/// (so "by the way" and "before we start" are no deadline).
+fn date_words(phrase: &str) -> bool {
+    let mut words = phrase
+        .split(' ')
+        .skip(1)
+        .skip_while(|w| *w == "next" || *w == "this");
+    match words.next() {
+        Some(w) if weekday(w).is_some() => true,
+        Some(w) if month(w).is_some() => words.next().is_some_and(|d| day_number(d).is_some()),
+        Some(w) if day_number(w).is_some() => words.next().is_some_and(|m| month(m).is_some()),
+        _ => false,
+    }
+}
+
 /// The first `weekday` (0 Monday) strictly after `from`.
 fn next_weekday(from: Date, weekday: u8) -> Option<Date> {
     let ahead = (i64::from(weekday) - i64::from(from.weekday())).rem_euclid(7);
@@ -159,6 +214,33 @@ mod tests {
         assert_eq!(on("Monday, November 17").as_deref(), Some("2025-11-17"));
         assert_eq!(on("Jan 5").as_deref(), Some("2026-01-05"));
         assert_eq!(on("2025-12-01").as_deref(), Some("2025-12-01"));
+    }
+
+    #[test]
+    fn a_task_s_own_words_give_its_deadline_only_where_they_mark_one() {
+        let deadline = |text: &str| deadline_in(text).and_then(|p| on(&p));
+        for (text, due) in [
+            (
+                "Tell the billing team today so nobody is surprised.",
+                Some("2025-11-12"),
+            ),
+            (
+                "Write a one-page summary, by Wednesday evening, and share it first.",
+                Some("2025-11-12"),
+            ),
+            ("Send the deck before Friday.", Some("2025-11-14")),
+            ("Book the room by November 20th", Some("2025-11-20")),
+            ("Send them a note this afternoon.", Some("2025-11-12")),
+            ("Call the vendor tomorrow", Some("2025-11-13")),
+            // Dates of other things, and words that only look like deadlines.
+            ("Email the users that the launch moves to March 17", None),
+            ("Summarize today's discussion for the team", None),
+            ("By the way, update the pricing page", None),
+            ("Check the figures before we start the review", None),
+            ("Ship the patch next Monday", None),
+        ] {
+            assert_eq!(deadline(text).as_deref(), due, "{text}");
+        }
     }
 
     #[test]

@@ -660,7 +660,8 @@ impl Meeting {
     /// for when the turn named it just before ([`tidy::with_named_thing`]); keeps the
     /// items grounded in the turns they cite, with their evidence; gives a task
     /// to whoever took it on in the wording of its turn (see [`cues::owner_by_wording`]);
-    /// resolves each deadline said near its turn to a date.
+    /// resolves each deadline said near its turn to a date, or else the one the task's own
+    /// words state.
     fn ground(
         &self,
         mut extract: Extract,
@@ -685,6 +686,7 @@ impl Meeting {
                 .take()
                 .filter(|phrase| said_in(phrase, &nearby))
                 .and_then(|phrase| due::resolve(&phrase, meeting_date?))
+                .or_else(|| due::resolve(&due::deadline_in(&a.text)?, meeting_date?))
                 .map(|d| d.to_string());
             if let Some(owner) = cues::owner_by_wording(turns, evidence.turn) {
                 a.owner = owner.to_string();
