@@ -49,10 +49,8 @@ pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
     if let Ok(date) = Date::parse(&text) {
         return Some(date);
     }
-    let words: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let owned = crate::words::words(&text);
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
     let has = |w: &str| words.contains(&w);
     let part_of_day = PARTS_OF_DAY.iter().any(|p| has(p));
     let weekdays: Vec<usize> = words.iter().filter_map(|w| weekday(w)).collect();
@@ -90,46 +88,38 @@ pub fn resolve(phrase: &str, meeting: Date) -> Option<Date> {
 /// `by`/`before` with the weekday or date that follows; a date said for something else
 /// ("the launch moves to March 17") is not the task's deadline.
 pub fn deadline_in(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let next = |i: usize| words.get(i + 1).copied();
-    for (i, w) in words.iter().enumerate() {
-        let phrase = match *w {
-            "today" | "tonight" | "tomorrow" if next(i) != Some("s") => w.to_string(),
-            "this" if next(i).is_some_and(|p| PARTS_OF_DAY.contains(&p)) => {
-                words[i..i + 2].join(" ")
+    let owned = crate::words::words(text);
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+    (0..words.len()).find_map(|i| {
+        let (word, rest) = (words[i], &words[i + 1..]);
+        match word {
+            "today" | "tonight" | "tomorrow" if rest.first() != Some(&"s") => {
+                Some(word.to_string())
+            }
+            "this" if rest.first().is_some_and(|p| PARTS_OF_DAY.contains(p)) => {
+                Some(words[i..i + 2].join(" "))
             }
             "end"
-                if words[i + 1..].starts_with(&["of", "day"])
-                    || words[i + 1..].starts_with(&["of", "the", "day"]) =>
+                if rest.starts_with(&["of", "day"]) || rest.starts_with(&["of", "the", "day"]) =>
             {
-                "end of day".to_string()
+                Some("end of day".to_string())
             }
             // A weekday with its part of day, or a month and a day: at most three words.
-            "by" | "before" => words[i..(i + 4).min(words.len())].join(" "),
-            _ => continue,
-        };
-        let dated = match *w {
-            "by" | "before" => date_words(&phrase),
-            _ => true,
-        };
-        if dated {
-            return Some(phrase);
+            "by" | "before" if date_words(rest) => {
+                Some(words[i..(i + 4).min(words.len())].join(" "))
+            }
+            _ => None,
         }
-    }
-    None
+    })
 }
 
 /// Whether the words after `by`/`before` start with a weekday or a month and a day
 /// (so "by the way" and "before we start" are no deadline).
-fn date_words(phrase: &str) -> bool {
-    let mut words = phrase
-        .split(' ')
-        .skip(1)
-        .skip_while(|w| *w == "next" || *w == "this");
+fn date_words(after: &[&str]) -> bool {
+    let mut words = after
+        .iter()
+        .copied()
+        .skip_while(|w| matches!(*w, "next" | "this"));
     match words.next() {
         Some(w) if weekday(w).is_some() => true,
         Some(w) if month(w).is_some() => words.next().is_some_and(|d| day_number(d).is_some()),
