@@ -177,6 +177,18 @@ impl FakeGenerator {
                         decisions.push(json!({ "turn": turn, "text": decision }));
                     }
                 }
+                // Made to list one, it copies the first sentence quoted as settling a
+                // choice, as an obedient model would.
+                let required = props["decisions"]["minItems"].as_u64().unwrap_or(0);
+                if decisions.is_empty() && required > 0 {
+                    let quoted = chat
+                        .user
+                        .split_once("Sentences that state a decision:\n")
+                        .and_then(|(_, after)| transcript_lines(after).into_iter().next())
+                        .expect("a required decision comes with a quoted sentence");
+                    decisions.push(json!({ "turn": quoted.0,
+                        "text": quoted.2.trim_matches('"') }));
+                }
                 json!({ "decisions": decisions })
             }
             Ask::Overview | Ask::Reduce => {
@@ -504,7 +516,12 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     let texts: Vec<&str> = note.action_items.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(texts.iter().filter(|t| **t == SHARED_ACTION).count(), 1);
     assert!(!texts.contains(&INVENTED_ACTION));
-    assert_eq!(note.decisions, [SHARED_DECISION[0]]);
+    // The filler's "agreed to cut travel" settles a choice, so the windows that hold it
+    // must list a decision, and the fake copies it: merged too, once.
+    let settled = |d: &&String| d.contains("agreed to cut travel");
+    assert_eq!(note.decisions[0], SHARED_DECISION[0]);
+    assert_eq!(note.decisions.len(), 2, "{:?}", note.decisions);
+    assert_eq!(note.decisions.iter().filter(settled).count(), 1);
     assert_eq!(note.key_information, [KEY_FACT]);
     // Without `me`, an "I'll" is owned by its speaker, a participant.
     let participants = &note.frontmatter.participants;

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::grounding::NumberedTurns;
-use crate::words::sentences;
+use crate::words::{sentences, STOPWORDS};
 
 /// One sentence of a turn that a list question quotes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +29,12 @@ const TASK_CUES: &str = r"(?i)\b(i'll|i will|i can|i'm going to|i am going to|i'
 
 /// Phrases that settle a choice.
 const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|let us|go with|going with|settled|final|we keep|keep the|we drop|drop the|instead of|we'll use|we will use|is going to be|will be|won't|will not|not going to|approved|confirmed)\b";
+
+/// A choice stated as settled, in words that rarely mean anything else: "let's decide it
+/// now", "we agreed to drop", "then we decided to launch", "let's keep the patch
+/// separate", "we keep the trial". Narrower than
+/// [`DECISION_CUES`], whose "will be" or "instead of" mark half of AMI's turns.
+const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with)\b";
 
 /// A speaker taking a task on themselves ("I can", but not "I can't").
 const COMMITMENT: &str =
@@ -99,12 +105,14 @@ cached_regex!(task_cues, TASK_CUES);
 
 cached_regex!(decision_cues, DECISION_CUES);
 
+cached_regex!(settled, SETTLED);
+
 /// Whether turn `number` carries a task: a task cue in its words, or a request it
 /// accepts or that the next turn accepts ("Can you send it?" "Sure.").
 pub fn carries_task(turns: &NumberedTurns<'_>, number: usize) -> bool {
     turns
         .turn(number)
-        .is_some_and(|t| task_cues().is_match(&t.text))
+        .is_some_and(|t| task_cues().is_match(&t.text) || promised_for_named(&t.text))
         || accepted_request(turns, number).is_some()
         || accepted_request(turns, number + 1).is_some()
 }
@@ -121,6 +129,74 @@ const PROCEDURE: &[&str] = &[
 ];
 
 cached_regex!(promise, PROMISE);
+
+/// A task promised for someone named ("Marco can ship a patch release next Monday"):
+/// a capitalised word, then the promise and its verb (the second group). Case matters
+/// here, so "we can" and "it will" are told apart from a name by [`NOT_NAMES`].
+const NAMED_PROMISE: &str =
+    r"\b([A-Z][a-z]+) (?:will|can|is going to|is gonna)\s+(?:also\s+|just\s+)?([a-z]+)";
+
+/// Capitalised words before "will" or "can" that are not someone's name: pronouns,
+/// question words and what a speaker says while thinking ("How can we…", "No can do",
+/// "Um can we…").
+const NOT_NAMES: &[&str] = &[
+    "everyone",
+    "everybody",
+    "someone",
+    "somebody",
+    "nobody",
+    "anyone",
+    "anybody",
+    "everything",
+    "something",
+    "nothing",
+    "anything",
+    "all",
+    "each",
+    "one",
+    "people",
+    "none",
+    "both",
+    "here",
+    "how",
+    "why",
+    "where",
+    "when",
+    "whoever",
+    "no",
+    "yes",
+    "yeah",
+    "um",
+    "uh",
+    "mm",
+    "okay",
+    "ok",
+    "well",
+    "now",
+    "maybe",
+    "perhaps",
+];
+
+/// Words after "Anna can" that make a question or a stammer of it, not a task: "Anna can
+/// you…", "Matthew can can give…".
+const NOT_VERBS: &[&str] = &[
+    "i", "we", "you", "he", "she", "they", "it", "can", "will", "be",
+];
+
+cached_regex!(named_promise, NAMED_PROMISE);
+
+/// Whether `sentence` promises a task for someone it names, not the meeting's procedure;
+/// a question ("How can you change from VCR to TV?") promises nothing.
+fn promised_for_named(sentence: &str) -> bool {
+    !sentence.trim_end().ends_with('?')
+        && named_promise().captures_iter(sentence).any(|c| {
+            let who = c[1].to_lowercase();
+            !STOPWORDS.contains(&who.as_str())
+                && !NOT_NAMES.contains(&who.as_str())
+                && !PROCEDURE.contains(&&c[2])
+                && !NOT_VERBS.contains(&&c[2])
+        })
+}
 
 /// Whether someone in `turns` takes on a task or is given one in so many words ("I'll
 /// send it", "you're gonna be working on the design"), or accepts a request ("Can you send
@@ -147,16 +223,31 @@ pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
         promise()
             .captures_iter(sentence)
             .any(|c| !PROCEDURE.contains(&c[3].to_lowercase().as_str()))
+            || promised_for_named(sentence)
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
     };
+    quoted(turns, is_cue)
+}
+
+/// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn)` picks, at
+/// most [`MAX_CUES`], the first in the window, each cut to [`MAX_CUE_WORDS`].
+fn quoted<'a>(
+    turns: &NumberedTurns<'a>,
+    is_cue: impl Fn(usize, &str, bool) -> bool,
+) -> Vec<Cue<'a>> {
     let (first, last) = turns.range();
     let mut cues = Vec::new();
     for number in first..=last {
         let Some(turn) = turns.turn(number) else {
             continue;
         };
-        for (i, sentence) in sentences(&turn.text).into_iter().enumerate() {
+        // A clause after a semicolon is quoted alone: "The fix is small; Marco can ship
+        // a patch release" is copied whole, and read as a statement about the fix.
+        let clauses = sentences(&turn.text)
+            .into_iter()
+            .flat_map(|s| s.split("; ").map(str::trim).filter(|c| !c.is_empty()));
+        for (i, sentence) in clauses.enumerate() {
             if cues.len() == MAX_CUES {
                 return cues;
             }
@@ -170,6 +261,14 @@ pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
         }
     }
     cues
+}
+
+/// The sentences of `turns` that state a choice as settled ([`SETTLED`]: "Then we
+/// decided to launch on March 17 instead of March 3."), at most [`MAX_CUES`], the first
+/// in the window, each cut to [`MAX_CUE_WORDS`]. What was decided is the model's to
+/// write; "Let's do that." names its choice only in the turn before.
+pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
+    quoted(turns, |_, sentence, _| settled().is_match(sentence))
 }
 
 /// `text`'s first `max` words, with "…" where words were left out.
@@ -236,6 +335,69 @@ mod tests {
         assert_eq!(task_sentences(&numbered)[1].speaker, "Bo");
         assert!(carries_task(&numbered, 1) && carries_task(&numbered, 2));
         assert!(!carries_task(&numbered, 5), "no task in the launch date");
+    }
+
+    #[test]
+    fn settled_choices_and_tasks_for_someone_named_are_quoted() {
+        let turns = vec![
+            Turn::new(
+                "Priya",
+                None,
+                None,
+                "Agreed. Let's decide it now: the migration moves to January.",
+            ),
+            Turn::new(
+                "Sam",
+                None,
+                None,
+                "Let's start with the demo. It will be short.",
+            ),
+            Turn::new(
+                "Sam",
+                None,
+                None,
+                "The fix is small; Marco can ship a patch next Monday.",
+            ),
+            Turn::new("Priya", None, None, "Then we agreed to drop the export."),
+            Turn::new(
+                "Sam",
+                None,
+                None,
+                "Everyone can see the screen? We can go on.",
+            ),
+            Turn::new(
+                "Sam",
+                None,
+                None,
+                "How can we build on that. No can do. Matthew can can give it. Um can we stop.",
+            ),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        let quoted = |cues: Vec<Cue<'_>>| -> Vec<(usize, String)> {
+            cues.into_iter().map(|c| (c.turn, c.sentence)).collect()
+        };
+        assert_eq!(
+            quoted(decision_sentences(&numbered)),
+            [
+                (
+                    1,
+                    "Let's decide it now: the migration moves to January.".to_string()
+                ),
+                (4, "Then we agreed to drop the export.".to_string()),
+            ],
+            "not the agenda's \"let's start\" nor \"will be\""
+        );
+        assert_eq!(
+            quoted(task_sentences(&numbered)),
+            [(3, "Marco can ship a patch next Monday.".to_string())],
+            "the named promise's own clause; not \"Everyone can see\" nor \"We can\""
+        );
+        assert!(carries_task(&numbered, 3));
+        assert!(!carries_task(&numbered, 5));
+        assert!(
+            !carries_task(&numbered, 6),
+            "questions and stammers name no doer"
+        );
     }
 
     #[test]

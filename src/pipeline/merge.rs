@@ -88,7 +88,8 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
 /// A decision is read without a frame that only reports it ("The participants decided
 /// that…", [`reported`]). A task whose text names a participant as its doer is that participant's,
 /// whatever the turn's wording suggested ("I'll take the minutes, and the designer will
-/// do the components" gives the components to the designer). Run before [`merge`] drops
+/// do the components" gives the components to the designer), and one that names someone
+/// else is `TBD`'s. Run before [`merge`] drops
 /// restatements across the lists, so a moved item meets its twin there. A task the
 /// action-items pass wrote stays one only where its turn carries a task
 /// (`carries_task(turn)`: "I'll", "can you", "work on"…); otherwise it copies talk ("Tail's
@@ -121,9 +122,8 @@ pub fn sort(
                 subject: Subject::Person(person),
                 ..
             } if carries_task(action.turn) => {
-                if let Some(owner) = participant(&person) {
-                    action.owner = owner;
-                }
+                // "Marco can ship the patch", said by Sam: Marco's, who is not here.
+                action.owner = participant(&person).unwrap_or_else(|| OWNER_TBD.to_string());
                 actions.push(action);
             }
             // "I think one factor is cost": how someone sees things, not a task; nor is a
@@ -373,6 +373,11 @@ mod tests {
                 ),
                 action("Email the beta users about the date", "Tom Becker", None),
                 action(
+                    "Marco can ship the patch on Monday",
+                    "Priya Natarajan",
+                    None,
+                ),
+                action(
                     "The industrial designer will work on the components",
                     "Priya Natarajan",
                     None,
@@ -416,6 +421,7 @@ mod tests {
             owned,
             [
                 ("Email the beta users about the date", "Tom Becker"),
+                ("Marco can ship the patch on Monday", "TBD"),
                 (
                     "The industrial designer will work on the components",
                     "Industrial Designer"

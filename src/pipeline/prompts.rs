@@ -89,7 +89,7 @@ mod tests {
     fn the_passes_over_a_chunk_share_its_transcript() {
         let prompts = Prompts::load(None).unwrap();
         let context = context! { date => "2025-11-07",
-        participants => ["Ana", "Bo"], part => 1, parts => 2, cues => [2], first => 2, last => 2, whole => false,
+        participants => ["Ana", "Bo"], part => 1, parts => 2, cues => [2], settled => Vec::<()>::new(), first => 2, last => 2, whole => false,
         transcript => "[1] Ana: hi\n[2] Bo: bye\n" };
         let head = prompts.render("transcript", &context).unwrap();
         assert!(head.starts_with("Meeting date: 2025-11-07. Participants: Ana, Bo."));
@@ -101,6 +101,17 @@ mod tests {
         }
         let decisions = prompts.render("decisions", &context).unwrap();
         assert!(decisions.ends_with("mark a decision: 2."), "{decisions}");
+        let cue = context! { turn => 2, speaker => "Bo", sentence => "We keep the price." };
+        let settled = prompts
+            .render(
+                "decisions",
+                context! { settled => [cue], ..context.clone() },
+            )
+            .unwrap();
+        assert!(
+            settled.ends_with("mark a decision: 2.\nSentences that state a decision:\n[2] Bo: \"We keep the price.\""),
+            "{settled}"
+        );
         let cue = context! { turn => 2, speaker => "Bo", sentence => "I'll send it." };
         let context = context! { cues => [cue], ..context };
         let actions = prompts.render("actions", &context).unwrap();

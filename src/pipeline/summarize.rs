@@ -377,6 +377,9 @@ impl ChunkReader<'_> {
                 Pass::Decisions => json!(cues::decision_turns(window)),
                 Pass::Overview => json!([]),
             };
+            if pass == Pass::Decisions {
+                context["settled"] = json!(cues::decision_sentences(window));
+            }
             context["first"] = json!(range.0);
             context["last"] = json!(range.1);
             context["whole"] = json!(range == turns.range());
@@ -404,7 +407,7 @@ impl ChunkReader<'_> {
             let answer: DecisionsAnswer = parse(ask_pass(
                 Pass::Decisions,
                 &window,
-                &decisions_schema(range),
+                &decisions_schema(range, !cues::decision_sentences(&window).is_empty()),
             )?)?;
             decisions.decisions.extend(answer.decisions);
         }
@@ -463,13 +466,16 @@ fn turn_number((first, last): (usize, usize)) -> Value {
 }
 
 /// The decisions pass's answer: each decision cites its turn first, so the model finds
-/// the words before it writes them.
-fn decisions_schema(range: (usize, usize)) -> Value {
+/// the words before it writes them. Where a turn states a choice as settled (`settled`,
+/// [`cues::decision_sentences`]) the list holds at least one: the 1.5B model otherwise
+/// answered `[]` to "Let's decide it now: the migration moves to January".
+fn decisions_schema(range: (usize, usize), settled: bool) -> Value {
     json!({
         "type": "object",
         "properties": {
             "decisions": {
                 "type": "array",
+                "minItems": usize::from(settled),
                 "maxItems": ANSWER_LIMITS.decisions,
                 "items": {
                     "type": "object",
@@ -600,6 +606,7 @@ impl Meeting {
             "part": 1,
             "parts": 1,
             "cues": [],
+            "settled": [],
             "first": 1,
             "last": 1,
             "whole": false,
@@ -881,9 +888,10 @@ fn remove_phrase(text: &str, phrase: &str) -> String {
 }
 
 /// Whether an item has the words of a task or a decision: "Go ahead" or "Sounds good",
-/// grounded in a turn that says so, is neither.
+/// grounded in a turn that says so, is neither, nor "Let's do that." copied from a turn
+/// that names its choice only in the turn before (one content word).
 fn says_enough(text: &str) -> bool {
-    text.split_whitespace().count() >= 3
+    text.split_whitespace().count() >= 3 && crate::words::content_tokens(text).len() >= 2
 }
 
 /// Whether the deadline `phrase` was said in `nearby` (lowercase text): one of its
@@ -921,6 +929,14 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_item_needs_words_that_say_what_it_is() {
+        assert!(says_enough("Drop the legacy export."));
+        assert!(says_enough("I'll tell product."));
+        assert!(!says_enough("Go ahead"), "too short");
+        assert!(!says_enough("Let's do that."), "one content word");
+    }
 
     #[test]
     fn a_title_names_topics_not_people() {
