@@ -40,6 +40,7 @@ fn paths() -> Vec<&'static Kernels> {
         (KernelPath::Avx2, true),
         (KernelPath::AvxVnni, is_x86_feature_detected!("avxvnni")),
         (KernelPath::Avx512, is_x86_feature_detected!("avx512vnni")),
+        (KernelPath::Amx, recap::llm::kernels::cpu_reports_amx()),
     ] {
         assert!(
             !reported || paths.contains(&path),

@@ -17,6 +17,7 @@ use super::kernels::layout::{
     f16_at, q4k_scales, quantize_block, CodeKind, CodePanel, CodeRows, PANEL, QK_K,
 };
 use super::kernels::Kernels;
+use super::threads;
 
 /// Activation rows as [`CodeRows`] wants them.
 struct Quantized {
@@ -35,30 +36,34 @@ impl Quantized {
     }
 }
 
-/// `x` (`rows x in`) as signed bytes, a scale per 256 values and the sums of each
-/// sub-block of `kind`'s, in pairs.
-fn quantize_activations(x: &[f32], kind: CodeKind) -> Quantized {
-    let mut words = Vec::with_capacity(x.len() / 4);
-    let mut scales = Vec::with_capacity(x.len() / QK_K);
-    let mut sums = Vec::with_capacity(x.len() / kind.sub() / 2);
-    let mut bytes = [0i8; QK_K];
-    for blk in x.chunks_exact(QK_K) {
-        scales.push(quantize_block(blk, &mut bytes));
-        words.extend(
-            bytes
-                .chunks_exact(4)
-                .map(|q| u32::from_le_bytes([q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8])),
-        );
-        let sub_sum = |s: &[i8]| s.iter().map(|&v| i16::from(v)).sum::<i16>() as u16;
-        sums.extend(bytes.chunks_exact(2 * kind.sub()).map(|pair| {
-            let (a, b) = pair.split_at(kind.sub());
-            u32::from(sub_sum(a)) | u32::from(sub_sum(b)) << 16
-        }));
-    }
+/// `x` (`rows x in`, `in` a multiple of 256) as signed bytes, a scale per 256 values and
+/// the sums of each sub-block of `kind`'s, in pairs; rows spread over the pool.
+fn quantize_activations(x: &[f32], in_dim: usize, kind: CodeKind) -> Quantized {
+    let per = threads::rows_per_piece(in_dim);
+    let mut words = vec![0u32; x.len() / 4];
+    let parts = threads::map_pieces(&mut words, per * in_dim / 4, |i, words| {
+        let x = &x[i * per * in_dim..][..words.len() * 4];
+        let mut scales = Vec::with_capacity(x.len() / QK_K);
+        let mut sums = Vec::with_capacity(x.len() / kind.sub() / 2);
+        let mut bytes = [0i8; QK_K];
+        for (blk, out) in x.chunks_exact(QK_K).zip(words.chunks_exact_mut(QK_K / 4)) {
+            scales.push(quantize_block(blk, &mut bytes));
+            for (w, q) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                *w = u32::from_le_bytes([q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8]);
+            }
+            let sub_sum = |s: &[i8]| s.iter().map(|&v| i16::from(v)).sum::<i16>() as u16;
+            sums.extend(bytes.chunks_exact(2 * kind.sub()).map(|pair| {
+                let (a, b) = pair.split_at(kind.sub());
+                u32::from(sub_sum(a)) | u32::from(sub_sum(b)) << 16
+            }));
+        }
+        (scales, sums)
+    });
+    let (scales, sums): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
     Quantized {
         words,
-        scales,
-        sums,
+        scales: scales.concat(),
+        sums: sums.concat(),
     }
 }
 
@@ -161,7 +166,7 @@ pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) ->
     );
     let kind = CodeKind::of(w.dtype).expect("checked by reads_codes()");
     assert_eq!(x.len(), rows * w.in_dim);
-    let a = quantize_activations(x, kind);
+    let a = quantize_activations(x, w.in_dim, kind);
     by_panels(
         &w,
         rows,
@@ -244,7 +249,7 @@ mod tests {
             // Sub-blocks of 16: all 127, then all -64.
             (CodeKind::Q6K, 16 * 127, -16 * 64),
         ] {
-            let q = quantize_activations(&x, kind);
+            let q = quantize_activations(&x, QK_K, kind);
             assert_eq!(q.scales, vec![1.0 / 127.0]);
             assert_eq!(q.sums.len(), kind.subs() / 2);
             assert_eq!(q.sums[0] as u16 as i16, first as i16, "{kind:?}");

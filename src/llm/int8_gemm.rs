@@ -34,8 +34,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use candle_core::quantized::GgmlDType;
 use candle_core::utils::barrier_pool;
 
-use super::kernels::layout::{quantize_block, Panel, Shape, PANEL};
+use super::kernels::layout::{
+    f16_at, q4k_scales, quantize_block, Panel, Shape, PANEL, Q4K_BYTES, Q6K_BYTES, QK_K,
+};
 use super::kernels::{self, Kernels};
+use super::threads;
 
 /// A quantized weight matrix as GGUF stores it: `out_dim` rows of `in_dim` values.
 #[derive(Debug, Clone, Copy)]
@@ -67,18 +70,28 @@ struct Quantized {
     scales: Vec<f32>,
 }
 
-/// The activations `x` (`rows x in`) as unsigned bytes `q + 128`, `q` in -127..=127.
+/// The activations `x` (`rows x in`) as unsigned bytes `q + 128`, `q` in -127..=127;
+/// rows spread over the pool, which would otherwise wait for one thread to round them.
 fn quantize_activations(x: &[f32], in_dim: usize, block: usize) -> Quantized {
-    let rows = x.len() / in_dim;
-    let mut words = Vec::with_capacity(x.len() / 4);
-    let mut scales = Vec::with_capacity(rows * in_dim / block);
-    let mut bytes = vec![0i8; block];
-    for blk in x.chunks_exact(block) {
-        scales.push(quantize_block(blk, &mut bytes));
-        // Adding 128 to a two's-complement byte flips its top bit.
-        words.extend(bytes.chunks_exact(4).map(|q| word(q) ^ 0x8080_8080));
+    let per = threads::rows_per_piece(in_dim);
+    let mut words = vec![0u32; x.len() / 4];
+    let scales = threads::map_pieces(&mut words, per * in_dim / 4, |i, words| {
+        let x = &x[i * per * in_dim..][..words.len() * 4];
+        let mut scales = Vec::with_capacity(x.len() / block);
+        let mut bytes = vec![0i8; block];
+        for (blk, out) in x.chunks_exact(block).zip(words.chunks_exact_mut(block / 4)) {
+            scales.push(quantize_block(blk, &mut bytes));
+            for (w, q) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                // Adding 128 to a two's-complement byte flips its top bit.
+                *w = word(q) ^ 0x8080_8080;
+            }
+        }
+        scales
+    });
+    Quantized {
+        words,
+        scales: scales.concat(),
     }
-    Quantized { words, scales }
 }
 
 /// Four signed bytes as one little-endian word.
@@ -94,6 +107,12 @@ struct Scratch {
 }
 
 /// Fills `panel` with weight rows `first..first + cols` (zeros past `cols`).
+///
+/// Inlined into [`fill_for`]'s copies, each compiled for one kernel path's features: a
+/// build for baseline x86-64 leaves this loop (dequantizing and rounding every weight of
+/// the matrix on every call) to SSE2, where AVX-512 takes 16 values an instruction. The
+/// operations are the same in every copy, and so are the bytes.
+#[inline(always)]
 fn fill(
     panel: &mut Panel,
     scratch: &mut Scratch,
@@ -107,7 +126,12 @@ fn fill(
     for c in 0..PANEL {
         if c < cols {
             let at = (first + c) * row_bytes;
-            dequantize(&w.bytes[at..at + row_bytes], &mut scratch.row);
+            let bytes = &w.bytes[at..at + row_bytes];
+            match w.dtype {
+                GgmlDType::Q4K => dequantize_q4k(bytes, &mut scratch.row),
+                GgmlDType::Q6K => dequantize_q6k(bytes, &mut scratch.row),
+                _ => dequantize(bytes, &mut scratch.row),
+            }
         } else {
             scratch.row.fill(0.0);
         }
@@ -122,6 +146,121 @@ fn fill(
         }
         for (g, four) in scratch.bytes.chunks_exact(4).enumerate() {
             panel.words[g * PANEL + c] = word(four);
+        }
+    }
+}
+
+/// The signature of [`fill`].
+type Fill =
+    unsafe fn(&mut Panel, &mut Scratch, &QuantizedRows<'_>, Dequantize, usize, usize, usize);
+
+/// [`fill`] compiled for the features of kernel path `k`.
+fn fill_for(k: &Kernels) -> Fill {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use kernels::KernelPath;
+        match k.path {
+            KernelPath::Avx512 | KernelPath::Amx => return fill_avx512,
+            KernelPath::Avx2 | KernelPath::AvxVnni => return fill_avx2,
+            _ => {}
+        }
+    }
+    let _ = k;
+    fill_baseline
+}
+
+/// A copy of [`fill`] compiled with `features` (none: baseline).
+macro_rules! fill_copy {
+    ($(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        unsafe fn $name(
+            panel: &mut Panel,
+            scratch: &mut Scratch,
+            w: &QuantizedRows<'_>,
+            dequantize: Dequantize,
+            first: usize,
+            cols: usize,
+            block: usize,
+        ) {
+            fill(panel, scratch, w, dequantize, first, cols, block)
+        }
+    };
+}
+
+fill_copy!(
+    /// # Safety
+    /// None: unsafe only so that every copy has one type.
+    fill_baseline
+);
+fill_copy!(
+    /// # Safety
+    /// The CPU has AVX2, FMA and F16C (every x86 path but generic has them).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fill_avx2
+);
+fill_copy!(
+    /// # Safety
+    /// The CPU has AVX-512 F/BW and AVX2 (the AVX-512 and AMX paths' features).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx2,fma,f16c")]
+    fill_avx512
+);
+
+/// One row of Q4_K blocks as f32: `d * scale * code - dmin * min`, in candle's order of
+/// operations, so the values are those of [`dequantizer`]'s.
+#[inline(always)]
+fn dequantize_q4k(bytes: &[u8], out: &mut [f32]) {
+    for (blk, out) in bytes
+        .chunks_exact(Q4K_BYTES)
+        .zip(out.chunks_exact_mut(QK_K))
+    {
+        let (d, dmin) = (f16_at(blk, 0), f16_at(blk, 2));
+        let (scales, mins) = q4k_scales(&blk[4..16]);
+        let qs = &blk[16..Q4K_BYTES];
+        // Bytes 32j..32j + 32 hold sub-block 2j in their low nibbles, 2j + 1 in the high.
+        for j in 0..4 {
+            let sub = |i: usize, word: u64| (word >> (8 * i) & 0xFF) as f32;
+            let (d1, m1) = (d * sub(2 * j, scales), dmin * sub(2 * j, mins));
+            let (d2, m2) = (d * sub(2 * j + 1, scales), dmin * sub(2 * j + 1, mins));
+            let (lo, hi) = out[64 * j..64 * j + 64].split_at_mut(32);
+            for ((q, lo), hi) in qs[32 * j..32 * j + 32].iter().zip(lo).zip(hi) {
+                *lo = d1 * f32::from(q & 0x0F) - m1;
+                *hi = d2 * f32::from(q >> 4) - m2;
+            }
+        }
+    }
+}
+
+/// One row of Q6_K blocks as f32: `d * scale * (code - 32)`, in candle's order of
+/// operations.
+#[inline(always)]
+fn dequantize_q6k(bytes: &[u8], out: &mut [f32]) {
+    for (blk, out) in bytes
+        .chunks_exact(Q6K_BYTES)
+        .zip(out.chunks_exact_mut(QK_K))
+    {
+        let (ql, qh, scales) = (&blk[..128], &blk[128..192], &blk[192..208]);
+        let d = f16_at(blk, 208);
+        for half in 0..2 {
+            let (ql, qh) = (
+                &ql[64 * half..64 * half + 64],
+                &qh[32 * half..32 * half + 32],
+            );
+            let sc = |i: usize| d * f32::from(scales[8 * half + i] as i8);
+            let out = &mut out[128 * half..128 * half + 128];
+            for l in 0..32 {
+                let is = l / 16;
+                let h = qh[l];
+                let q1 = i32::from((ql[l] & 0x0F) | (h & 3) << 4) - 32;
+                let q2 = i32::from((ql[l + 32] & 0x0F) | (h >> 2 & 3) << 4) - 32;
+                let q3 = i32::from((ql[l] >> 4) | (h >> 4 & 3) << 4) - 32;
+                let q4 = i32::from((ql[l + 32] >> 4) | (h >> 6 & 3) << 4) - 32;
+                out[l] = sc(is) * q1 as f32;
+                out[l + 32] = sc(is + 2) * q2 as f32;
+                out[l + 64] = sc(is + 4) * q3 as f32;
+                out[l + 96] = sc(is + 6) * q4 as f32;
+            }
         }
     }
 }
@@ -151,6 +290,7 @@ pub fn matmul_requantized(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<
     let dequantize = dequantizer(w.dtype).expect("checked by supported()");
     let block = w.dtype.block_size();
     let a = quantize_activations(x, w.in_dim, block);
+    let fill = fill_for(k);
     by_panels(
         &w,
         rows,
@@ -163,10 +303,13 @@ pub fn matmul_requantized(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<
             (panel, scratch)
         },
         |(panel, scratch), first, shape, c| {
-            fill(panel, scratch, &w, dequantize, first, shape.cols, block);
-            // SAFETY: `a` holds `rows` rows; `by_panels` hands `c` for this panel's
-            // columns of every output row.
-            unsafe { k.panel_product(&a.words, &a.scales, rows, panel, c, shape) }
+            // SAFETY: `fill_for` chose a copy whose features the path `k` has, and the
+            // table exists only where the CPU has them; `a` holds `rows` rows;
+            // `by_panels` hands `c` for this panel's columns of every output row.
+            unsafe {
+                fill(panel, scratch, &w, dequantize, first, shape.cols, block);
+                k.panel_product(&a.words, &a.scales, rows, panel, c, shape)
+            }
         },
     )
 }
@@ -265,6 +408,47 @@ mod tests {
         // 0.5 -> 64 (63.5 rounded to even), -1 -> -127, 0.25 -> 32, 0 -> 0.
         assert_eq!(q.words[0].to_le_bytes(), [192, 1, 160, 128]);
         assert_eq!(q.words[1].to_le_bytes(), [255, 255, 1, 192]);
+    }
+
+    #[test]
+    fn k_quant_rows_dequantize_to_candles_values_exactly() {
+        let in_dim = 1024;
+        let x = Tensor::from_vec(values(4 * in_dim, 3), (4, in_dim), &Device::Cpu).unwrap();
+        for (dtype, ours) in [
+            (GgmlDType::Q4K, dequantize_q4k as Dequantize),
+            (GgmlDType::Q6K, dequantize_q6k),
+        ] {
+            let bytes = QTensor::quantize(&x, dtype)
+                .unwrap()
+                .data()
+                .unwrap()
+                .to_vec();
+            let mut want = vec![0f32; 4 * in_dim];
+            dequantizer(dtype).unwrap()(&bytes, &mut want);
+            let mut got = vec![0f32; 4 * in_dim];
+            ours(&bytes, &mut got);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{dtype:?}");
+        }
+    }
+
+    #[test]
+    fn rows_quantized_in_pieces_equal_rows_quantized_alone() {
+        // 300 rows of 512: three pieces of 128 rows (the last shorter).
+        let (rows, in_dim) = (300, 512);
+        assert_eq!(threads::rows_per_piece(in_dim), 128);
+        let x = values(rows * in_dim, 7);
+        for block in [32, 256] {
+            let all = quantize_activations(&x, in_dim, block);
+            let (mut words, mut scales) = (Vec::new(), Vec::new());
+            for row in x.chunks_exact(in_dim) {
+                let one = quantize_activations(row, in_dim, block);
+                words.extend(one.words);
+                scales.extend(one.scales);
+            }
+            assert_eq!(all.words, words, "blocks of {block}");
+            assert_eq!(all.scales, scales, "blocks of {block}");
+        }
     }
 
     #[test]

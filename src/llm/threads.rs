@@ -11,6 +11,7 @@
 //! turns the spin off when other programs are busy, unless
 //! `CANDLE_BARRIER_POOL_SPIN_LIMIT` is set in the environment.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The environment variable that bounds candle's spin-wait.
@@ -65,6 +66,31 @@ pub fn for_each_piece<T: Send>(data: &mut [T], len: usize, f: impl Fn(usize, &mu
             f(i, piece);
         }
     });
+}
+
+/// As [`for_each_piece`], and returns what `f` gives for each piece, in order.
+pub fn map_pieces<T: Send, R: Send + Sync>(
+    data: &mut [T],
+    len: usize,
+    f: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> Vec<R> {
+    let slots: Vec<OnceLock<R>> = (0..data.len().div_ceil(len.max(1)))
+        .map(|_| OnceLock::new())
+        .collect();
+    for_each_piece(data, len, |i, piece| {
+        let _ = slots[i].set(f(i, piece));
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().expect("every piece ran"))
+        .collect()
+}
+
+/// Rows per piece when work on `width`-wide rows is spread over the pool: pieces of about
+/// 64 K values, enough pieces for the threads to share evenly, few enough that handing
+/// them out costs nothing measurable.
+pub fn rows_per_piece(width: usize) -> usize {
+    ((1 << 16) / width.max(1)).max(1)
 }
 
 /// CPU time every core of the machine has spent busy (not idle or waiting for I/O), in

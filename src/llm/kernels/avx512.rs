@@ -52,7 +52,7 @@ const GEMM_ROWS: usize = 6;
 ///
 /// # Safety
 /// The CPU has AVX-512 F/BW/VNNI and AVX2; `rows` holds `out.len()` rows of `row_bytes`.
-unsafe fn dot_rows(rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32]) {
+pub(super) unsafe fn dot_rows(rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32]) {
     if a.dtype == GgmlDType::Q5_0 {
         return super::avx2::dot_rows(rows, row_bytes, a, out);
     }
@@ -306,7 +306,7 @@ unsafe fn q4_1<const R: usize>(
 ///
 /// # Safety
 /// The CPU has AVX-512 F/BW/VNNI; as [`super::Kernels::panel_product`] requires.
-unsafe fn panel_product(
+pub(super) unsafe fn panel_product(
     a_words: &[u32],
     a_scales: &[f32],
     rows: usize,
@@ -389,7 +389,7 @@ fn wide_head(d: usize) -> bool {
 }
 
 /// See [`crate::llm::cache_rows::scores`].
-unsafe fn scores(
+pub(super) unsafe fn scores(
     queries: &[f32],
     d: usize,
     keys: &[f16],
@@ -409,7 +409,13 @@ unsafe fn scores(
 }
 
 /// See [`crate::llm::cache_rows::weighted_sums`].
-unsafe fn weighted_sums(weights: &[f32], n: usize, values: &[f16], stride: usize, out: &mut [f32]) {
+pub(super) unsafe fn weighted_sums(
+    weights: &[f32],
+    n: usize,
+    values: &[f16],
+    stride: usize,
+    out: &mut [f32],
+) {
     let d = out.len() / (weights.len() / n.max(1)).max(1);
     if !wide_head(d) {
         return generic::weighted_sums(weights, n, values, stride, out);
@@ -536,7 +542,7 @@ unsafe fn exp16(x: __m512) -> __m512 {
 }
 
 #[target_feature(enable = "avx512f")]
-unsafe fn exp_sum(row: &mut [f32], scale: f32, shift: f32) -> f32 {
+pub(super) unsafe fn exp_sum(row: &mut [f32], scale: f32, shift: f32) -> f32 {
     let (vs, vm) = (_mm512_set1_ps(scale), _mm512_set1_ps(shift));
     let mut sum = _mm512_setzero_ps();
     let mut chunks = row.chunks_exact_mut(16);

@@ -4,7 +4,8 @@
 //! (portable scalar Rust, the reference every other path is tested against and the last
 //! resort), [`KernelPath::Avx2`] (x86-64 AVX2 + FMA, int8 products through
 //! `vpmaddubsw`/`vpmaddwd`), [`KernelPath::AvxVnni`] (the same with AVX-VNNI's 256-bit
-//! `vpdpbusd`), [`KernelPath::Avx512`] (AVX-512 VNNI) and [`KernelPath::Neon`] (aarch64
+//! `vpdpbusd`), [`KernelPath::Avx512`] (AVX-512 VNNI), [`KernelPath::Amx`] (AVX-512 VNNI
+//! with prompt batches on AMX tiles) and [`KernelPath::Neon`] (aarch64
 //! NEON with the dot-product extension's `sdot`). A path's [`Kernels`] table holds its
 //! functions for every hot loop of inference:
 //!
@@ -18,7 +19,7 @@
 //! (`is_x86_feature_detected!`, `is_aarch64_feature_detected!`), not from the flags the
 //! binary was built with: the SIMD functions carry `#[target_feature(enable = ...)]`, so
 //! one binary runs at full speed on any x86-64 (or aarch64) CPU, and a table is handed out
-//! only where its features exist. `RECAP_KERNELS=generic|avx2|avxvnni|avx512|neon` forces
+//! only where its features exist. `RECAP_KERNELS=generic|avx2|avxvnni|avx512|amx|neon` forces
 //! a path; [`select`] refuses one the CPU lacks.
 //!
 //! The AVX2 and AVX-VNNI paths share their int8 kernels' code ([`simd256`], generated for
@@ -39,6 +40,8 @@ pub mod layout;
 mod generic;
 mod runs;
 
+#[cfg(target_arch = "x86_64")]
+mod amx;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
@@ -69,17 +72,21 @@ pub enum KernelPath {
     AvxVnni,
     /// x86-64 AVX-512 F/BW/VNNI (Intel Xeon since Cascade Lake, AMD Zen 4).
     Avx512,
+    /// The AVX-512 path with prompt batches on AMX tiles (Intel Xeon since Sapphire
+    /// Rapids).
+    Amx,
     /// aarch64 NEON with the dot-product extension (Apple M1, Graviton 2, Cortex-A76 on).
     Neon,
 }
 
 impl KernelPath {
     /// Every path, slowest first within an architecture.
-    pub const ALL: [KernelPath; 5] = [
+    pub const ALL: [KernelPath; 6] = [
         Self::Generic,
         Self::Avx2,
         Self::AvxVnni,
         Self::Avx512,
+        Self::Amx,
         Self::Neon,
     ];
 
@@ -90,6 +97,7 @@ impl KernelPath {
             Self::Avx2 => "avx2",
             Self::AvxVnni => "avxvnni",
             Self::Avx512 => "avx512",
+            Self::Amx => "amx",
             Self::Neon => "neon",
         }
     }
@@ -119,6 +127,8 @@ impl KernelPath {
                     && is_x86_feature_detected!("avx512bw")
                     && is_x86_feature_detected!("avx512vnni")
             }
+            #[cfg(target_arch = "x86_64")]
+            Self::Amx => Self::Avx512.available() && amx::available(),
             // Linux on aarch64 always has NEON; `sdot` is the extension.
             #[cfg(target_arch = "aarch64")]
             Self::Neon => std::arch::is_aarch64_feature_detected!("dotprod"),
@@ -138,7 +148,7 @@ impl KernelPath {
         Self::ALL.into_iter().filter(|p| p.available()).collect()
     }
 
-    /// The fastest path this CPU can run: AVX-512, else AVX-VNNI, else AVX2, else generic
+    /// The fastest path this CPU can run: AMX, else AVX-512, else AVX-VNNI, else AVX2, else generic
     /// on x86-64; NEON, else generic, on aarch64.
     pub fn best() -> Self {
         *Self::available_paths()
@@ -151,6 +161,13 @@ impl fmt::Display for KernelPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Whether the CPU reports AMX-TILE and AMX-INT8 (CPUID), whatever the operating system
+/// allows: where it does, the tests expect the AMX path.
+#[cfg(target_arch = "x86_64")]
+pub fn cpu_reports_amx() -> bool {
+    amx::cpu_reports_amx()
 }
 
 /// Why `RECAP_KERNELS` could not be honoured.
@@ -269,6 +286,8 @@ impl Kernels {
             KernelPath::AvxVnni => &avxvnni::KERNELS,
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx512 => &avx512::KERNELS,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Amx => &amx::KERNELS,
             #[cfg(target_arch = "aarch64")]
             KernelPath::Neon if neon::has_i8mm() => &neon::KERNELS_I8MM,
             #[cfg(target_arch = "aarch64")]

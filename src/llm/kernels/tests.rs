@@ -58,6 +58,9 @@ fn expected_paths() -> Vec<KernelPath> {
         if is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512bw") {
             want.push(KernelPath::Avx512);
         }
+        if super::cpu_reports_amx() {
+            want.push(KernelPath::Amx);
+        }
     }
     #[cfg(target_arch = "aarch64")]
     if std::arch::is_aarch64_feature_detected!("dotprod") {
@@ -269,8 +272,9 @@ fn activation_layout_keeps_every_value_once() {
 fn int8_gemm_kernels_equal_the_reference() {
     let mut rng = Rng(0x1234_5678);
     // 100 outputs: one full panel and a partial one (whose last strip is partial too);
-    // 13 rows: full calls of four and six rows and remainders.
-    let (out_dim, rows) = (100, 13);
+    // 37 rows: two AMX tiles of 16 and a remainder, full calls of four and six rows and
+    // remainders.
+    let (out_dim, rows) = (100, 37);
     for dtype in TYPES {
         let in_dim = if dtype.block_size() == 256 { 512 } else { 576 };
         let values: Vec<f32> = (0..out_dim * in_dim).map(|_| rng.unit()).collect();
@@ -416,7 +420,7 @@ fn recap_kernels_names_a_path_the_cpu_must_have() {
     assert_eq!(e, KernelError::Unknown("sse9".into()));
     assert!(e
         .to_string()
-        .contains("hint: use one of generic, avx2, avxvnni, avx512, neon,"));
+        .contains("hint: use one of generic, avx2, avxvnni, avx512, amx, neon,"));
     for path in KernelPath::ALL {
         match resolve(Some(path.name())) {
             Ok(p) => assert!(p == path && path.available()),
