@@ -112,7 +112,13 @@ fn fill(panel: &mut CodePanel, w: &QuantizedRows<'_>, first: usize, cols: usize)
 }
 
 /// One Q4_K block: codes in value order, the 8 scales and minimums; returns `(d, dmin)`.
-fn unpack_q4k(blk: &[u8], codes: &mut [u8; QK_K], sc: &mut [i16], mn: &mut [i16]) -> (f32, f32) {
+#[inline(always)]
+pub(super) fn unpack_q4k(
+    blk: &[u8],
+    codes: &mut [u8; QK_K],
+    sc: &mut [i16],
+    mn: &mut [i16],
+) -> (f32, f32) {
     // Sub-blocks 2j and 2j + 1 are the low and high nibbles of bytes 32j..32j + 32.
     let qs = &blk[16..144];
     for j in 0..4 {
@@ -132,7 +138,13 @@ fn unpack_q4k(blk: &[u8], codes: &mut [u8; QK_K], sc: &mut [i16], mn: &mut [i16]
 
 /// One Q6_K block: codes (plus 32) in value order, the 16 scales and their corrections
 /// `32 * scale`; returns `(d, d)`.
-fn unpack_q6k(blk: &[u8], codes: &mut [u8; QK_K], sc: &mut [i16], corr: &mut [i16]) -> (f32, f32) {
+#[inline(always)]
+pub(super) fn unpack_q6k(
+    blk: &[u8],
+    codes: &mut [u8; QK_K],
+    sc: &mut [i16],
+    corr: &mut [i16],
+) -> (f32, f32) {
     let (ql, qh, scales) = (&blk[..128], &blk[128..192], &blk[192..208]);
     for half in 0..2 {
         let (ql, qh) = (&ql[64 * half..], &qh[32 * half..]);

@@ -34,9 +34,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use candle_core::quantized::GgmlDType;
 use candle_core::utils::barrier_pool;
 
-use super::kernels::layout::{
-    f16_at, q4k_scales, quantize_block, Panel, Shape, PANEL, Q4K_BYTES, Q6K_BYTES, QK_K,
-};
+use super::code_gemm::{unpack_q4k, unpack_q6k};
+use super::kernels::layout::{quantize_block, Panel, Shape, PANEL, Q4K_BYTES, Q6K_BYTES, QK_K};
 use super::kernels::{self, Kernels};
 use super::threads;
 
@@ -207,59 +206,48 @@ fill_copy!(
     fill_avx512
 );
 
-/// One row of Q4_K blocks as f32: `d * scale * code - dmin * min`, in candle's order of
-/// operations, so the values are those of [`dequantizer`]'s.
+/// One row of Q4_K blocks as f32: `d * scale * code - dmin * min` from the codes
+/// [`unpack_q4k`] gives, in candle's order of operations, so the values are those of
+/// [`dequantizer`]'s.
 #[inline(always)]
 fn dequantize_q4k(bytes: &[u8], out: &mut [f32]) {
+    let (mut codes, mut sc, mut mn) = ([0u8; QK_K], [0i16; 8], [0i16; 8]);
     for (blk, out) in bytes
         .chunks_exact(Q4K_BYTES)
         .zip(out.chunks_exact_mut(QK_K))
     {
-        let (d, dmin) = (f16_at(blk, 0), f16_at(blk, 2));
-        let (scales, mins) = q4k_scales(&blk[4..16]);
-        let qs = &blk[16..Q4K_BYTES];
-        // Bytes 32j..32j + 32 hold sub-block 2j in their low nibbles, 2j + 1 in the high.
-        for j in 0..4 {
-            let sub = |i: usize, word: u64| (word >> (8 * i) & 0xFF) as f32;
-            let (d1, m1) = (d * sub(2 * j, scales), dmin * sub(2 * j, mins));
-            let (d2, m2) = (d * sub(2 * j + 1, scales), dmin * sub(2 * j + 1, mins));
-            let (lo, hi) = out[64 * j..64 * j + 64].split_at_mut(32);
-            for ((q, lo), hi) in qs[32 * j..32 * j + 32].iter().zip(lo).zip(hi) {
-                *lo = d1 * f32::from(q & 0x0F) - m1;
-                *hi = d2 * f32::from(q >> 4) - m2;
+        let (d, dmin) = unpack_q4k(blk, &mut codes, &mut sc, &mut mn);
+        for (sub, (out, codes)) in out
+            .chunks_exact_mut(32)
+            .zip(codes.chunks_exact(32))
+            .enumerate()
+        {
+            let (d1, m1) = (d * f32::from(sc[sub]), dmin * f32::from(mn[sub]));
+            for (v, &q) in out.iter_mut().zip(codes) {
+                *v = d1 * f32::from(q) - m1;
             }
         }
     }
 }
 
-/// One row of Q6_K blocks as f32: `d * scale * (code - 32)`, in candle's order of
-/// operations.
+/// One row of Q6_K blocks as f32: `d * scale * (code - 32)` from [`unpack_q6k`]'s codes,
+/// in candle's order of operations.
 #[inline(always)]
 fn dequantize_q6k(bytes: &[u8], out: &mut [f32]) {
+    let (mut codes, mut sc, mut corr) = ([0u8; QK_K], [0i16; 16], [0i16; 16]);
     for (blk, out) in bytes
         .chunks_exact(Q6K_BYTES)
         .zip(out.chunks_exact_mut(QK_K))
     {
-        let (ql, qh, scales) = (&blk[..128], &blk[128..192], &blk[192..208]);
-        let d = f16_at(blk, 208);
-        for half in 0..2 {
-            let (ql, qh) = (
-                &ql[64 * half..64 * half + 64],
-                &qh[32 * half..32 * half + 32],
-            );
-            let sc = |i: usize| d * f32::from(scales[8 * half + i] as i8);
-            let out = &mut out[128 * half..128 * half + 128];
-            for l in 0..32 {
-                let is = l / 16;
-                let h = qh[l];
-                let q1 = i32::from((ql[l] & 0x0F) | (h & 3) << 4) - 32;
-                let q2 = i32::from((ql[l + 32] & 0x0F) | (h >> 2 & 3) << 4) - 32;
-                let q3 = i32::from((ql[l] >> 4) | (h >> 4 & 3) << 4) - 32;
-                let q4 = i32::from((ql[l + 32] >> 4) | (h >> 6 & 3) << 4) - 32;
-                out[l] = sc(is) * q1 as f32;
-                out[l + 32] = sc(is + 2) * q2 as f32;
-                out[l + 64] = sc(is + 4) * q3 as f32;
-                out[l + 96] = sc(is + 6) * q4 as f32;
+        let (d, _) = unpack_q6k(blk, &mut codes, &mut sc, &mut corr);
+        for (sub, (out, codes)) in out
+            .chunks_exact_mut(16)
+            .zip(codes.chunks_exact(16))
+            .enumerate()
+        {
+            let d1 = d * f32::from(sc[sub]);
+            for (v, &q) in out.iter_mut().zip(codes) {
+                *v = d1 * (i32::from(q) - 32) as f32;
             }
         }
     }
