@@ -21,8 +21,10 @@ use std::sync::Mutex;
 use candle_core::utils::barrier_pool;
 
 use super::cache_rows;
+use super::kernels::Kernels;
 use super::kv_cache::{LayerKv, PAGE};
 use super::ops::{axpy, exp_sum, max_of};
+use super::tile_attention::{self, Packed};
 
 /// Queries per block in batched attention.
 pub const QUERY_BLOCK: usize = 64;
@@ -250,21 +252,53 @@ const KEY_TILE: usize = 256;
 /// candle's pool, and walks the keys its block can see in tiles of [`KEY_TILE`] with an
 /// online softmax (scores = Q·Kᵀ, then the running maximum, sum and P·V of each query
 /// head, rescaled when the maximum grows), so no score matrix larger than a tile is
-/// written. The products are gemm's f32 kernels on f32 rows (strided, no copy per
-/// task): the positions the batch sees are widened from the cache's f16 once per call,
-/// 3 M values at 6,000 positions for Qwen2.5-1.5B against the 60 G multiply-adds a
-/// 2,048-row batch then spends in these products. A whole block's scores against all its
-/// keys (up to 18 MB at 6,000 keys) went through memory three times before, and the
-/// tasks now run side by side.
+/// written, and the tasks run side by side. The two products are gemm's f32 kernels on
+/// the cache widened to f32 ([`F32Products`]) or, where the CPU has AMX-BF16, tiles of
+/// bf16 ([`TileProducts`]).
 fn attend_gemm(
     shape: &AttentionShape,
     queries: &[f32],
     kv: &LayerKv,
     start: usize,
 ) -> candle_core::Result<Vec<f32>> {
+    let rows = queries.len() / (shape.heads * shape.head_dim);
+    match tile_attention::kernels_for(shape.head_dim, shape.window) {
+        Some(kernels) => {
+            let packed = Packed::new(kv, start + rows, shape.kv_heads, shape.head_dim);
+            Ok(attend_blocks(shape, queries, start, |q, head| {
+                TileProducts {
+                    kernels,
+                    packed: &packed,
+                    head,
+                    q: q.iter().map(|&x| tile_attention::bf16(x)).collect(),
+                    weights: Vec::new(),
+                }
+            }))
+        }
+        None => {
+            let seen = Seen::widen(shape, kv, start, rows);
+            Ok(attend_blocks(shape, queries, start, |q, head| {
+                F32Products {
+                    q,
+                    seen: &seen,
+                    at: head * shape.head_dim,
+                    kv_row: shape.kv_heads * shape.head_dim,
+                }
+            }))
+        }
+    }
+}
+
+/// Runs every (query block, KV head) task with the products `products(q, head)` makes
+/// for the block's query heads `q` (`(b x group) x head_dim`).
+fn attend_blocks<P: Products>(
+    shape: &AttentionShape,
+    queries: &[f32],
+    start: usize,
+    products: impl Fn(Vec<f32>, usize) -> P + Sync,
+) -> Vec<f32> {
     let (h, kvh, d, g) = (shape.heads, shape.kv_heads, shape.head_dim, shape.group());
     let rows = queries.len() / (h * d);
-    let seen = Seen::widen(shape, kv, start, rows);
     let blocks = rows.div_ceil(QUERY_BLOCK);
     let mut out = vec![0f32; rows * h * d];
     let out_addr = out.as_mut_ptr() as usize;
@@ -275,7 +309,14 @@ fn attend_gemm(
             let (block, head) = task(i);
             let t0 = block * QUERY_BLOCK;
             let b = QUERY_BLOCK.min(rows - t0);
-            let ctx = attend_block(shape, queries, &seen, start, t0, b, head);
+            // The block's query heads of this KV head, row (t, j) = query t, head j.
+            let mut q = Vec::with_capacity(P::rows(b * g) * d);
+            for t in t0..t0 + b {
+                let at = (t * h + head * g) * d;
+                q.extend_from_slice(&queries[at..at + g * d]);
+            }
+            q.resize(P::rows(b * g) * d, 0.0);
+            let ctx = attend_block(shape, products(q, head), start, t0, b);
             // ctx is (b, group, d); out is (rows, heads, d).
             for t in 0..b {
                 let at = ((t0 + t) * h + head * g) * d;
@@ -292,10 +333,27 @@ fn attend_gemm(
             }
         }
     });
-    Ok(out)
+    out
 }
 
-/// The keys and values of the positions a prompt batch sees, widened to f32.
+/// How a task multiplies its block's query heads by a tile of keys, and the tile's
+/// softmax weights by its values.
+trait Products {
+    /// Rows the products work on for `m` query heads (the rest zeros).
+    fn rows(m: usize) -> usize;
+    /// Floats from one row of a tile's scores to the next, for `n` keys.
+    fn stride(n: usize) -> usize;
+    /// `p[r * stride(n) + j] = q_r · k_{lo + j}` for `j < n`; the padding after `n`
+    /// may hold anything.
+    fn scores(&mut self, lo: usize, n: usize, p: &mut [f32]);
+    /// `acc_r += Σ_j p[r * stride(n) + j] · v_{lo + j}` for `j < n`, where the padding
+    /// after `n` holds zeros.
+    fn accumulate(&mut self, lo: usize, n: usize, p: &[f32], acc: &mut [f32]);
+}
+
+/// The keys and values of the positions a prompt batch sees, widened to f32 once per
+/// call: 3 M values at 6,000 positions for Qwen2.5-1.5B, against the 60 G multiply-adds
+/// a 2,048-row batch then spends in the products.
 struct Seen {
     /// The first position held.
     first: usize,
@@ -317,42 +375,32 @@ impl Seen {
     }
 }
 
-/// The normalized outputs of query rows `t0..t0 + b` for the query heads of KV head
-/// `head`, as `(b, group, d)`.
-fn attend_block(
-    shape: &AttentionShape,
-    queries: &[f32],
-    seen: &Seen,
-    start: usize,
-    t0: usize,
-    b: usize,
-    head: usize,
-) -> Vec<f32> {
-    let (h, d, g) = (shape.heads, shape.head_dim, shape.group());
-    let kv_row = shape.kv_heads * d;
-    let m = b * g;
-    // The block's query heads of this KV head, row (t, j) = query t, head j of the group.
-    let mut q = Vec::with_capacity(m * d);
-    for t in t0..t0 + b {
-        let at = (t * h + head * g) * d;
-        q.extend_from_slice(&queries[at..at + g * d]);
+/// gemm's f32 kernels, on f32 rows read in place (strided).
+struct F32Products<'a> {
+    q: Vec<f32>,
+    seen: &'a Seen,
+    /// The KV head's first value in a row of the cache.
+    at: usize,
+    kv_row: usize,
+}
+
+impl Products for F32Products<'_> {
+    fn rows(m: usize) -> usize {
+        m
     }
-    let pos = |r: usize| start + t0 + r / g;
-    let k_first = shape.first_key(start + t0);
-    let k_end = start + t0 + b;
-    let mut acc = vec![0f32; m * d];
-    let mut max = vec![f32::NEG_INFINITY; m];
-    let mut sum = vec![0f32; m];
-    let mut scores = vec![0f32; m * KEY_TILE];
-    let mut lo = k_first;
-    while lo < k_end {
-        let n = KEY_TILE.min(k_end - lo);
-        let p = &mut scores[..m * n];
-        let at = (lo - seen.first) * kv_row + head * d;
-        let k = seen.keys[at..].as_ptr();
-        let v = seen.values[at..].as_ptr();
-        // SAFETY: every index gemm reads is below (lo + n - first) * kv_row <=
-        // keys.len() (`seen` holds positions up to k_end), and `p` is m x n.
+
+    fn stride(n: usize) -> usize {
+        n
+    }
+
+    fn scores(&mut self, lo: usize, n: usize, p: &mut [f32]) {
+        let d = self.q.len() / (p.len() / n);
+        let m = self.q.len() / d;
+        let at = (lo - self.seen.first) * self.kv_row + self.at;
+        let k = self.seen.keys[at..].as_ptr();
+        assert!(self.seen.keys.len() >= at + (n - 1) * self.kv_row + d && p.len() == m * n);
+        // SAFETY: every index gemm reads is below at + (n - 1) * kv_row + d, checked
+        // above, and `p` is m x n.
         #[allow(unsafe_code)]
         unsafe {
             gemm::gemm(
@@ -363,11 +411,11 @@ fn attend_block(
                 1,
                 n as isize,
                 false,
-                q.as_ptr(),
+                self.q.as_ptr(),
                 1,
                 d as isize,
                 k,
-                kv_row as isize,
+                self.kv_row as isize,
                 1,
                 0.0,
                 1.0,
@@ -377,13 +425,113 @@ fn attend_block(
                 gemm::Parallelism::None,
             );
         }
+    }
+
+    fn accumulate(&mut self, lo: usize, n: usize, p: &[f32], acc: &mut [f32]) {
+        let m = p.len() / n;
+        let d = acc.len() / m;
+        let at = (lo - self.seen.first) * self.kv_row + self.at;
+        let v = self.seen.values[at..].as_ptr();
+        assert!(self.seen.values.len() >= at + (n - 1) * self.kv_row + d && acc.len() == m * d);
+        // SAFETY: as in `scores`, for the values.
+        #[allow(unsafe_code)]
+        unsafe {
+            gemm::gemm(
+                m,
+                d,
+                n,
+                acc.as_mut_ptr(),
+                1,
+                d as isize,
+                true,
+                p.as_ptr(),
+                1,
+                n as isize,
+                v,
+                1,
+                self.kv_row as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    }
+}
+
+/// AMX tiles of bf16 ([`tile_attention`]): the queries rounded once per task, each
+/// tile's weights rounded before their product.
+struct TileProducts<'a> {
+    kernels: &'static Kernels,
+    packed: &'a Packed,
+    head: usize,
+    /// The block's query heads in bf16, padded to whole tiles of rows.
+    q: Vec<u16>,
+    /// A tile's softmax weights in bf16.
+    weights: Vec<u16>,
+}
+
+impl Products for TileProducts<'_> {
+    fn rows(m: usize) -> usize {
+        m.next_multiple_of(tile_attention::ROWS)
+    }
+
+    fn stride(n: usize) -> usize {
+        n.next_multiple_of(tile_attention::KEYS)
+    }
+
+    fn scores(&mut self, lo: usize, n: usize, p: &mut [f32]) {
+        let (d, stride) = (self.packed.d, Self::stride(n));
+        let keys = self.packed.keys(self.head, lo);
+        self.kernels
+            .bf16_scores(&self.q, d, keys, stride, p, stride);
+    }
+
+    fn accumulate(&mut self, lo: usize, n: usize, p: &[f32], acc: &mut [f32]) {
+        let (d, stride) = (self.packed.d, Self::stride(n));
+        self.weights.clear();
+        self.weights
+            .extend(p.iter().map(|&x| tile_attention::bf16(x)));
+        let values = self.packed.values(self.head, lo);
+        self.kernels
+            .bf16_accumulate(&self.weights, stride, stride, values, d, acc);
+    }
+}
+
+/// The normalized outputs of query rows `t0..t0 + b` for the query heads `products`
+/// holds (one KV head's), as `(b, group, d)` (and padding rows after).
+fn attend_block<P: Products>(
+    shape: &AttentionShape,
+    mut products: P,
+    start: usize,
+    t0: usize,
+    b: usize,
+) -> Vec<f32> {
+    let (d, g) = (shape.head_dim, shape.group());
+    let m = b * g;
+    let rows = P::rows(m);
+    let pos = |r: usize| start + t0 + r / g;
+    let k_first = shape.first_key(start + t0);
+    let k_end = start + t0 + b;
+    let mut acc = vec![0f32; rows * d];
+    let mut max = vec![f32::NEG_INFINITY; m];
+    let mut sum = vec![0f32; m];
+    let mut scores = vec![0f32; rows * P::stride(KEY_TILE)];
+    let mut lo = k_first;
+    while lo < k_end {
+        let n = KEY_TILE.min(k_end - lo);
+        let stride = P::stride(n);
+        let p = &mut scores[..rows * stride];
+        products.scores(lo, n, p);
         let mut any = false;
-        for r in 0..m {
-            let row = &mut p[r * n..(r + 1) * n];
-            // The keys row r may see inside this tile.
+        for r in 0..rows {
+            let row = &mut p[r * stride..(r + 1) * stride];
+            // The keys row r may see inside this tile (none for a padding row).
             let first = shape.first_key(pos(r)).max(lo) - lo;
             let last = (pos(r) + 1).min(lo + n).saturating_sub(lo);
-            if first >= last {
+            if r >= m || first >= last {
                 row.fill(0.0);
                 continue;
             }
@@ -401,35 +549,11 @@ fn attend_block(
             sum[r] += s;
         }
         if any {
-            // SAFETY: as above, for the values.
-            #[allow(unsafe_code)]
-            unsafe {
-                gemm::gemm(
-                    m,
-                    d,
-                    n,
-                    acc.as_mut_ptr(),
-                    1,
-                    d as isize,
-                    true,
-                    p.as_ptr(),
-                    1,
-                    n as isize,
-                    v,
-                    1,
-                    kv_row as isize,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            products.accumulate(lo, n, p, &mut acc);
         }
         lo += n;
     }
-    for (r, row) in acc.chunks_exact_mut(d).enumerate() {
+    for (r, row) in acc.chunks_exact_mut(d).take(m).enumerate() {
         let inv = 1.0 / sum[r];
         row.iter_mut().for_each(|a| *a *= inv);
     }
@@ -538,11 +662,65 @@ mod tests {
         ];
         for c in cases {
             let (shape, q, k, v, cache) = case(c, 1);
-            let start = c.3;
-            let batched = attend(&shape, &q, cache.layer(0), start).unwrap();
+            let (start, rows) = (c.3, c.4);
             let direct = naive(&shape, &q, &k, &v, start);
-            for (i, (a, b)) in batched.iter().zip(&direct).enumerate() {
-                assert!((a - b).abs() < 1e-4, "{shape:?} at {i}: {a} vs {b}");
+            let close = |got: &[f32], tolerance: f32, what: &str| {
+                for (i, (a, b)) in got.iter().zip(&direct).enumerate() {
+                    assert!(
+                        (a - b).abs() < tolerance,
+                        "{what} {shape:?} at {i}: {a} vs {b}"
+                    );
+                }
+            };
+            let tiles = rows >= GEMM_MIN_ROWS
+                && tile_attention::kernels_for(shape.head_dim, shape.window).is_some();
+            // bf16 keeps 8 significant bits of each operand.
+            let tolerance = if tiles { 2e-2 } else { 1e-4 };
+            close(
+                &attend(&shape, &q, cache.layer(0), start).unwrap(),
+                tolerance,
+                "active",
+            );
+            if rows >= GEMM_MIN_ROWS {
+                // The f32 products, whatever the CPU.
+                let seen = Seen::widen(&shape, cache.layer(0), start, rows);
+                let f32_out = attend_blocks(&shape, &q, start, |q, head| F32Products {
+                    q,
+                    seen: &seen,
+                    at: head * shape.head_dim,
+                    kv_row: shape.kv_heads * shape.head_dim,
+                });
+                close(&f32_out, 1e-4, "f32");
+            }
+        }
+    }
+
+    /// On a CPU with AMX-BF16, the tiles' attention against the same softmax written out
+    /// over the bf16-rounded queries, keys and values (the weights are rounded too, so
+    /// not exactly), on rows that straddle key tiles and query blocks.
+    #[test]
+    fn tile_attention_matches_the_softmax_of_the_rounded_values() {
+        let cases: [Case; 3] = [
+            (12, 2, 128, 0, 2 * QUERY_BLOCK + 5, None),
+            (9, 3, 64, 700, 40, None),
+            (14, 2, 64, 255, 17, None),
+        ];
+        for c in cases {
+            let Some(_) = tile_attention::kernels_for(c.2, c.5) else {
+                // Not an AMX CPU: `every_strategy_matches_the_written_out_softmax` covers
+                // what runs here.
+                return;
+            };
+            let (shape, q, k, v, cache) = case(c, 9);
+            let round = |x: &[f32]| -> Vec<f32> {
+                x.iter()
+                    .map(|&x| f32::from_bits((tile_attention::bf16(x) as u32) << 16))
+                    .collect()
+            };
+            let direct = naive(&shape, &round(&q), &round(&k), &round(&v), c.3);
+            let got = attend(&shape, &q, cache.layer(0), c.3).unwrap();
+            for (i, (a, b)) in got.iter().zip(&direct).enumerate() {
+                assert!((a - b).abs() < 5e-3, "{shape:?} at {i}: {a} vs {b}");
             }
         }
     }

@@ -13,9 +13,7 @@
 #![allow(unsafe_code)]
 
 use super::int8_gemm::{by_panels, QuantizedRows};
-use super::kernels::layout::{
-    f16_at, q4k_scales, quantize_block, CodeKind, CodePanel, CodeRows, PANEL, QK_K,
-};
+use super::kernels::layout::{f16_at, q4k_scales, CodeKind, CodePanel, CodeRows, PANEL, QK_K};
 use super::kernels::Kernels;
 use super::threads;
 
@@ -38,7 +36,7 @@ impl Quantized {
 
 /// `x` (`rows x in`, `in` a multiple of 256) as signed bytes, a scale per 256 values and
 /// the sums of each sub-block of `kind`'s, in pairs; rows spread over the pool.
-fn quantize_activations(x: &[f32], in_dim: usize, kind: CodeKind) -> Quantized {
+fn quantize_activations(k: &Kernels, x: &[f32], in_dim: usize, kind: CodeKind) -> Quantized {
     let per = threads::rows_per_piece(in_dim);
     let mut words = vec![0u32; x.len() / 4];
     let parts = threads::map_pieces(&mut words, per * in_dim / 4, |i, words| {
@@ -47,7 +45,7 @@ fn quantize_activations(x: &[f32], in_dim: usize, kind: CodeKind) -> Quantized {
         let mut sums = Vec::with_capacity(x.len() / kind.sub() / 2);
         let mut bytes = [0i8; QK_K];
         for (blk, out) in x.chunks_exact(QK_K).zip(words.chunks_exact_mut(QK_K / 4)) {
-            scales.push(quantize_block(blk, &mut bytes));
+            scales.push(k.quantize_block(blk, &mut bytes));
             for (w, q) in out.iter_mut().zip(bytes.chunks_exact(4)) {
                 *w = u32::from_le_bytes([q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8]);
             }
@@ -178,7 +176,7 @@ pub fn matmul_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>) ->
     );
     let kind = CodeKind::of(w.dtype).expect("checked by reads_codes()");
     assert_eq!(x.len(), rows * w.in_dim);
-    let a = quantize_activations(x, w.in_dim, kind);
+    let a = quantize_activations(k, x, w.in_dim, kind);
     by_panels(
         &w,
         rows,
@@ -261,7 +259,7 @@ mod tests {
             // Sub-blocks of 16: all 127, then all -64.
             (CodeKind::Q6K, 16 * 127, -16 * 64),
         ] {
-            let q = quantize_activations(&x, QK_K, kind);
+            let q = quantize_activations(crate::llm::kernels::active(), &x, QK_K, kind);
             assert_eq!(q.scales, vec![1.0 / 127.0]);
             assert_eq!(q.sums.len(), kind.subs() / 2);
             assert_eq!(q.sums[0] as u16 as i16, first as i16, "{kind:?}");

@@ -229,6 +229,11 @@ impl GgufModel {
         path: &Path,
         options: LoadOptions,
     ) -> Result<Self, ModelError> {
+        // The kernels are chosen now, before any product: on an AMX CPU that asks Linux
+        // for the tile registers, which candle's own quantized matmul (`--dense off`)
+        // then uses too; it runs tile instructions without asking, and dies of SIGILL in
+        // a process that never asked.
+        let _ = super::kernels::active();
         let content = gguf_file::Content::read(reader).map_err(|e| ModelError::Gguf {
             path: path.to_path_buf(),
             message: e.to_string(),

@@ -25,6 +25,7 @@ pub mod model_config;
 pub mod ops;
 pub mod sampler;
 pub mod threads;
+pub mod tile_attention;
 /// Test and fuzzing support: tiny models written in memory.
 #[doc(hidden)]
 pub mod tiny_gguf;

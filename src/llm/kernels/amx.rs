@@ -18,8 +18,10 @@
 //!
 //! Linux hands tile registers to a process only when it asks (`arch_prctl`), so the path
 //! is available where the CPU reports AMX-TILE and AMX-INT8 and the kernel grants them.
-//! Each call loads the tile configuration and releases the tiles when done, so a thread
-//! that is not multiplying carries no tile state through context switches.
+//! Each call loads the tile configuration and, when done, puts back the thread's earlier
+//! one or releases the tiles ([`Tiles`]), so a thread that is not multiplying carries no
+//! tile state of ours through context switches, and candle's own tile code finds its
+//! configuration where it left it.
 
 // Tile instructions through inline assembly (Rust's AMX intrinsics are not stable), over
 // the slices whose geometry the dispatch table's callers checked.
@@ -41,6 +43,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     scores: avx512::scores,
     weighted_sums: avx512::weighted_sums,
     exp_sum: avx512::exp_sum,
+    quantize_block: avx512::quantize_block,
 };
 
 /// Rows of a tile: activation rows per step.
@@ -58,11 +61,20 @@ pub(super) fn available() -> bool {
 
 /// CPUID leaf 7: AMX-TILE (EDX bit 24) and AMX-INT8 (bit 25).
 pub(super) fn cpu_reports_amx() -> bool {
+    leaf7_edx() >> 24 & 1 == 1 && leaf7_edx() >> 25 & 1 == 1
+}
+
+/// Whether the tiles also multiply bf16 (AMX-BF16, CPUID leaf 7 EDX bit 22): every CPU
+/// with AMX so far has it, but it is a feature of its own.
+pub(super) fn bf16_available() -> bool {
+    available() && leaf7_edx() >> 22 & 1 == 1
+}
+
+fn leaf7_edx() -> u32 {
     if __cpuid(0).eax < 7 {
-        return false;
+        return 0;
     }
-    let edx = __cpuid_count(7, 0).edx;
-    edx >> 24 & 1 == 1 && edx >> 25 & 1 == 1
+    __cpuid_count(7, 0).edx
 }
 
 /// Whether the OS saves the tile state (XCR0 bits 17 and 18), read with `xgetbv` where
@@ -127,6 +139,46 @@ static CONFIG: TileConfig = TileConfig {
     rows: [16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0],
 };
 
+/// The tiles configured as [`CONFIG`] for one call. The thread's configuration before it
+/// comes back when this is dropped, or the tiles are released if there was none: candle's
+/// own AMX matmul (its `--dense off` path) configures each pool thread once and expects
+/// to find its configuration there, and dies of SIGILL if a call of ours released it.
+struct Tiles {
+    saved: TileConfig,
+}
+
+impl Tiles {
+    /// # Safety
+    /// On a CPU where [`available`] holds.
+    unsafe fn configure() -> Self {
+        let mut saved = TileConfig {
+            palette: 0,
+            start_row: 0,
+            reserved: [0; 14],
+            bytes_per_row: [0; 16],
+            rows: [0; 16],
+        };
+        // `sttilecfg` stores zeros where the tiles are not configured.
+        asm!("sttilecfg [{}]", in(reg) &mut saved, options(nostack));
+        asm!("ldtilecfg [{}]", in(reg) &CONFIG, options(nostack, readonly));
+        Self { saved }
+    }
+}
+
+impl Drop for Tiles {
+    fn drop(&mut self) {
+        // SAFETY: tiles exist (`configure` ran); `saved` is a configuration this thread
+        // had loaded, or palette 0.
+        unsafe {
+            if self.saved.palette == 0 {
+                asm!("tilerelease", options(nostack, nomem));
+            } else {
+                asm!("ldtilecfg [{}]", in(reg) &self.saved, options(nostack, readonly));
+            }
+        }
+    }
+}
+
 /// See [`super::PanelProduct`].
 ///
 /// # Safety
@@ -146,7 +198,7 @@ unsafe fn panel_product(
     let blocks = shape.blocks();
     let mut ints = BlockSums([[0; PANEL]; TILE_ROWS]);
     let mut partial = [[0f32; PANEL]; TILE_ROWS];
-    asm!("ldtilecfg [{}]", in(reg) &CONFIG, options(nostack, readonly));
+    let tiles = Tiles::configure();
     for r in (0..tiled).step_by(TILE_ROWS) {
         tile_rows(
             &a_words[r * shape.quads..],
@@ -158,7 +210,7 @@ unsafe fn panel_product(
             shape,
         );
     }
-    asm!("tilerelease", options(nostack, nomem));
+    drop(tiles);
     if tiled < rows {
         avx512::panel_product(
             &a_words[tiled * shape.quads..],
@@ -266,4 +318,141 @@ unsafe fn tile_rows(
             std::ptr::copy_nonoverlapping(sums.as_ptr(), c.add(r * s.stride), s.cols);
         }
     }
+}
+
+/// Score rows of prompt attention on bf16 tiles: `out[r * out_stride + j] = q_r · k_j`
+/// for `rows` query rows (a multiple of 16) of `d` bf16 values (a multiple of 32) and `n`
+/// keys (a multiple of 64) packed as [`super::super::tile_attention`] lays them out: per
+/// 16 keys, per 32 dimensions, 16 rows of the keys' (even, odd) dimension pairs, the
+/// layout `tdpbf16ps` reads its second operand in.
+///
+/// # Safety
+/// On a CPU where [`bf16_available`] holds; `q` holds `rows * d` values, `keys` `n * d`,
+/// `out` `rows` rows of `out_stride >= n` floats.
+pub(super) unsafe fn bf16_scores(
+    q: *const u16,
+    rows: usize,
+    d: usize,
+    keys: *const u16,
+    n: usize,
+    out: *mut f32,
+    out_stride: usize,
+) {
+    let chunks = d / 32;
+    // A group of 16 keys: `chunks` tiles of 16 rows by 32 values.
+    let group = 16 * d;
+    let (sa, sb, so) = (d * 2, 64usize, out_stride * 4);
+    let tiles = Tiles::configure();
+    for r in (0..rows).step_by(16) {
+        let a = q.add(r * d);
+        let o = out.add(r * out_stride);
+        // Four groups of 16 keys at a time, each a column of output tiles.
+        for g in (0..n / 16).step_by(4) {
+            let b = keys.add(g * group);
+            asm!(
+                "tilezero tmm0",
+                "tilezero tmm1",
+                "tilezero tmm2",
+                "tilezero tmm3",
+                options(nostack, nomem)
+            );
+            for c in 0..chunks {
+                asm!(
+                    "tileloadd tmm4, [{a} + {sa} * 1]",
+                    "tileloadd tmm5, [{b0} + {sb} * 1]",
+                    "tdpbf16ps tmm0, tmm4, tmm5",
+                    "tileloadd tmm6, [{b1} + {sb} * 1]",
+                    "tdpbf16ps tmm1, tmm4, tmm6",
+                    "tileloadd tmm7, [{b2} + {sb} * 1]",
+                    "tdpbf16ps tmm2, tmm4, tmm7",
+                    "tileloadd tmm5, [{b3} + {sb} * 1]",
+                    "tdpbf16ps tmm3, tmm4, tmm5",
+                    a = in(reg) a.add(c * 32),
+                    sa = in(reg) sa,
+                    b0 = in(reg) b.add(c * 512),
+                    b1 = in(reg) b.add(group + c * 512),
+                    b2 = in(reg) b.add(2 * group + c * 512),
+                    b3 = in(reg) b.add(3 * group + c * 512),
+                    sb = in(reg) sb,
+                    options(nostack, readonly),
+                );
+            }
+            asm!(
+                "tilestored [{o} + {so} * 1], tmm0",
+                "tilestored [{o} + {so} * 1 + 64], tmm1",
+                "tilestored [{o} + {so} * 1 + 128], tmm2",
+                "tilestored [{o} + {so} * 1 + 192], tmm3",
+                o = in(reg) o.add(g * 16),
+                so = in(reg) so,
+                options(nostack),
+            );
+        }
+    }
+    drop(tiles);
+}
+
+/// Weighted sums of prompt attention on bf16 tiles: `acc[r * d + j] += Σ_k p[r *
+/// p_stride + k] · v_k[j]` for `rows` rows (a multiple of 16) of `n` bf16 weights (a
+/// multiple of 32) and values of `d` dimensions (a multiple of 64) packed per 32 keys,
+/// per 16 dimensions, as 16 rows of the dimensions' (even key, odd key) pairs.
+///
+/// # Safety
+/// On a CPU where [`bf16_available`] holds; `p` holds `rows` rows of `p_stride >= n`
+/// values, `values` `n * d`, `acc` `rows * d` floats.
+pub(super) unsafe fn bf16_accumulate(
+    p: *const u16,
+    p_stride: usize,
+    rows: usize,
+    n: usize,
+    values: *const u16,
+    d: usize,
+    acc: *mut f32,
+) {
+    let groups = d / 16;
+    let (sa, sb, sc) = (p_stride * 2, 64usize, d * 4);
+    let tiles = Tiles::configure();
+    for r in (0..rows).step_by(16) {
+        let a = p.add(r * p_stride);
+        for dg in (0..groups).step_by(4) {
+            let c = acc.add(r * d + dg * 16);
+            asm!(
+                "tileloadd tmm0, [{c} + {sc} * 1]",
+                "tileloadd tmm1, [{c} + {sc} * 1 + 64]",
+                "tileloadd tmm2, [{c} + {sc} * 1 + 128]",
+                "tileloadd tmm3, [{c} + {sc} * 1 + 192]",
+                c = in(reg) c,
+                sc = in(reg) sc,
+                options(nostack, readonly),
+            );
+            for kc in 0..n / 32 {
+                let b = values.add((kc * groups + dg) * 512);
+                asm!(
+                    "tileloadd tmm4, [{a} + {sa} * 1]",
+                    "tileloadd tmm5, [{b} + {sb} * 1]",
+                    "tdpbf16ps tmm0, tmm4, tmm5",
+                    "tileloadd tmm6, [{b} + {sb} * 1 + 1024]",
+                    "tdpbf16ps tmm1, tmm4, tmm6",
+                    "tileloadd tmm7, [{b} + {sb} * 1 + 2048]",
+                    "tdpbf16ps tmm2, tmm4, tmm7",
+                    "tileloadd tmm5, [{b} + {sb} * 1 + 3072]",
+                    "tdpbf16ps tmm3, tmm4, tmm5",
+                    a = in(reg) a.add(kc * 32),
+                    sa = in(reg) sa,
+                    b = in(reg) b,
+                    sb = in(reg) sb,
+                    options(nostack, readonly),
+                );
+            }
+            asm!(
+                "tilestored [{c} + {sc} * 1], tmm0",
+                "tilestored [{c} + {sc} * 1 + 64], tmm1",
+                "tilestored [{c} + {sc} * 1 + 128], tmm2",
+                "tilestored [{c} + {sc} * 1 + 192], tmm3",
+                c = in(reg) c,
+                sc = in(reg) sc,
+                options(nostack),
+            );
+        }
+    }
+    drop(tiles);
 }

@@ -33,7 +33,14 @@ pub(super) static KERNELS: Kernels = Kernels {
     scores,
     weighted_sums,
     exp_sum,
+    quantize_block,
 };
+
+/// See [`super::QuantizeBlock`].
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
+    super::layout::quantize_block(block, out)
+}
 
 // Four activation rows per GEMM call: with two 8-column vectors each, 8 accumulators of
 // the 16 vector registers, beside the panel's two vectors, their magnitudes and a

@@ -39,7 +39,14 @@ pub(super) static KERNELS: Kernels = Kernels {
     scores,
     weighted_sums,
     exp_sum,
+    quantize_block,
 };
+
+/// See [`super::QuantizeBlock`].
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
+pub(super) unsafe fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
+    super::layout::quantize_block(block, out)
+}
 
 /// Weight rows per kernel call: independent accumulators that share each activation load.
 const ROWS: usize = 4;

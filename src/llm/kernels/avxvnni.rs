@@ -36,6 +36,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     scores: avx2::scores,
     weighted_sums: avx2::weighted_sums,
     exp_sum: avx2::exp_sum,
+    quantize_block: avx2::quantize_block,
 };
 
 // Six activation rows per GEMM call: twelve accumulators (two 8-column vectors a row) of

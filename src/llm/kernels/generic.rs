@@ -26,7 +26,13 @@ pub(super) static KERNELS: Kernels = Kernels {
     scores,
     weighted_sums,
     exp_sum,
+    quantize_block,
 };
+
+/// See [`super::QuantizeBlock`].
+pub(super) fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
+    super::layout::quantize_block(block, out)
+}
 
 /// `out[i] = row_i · x` for each row of `rows`.
 pub(super) fn dot_rows(rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32]) {

@@ -113,8 +113,10 @@ impl Activation {
 /// it (a panel of the int8 GEMM rounds every weight of the matrix on every call): sixteen
 /// running maxima instead of one chain of `maxss`, and bytes taken from the rounded
 /// float's bits instead of a saturating `as i8`, which compiled to one `cvttss2si` and one
-/// `pinsrb` per value.
-#[inline]
+/// `pinsrb` per value. Always inlined, so each kernel path's copy
+/// ([`super::Kernels::quantize_block`]) and the int8 GEMM's per-path panel fills compile
+/// it with their own features.
+#[inline(always)]
 pub fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
     let max = max_abs(block);
     let inv = if max > 0.0 { 127.0 / max } else { 0.0 };
@@ -125,7 +127,7 @@ pub fn quantize_block(block: &[f32], out: &mut [i8]) -> f32 {
 }
 
 /// The largest magnitude in `v` (NaNs passed over, as by `f32::max`).
-#[inline]
+#[inline(always)]
 fn max_abs(v: &[f32]) -> f32 {
     let larger = |m: f32, x: f32| if x > m { x } else { m };
     let mut lanes = [0f32; 16];
@@ -144,7 +146,7 @@ fn max_abs(v: &[f32]) -> f32 {
 
 /// `x` (in -127..=127) rounded to the nearest integer, ties to even, as a byte: the
 /// low bits of [`round_small`]'s sum before the subtraction (NaN gives 0).
-#[inline]
+#[inline(always)]
 fn round_to_i8(x: f32) -> i8 {
     ((x + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as i8
 }

@@ -253,6 +253,9 @@ pub type WeightedSums =
 /// See [`super::ops::exp_sum`].
 pub type ExpSum = unsafe fn(row: &mut [f32], scale: f32, shift: f32) -> f32;
 
+/// See [`layout::quantize_block`]: the same function, compiled with the path's features.
+pub type QuantizeBlock = unsafe fn(block: &[f32], out: &mut [i8]) -> f32;
+
 /// One path's functions: the dispatch table.
 #[derive(Debug)]
 pub struct Kernels {
@@ -269,6 +272,7 @@ pub struct Kernels {
     scores: Scores,
     weighted_sums: WeightedSums,
     exp_sum: ExpSum,
+    quantize_block: QuantizeBlock,
 }
 
 impl Kernels {
@@ -399,8 +403,105 @@ impl Kernels {
         unsafe { (self.weighted_sums)(weights, n, values, stride, out) }
     }
 
+    /// Whether prompt attention runs on bf16 tiles: the AMX path, where the CPU has
+    /// AMX-BF16 (see [`super::tile_attention`]).
+    pub fn bf16_tiles(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if self.path == KernelPath::Amx {
+            return amx::bf16_available();
+        }
+        false
+    }
+
+    /// `out[r * out_stride + j] = q_r · k_j` for the rows of `q` (bf16, `d` a row) and `n`
+    /// keys packed as [`super::tile_attention`] lays them out.
+    ///
+    /// # Panics
+    /// Where [`Self::bf16_tiles`] does not hold, or the geometry is not the tiles': rows a
+    /// multiple of 16, `d` and `n` of 64.
+    pub fn bf16_scores(
+        &self,
+        q: &[u16],
+        d: usize,
+        keys: &[u16],
+        n: usize,
+        out: &mut [f32],
+        out_stride: usize,
+    ) {
+        assert!(self.bf16_tiles(), "bf16 tiles on this path and CPU");
+        let rows = q.len() / d;
+        assert!(
+            rows * d == q.len()
+                && rows.is_multiple_of(16)
+                && d.is_multiple_of(64)
+                && n.is_multiple_of(64)
+        );
+        assert!(keys.len() >= n * d && out_stride >= n && out.len() >= rows * out_stride);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AMX-BF16 and grants the tiles (`bf16_tiles`); every read
+        // and write lies in the slices checked above.
+        unsafe {
+            amx::bf16_scores(
+                q.as_ptr(),
+                rows,
+                d,
+                keys.as_ptr(),
+                n,
+                out.as_mut_ptr(),
+                out_stride,
+            )
+        }
+    }
+
+    /// `acc[r * d + j] += Σ_k p[r * p_stride + k] · v_k[j]` for the rows of `acc`, `n`
+    /// bf16 weights a row and `n` values packed as [`super::tile_attention`] lays them
+    /// out.
+    ///
+    /// # Panics
+    /// As [`Self::bf16_scores`], but `n` a multiple of 32.
+    pub fn bf16_accumulate(
+        &self,
+        p: &[u16],
+        p_stride: usize,
+        n: usize,
+        values: &[u16],
+        d: usize,
+        acc: &mut [f32],
+    ) {
+        assert!(self.bf16_tiles(), "bf16 tiles on this path and CPU");
+        let rows = acc.len() / d;
+        assert!(
+            rows * d == acc.len()
+                && rows.is_multiple_of(16)
+                && d.is_multiple_of(64)
+                && n.is_multiple_of(32)
+        );
+        assert!(p_stride >= n && p.len() >= rows * p_stride && values.len() >= n * d);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `bf16_scores`.
+        unsafe {
+            amx::bf16_accumulate(
+                p.as_ptr(),
+                p_stride,
+                rows,
+                n,
+                values.as_ptr(),
+                d,
+                acc.as_mut_ptr(),
+            )
+        }
+    }
+
     pub fn exp_sum(&self, row: &mut [f32], scale: f32, shift: f32) -> f32 {
         // SAFETY: as in `dot_rows`.
         unsafe { (self.exp_sum)(row, scale, shift) }
+    }
+
+    /// [`layout::quantize_block`] on this path: the same bytes and scale, vectorized for
+    /// its instruction set (prompt batches round every activation row to bytes).
+    pub fn quantize_block(&self, block: &[f32], out: &mut [i8]) -> f32 {
+        assert!(out.len() >= block.len(), "a byte for every value");
+        // SAFETY: as in `dot_rows`.
+        unsafe { (self.quantize_block)(block, out) }
     }
 }

@@ -44,6 +44,7 @@ const DOTPROD: Kernels = Kernels {
     scores: generic::scores,
     weighted_sums: generic::weighted_sums,
     exp_sum: generic::exp_sum,
+    quantize_block: generic::quantize_block,
 };
 
 /// The same with the int8 GEMM on i8mm's `smmla` (Graviton 3, Apple M2, Cortex-A510/A710

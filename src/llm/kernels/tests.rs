@@ -432,3 +432,23 @@ fn recap_kernels_names_a_path_the_cpu_must_have() {
         }
     }
 }
+
+#[test]
+fn every_path_rounds_activation_blocks_to_the_same_bytes() {
+    // Ties (multiples of half a step), zeros, a block whose largest value is negative.
+    let blocks: [Vec<f32>; 4] = [
+        (0..256).map(|i| (i as f32 - 128.0) / 127.0 * 2.5).collect(),
+        (0..32).map(|i| (i * 37 % 19) as f32 * 0.5 - 4.0).collect(),
+        vec![0.0; 32],
+        (0..256).map(|i| (i % 7) as f32 * 0.1 - 9.0).collect(),
+    ];
+    for block in &blocks {
+        let mut want = vec![0i8; block.len()];
+        let scale = super::layout::quantize_block(block, &mut want);
+        for k in paths() {
+            let mut got = vec![0i8; block.len()];
+            assert_eq!(k.quantize_block(block, &mut got).to_bits(), scale.to_bits());
+            assert_eq!(got, want, "{}", k.path);
+        }
+    }
+}
