@@ -261,32 +261,44 @@ fn attend_gemm(
     kv: &LayerKv,
     start: usize,
 ) -> candle_core::Result<Vec<f32>> {
+    Ok(
+        match tile_attention::kernels_for(shape.head_dim, shape.window) {
+            Some(kernels) => attend_tiles(kernels, shape, queries, kv, start),
+            None => attend_f32(shape, queries, kv, start),
+        },
+    )
+}
+
+/// [`attend_gemm`] with gemm's f32 products, on the cache widened to f32.
+fn attend_f32(shape: &AttentionShape, queries: &[f32], kv: &LayerKv, start: usize) -> Vec<f32> {
     let rows = queries.len() / (shape.heads * shape.head_dim);
-    match tile_attention::kernels_for(shape.head_dim, shape.window) {
-        Some(kernels) => {
-            let packed = Packed::new(kv, start + rows, shape.kv_heads, shape.head_dim);
-            Ok(attend_blocks(shape, queries, start, |q, head| {
-                TileProducts {
-                    kernels,
-                    packed: &packed,
-                    head,
-                    q: q.iter().map(|&x| tile_attention::bf16(x)).collect(),
-                    weights: Vec::new(),
-                }
-            }))
-        }
-        None => {
-            let seen = Seen::widen(shape, kv, start, rows);
-            Ok(attend_blocks(shape, queries, start, |q, head| {
-                F32Products {
-                    q,
-                    seen: &seen,
-                    at: head * shape.head_dim,
-                    kv_row: shape.kv_heads * shape.head_dim,
-                }
-            }))
-        }
-    }
+    let seen = Seen::widen(shape, kv, start, rows);
+    attend_blocks(shape, queries, start, |q, head| F32Products {
+        q,
+        seen: &seen,
+        d: shape.head_dim,
+        at: head * shape.head_dim,
+        kv_row: shape.kv_heads * shape.head_dim,
+    })
+}
+
+/// [`attend_gemm`] with bf16 tile products, on the cache packed for the tiles.
+fn attend_tiles(
+    kernels: &'static Kernels,
+    shape: &AttentionShape,
+    queries: &[f32],
+    kv: &LayerKv,
+    start: usize,
+) -> Vec<f32> {
+    let rows = queries.len() / (shape.heads * shape.head_dim);
+    let packed = Packed::new(kv, start + rows, shape.kv_heads, shape.head_dim);
+    attend_blocks(shape, queries, start, |q, head| TileProducts {
+        kernels,
+        packed: &packed,
+        head,
+        q: q.iter().map(|&x| tile_attention::bf16(x)).collect(),
+        weights: Vec::new(),
+    })
 }
 
 /// Runs every (query block, KV head) task with the products `products(q, head)` makes
@@ -379,6 +391,8 @@ impl Seen {
 struct F32Products<'a> {
     q: Vec<f32>,
     seen: &'a Seen,
+    /// Values per head.
+    d: usize,
     /// The KV head's first value in a row of the cache.
     at: usize,
     kv_row: usize,
@@ -394,8 +408,7 @@ impl Products for F32Products<'_> {
     }
 
     fn scores(&mut self, lo: usize, n: usize, p: &mut [f32]) {
-        let d = self.q.len() / (p.len() / n);
-        let m = self.q.len() / d;
+        let (d, m) = (self.d, self.q.len() / self.d);
         let at = (lo - self.seen.first) * self.kv_row + self.at;
         let k = self.seen.keys[at..].as_ptr();
         assert!(self.seen.keys.len() >= at + (n - 1) * self.kv_row + d && p.len() == m * n);
@@ -428,11 +441,14 @@ impl Products for F32Products<'_> {
     }
 
     fn accumulate(&mut self, lo: usize, n: usize, p: &[f32], acc: &mut [f32]) {
-        let m = p.len() / n;
-        let d = acc.len() / m;
+        let (d, m) = (self.d, self.q.len() / self.d);
         let at = (lo - self.seen.first) * self.kv_row + self.at;
         let v = self.seen.values[at..].as_ptr();
-        assert!(self.seen.values.len() >= at + (n - 1) * self.kv_row + d && acc.len() == m * d);
+        assert!(
+            self.seen.values.len() >= at + (n - 1) * self.kv_row + d
+                && acc.len() == m * d
+                && p.len() == m * n
+        );
         // SAFETY: as in `scores`, for the values.
         #[allow(unsafe_code)]
         unsafe {
@@ -683,13 +699,7 @@ mod tests {
             );
             if rows >= GEMM_MIN_ROWS {
                 // The f32 products, whatever the CPU.
-                let seen = Seen::widen(&shape, cache.layer(0), start, rows);
-                let f32_out = attend_blocks(&shape, &q, start, |q, head| F32Products {
-                    q,
-                    seen: &seen,
-                    at: head * shape.head_dim,
-                    kv_row: shape.kv_heads * shape.head_dim,
-                });
+                let f32_out = attend_f32(&shape, &q, cache.layer(0), start);
                 close(&f32_out, 1e-4, "f32");
             }
         }

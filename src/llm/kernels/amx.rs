@@ -67,7 +67,9 @@ pub(super) fn cpu_reports_amx() -> bool {
 /// Whether the tiles also multiply bf16 (AMX-BF16, CPUID leaf 7 EDX bit 22): every CPU
 /// with AMX so far has it, but it is a feature of its own.
 pub(super) fn bf16_available() -> bool {
-    available() && leaf7_edx() >> 22 & 1 == 1
+    // Asked per attention call: CPUID once (it traps to the hypervisor in a VM).
+    static BF16: OnceLock<bool> = OnceLock::new();
+    *BF16.get_or_init(|| available() && leaf7_edx() >> 22 & 1 == 1)
 }
 
 fn leaf7_edx() -> u32 {
