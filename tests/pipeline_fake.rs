@@ -104,6 +104,17 @@ fn truncate(text: &str, max: Option<u64>) -> String {
     }
 }
 
+/// `text` as a constrained decoder lets it out under a string schema's bounds: continued
+/// with whole sentences up to `minLength`, cut at `maxLength`.
+fn fit(text: &str, schema: &Value) -> String {
+    let mut text = text.to_string();
+    let least = schema["minLength"].as_u64().unwrap_or(0) as usize;
+    while text.chars().count() < least {
+        text.push_str(" They talked it over.");
+    }
+    truncate(&text, schema["maxLength"].as_u64())
+}
+
 /// The sentence after `cue` in `text`, if `text` has the cue.
 fn after(text: &str, cue: &str) -> Option<String> {
     let at = text.find(cue)?;
@@ -124,7 +135,7 @@ impl FakeGenerator {
             let parts = chat.user.lines().filter(|l| l.starts_with("Part ")).count();
             return json!({
                 "title": "Kick-off of the remote control project",
-                "summary": format!("Merged from {parts} parts."),
+                "summary": fit(&format!("Merged from {parts} parts."), &props["summary"]),
             });
         }
         let lines = transcript_lines(chat.user);
@@ -194,9 +205,9 @@ impl FakeGenerator {
             Ask::Overview | Ask::Reduce => {
                 let first = &lines[0].2;
                 json!({
-                    "summary": truncate(
+                    "summary": fit(
                         &format!("The meeting opened with \"{}\".", first_words(first, 6)),
-                        props["summary"]["maxLength"].as_u64(),
+                        &props["summary"],
                     ),
                     "key_information": [KEY_FACT],
                     "title": format!("About {}", first_words(first, 3)),
@@ -354,10 +365,16 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
     assert_eq!(fm.source, "transcript");
     assert_eq!(fm.source_ref, "/vault/Transcripts/meeting.vtt");
     assert_eq!(fm.tags, ["type/people", "person/sam-okafor", "generated"]);
-    assert_eq!(
-        note.summary,
-        "The meeting opened with \"Morning, Sam. Thanks for making time.\"."
+    // A meeting read in one part keeps its overview's summary, which has a floor of 220
+    // characters: the fake, like a constrained model, goes on until it is reached.
+    assert!(
+        note.summary.starts_with(
+            "The meeting opened with \"Morning, Sam. Thanks for making time.\". They talked"
+        ),
+        "{}",
+        note.summary
     );
+    assert!(note.summary.chars().count() >= 220, "{}", note.summary);
     // The invented item is dropped; the vault owner's own tasks are `Myself`'s.
     let items: Vec<(&str, &str, char)> = note
         .action_items
@@ -496,10 +513,23 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
             "turn not sent once: {line}"
         );
     }
-    // The reduce call sees every chunk's notes.
-    let reduce = &fake.calls.last().unwrap().user;
+    // The reduce call sees every chunk's notes, and asks for a summary that grows with
+    // the meeting: parts + 2 to parts + 4 sentences, at least 220 characters a part (at
+    // most 600); each part's own summary has no floor.
+    let reduce = fake.calls.last().unwrap();
     for i in 1..=parts {
-        assert!(reduce.contains(&format!("Part {i}: About ")), "{reduce}");
+        assert!(
+            reduce.user.contains(&format!("Part {i}: About ")),
+            "{}",
+            reduce.user
+        );
+    }
+    let sentences = format!("one paragraph of {} to {} sentences", parts + 2, parts + 4);
+    assert!(reduce.user.contains(&sentences), "{}", reduce.user);
+    let floor = (220 * parts as u64).min(600);
+    assert_eq!(reduce.schema["properties"]["summary"]["minLength"], floor);
+    for call in fake.calls.iter().filter(|c| c.ask == Ask::Overview) {
+        assert_eq!(call.schema["properties"]["summary"]["minLength"], 1);
     }
 
     let note = &summary.note;
@@ -510,7 +540,17 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
         note.frontmatter.title,
         "Kick-off of the remote control project"
     );
-    assert_eq!(note.summary, format!("Merged from {parts} parts."));
+    assert!(
+        note.summary
+            .starts_with(&format!("Merged from {parts} parts. They talked it over.")),
+        "{}",
+        note.summary
+    );
+    assert!(
+        note.summary.chars().count() as u64 >= floor,
+        "{}",
+        note.summary
+    );
     // Every chunk wrote the shared item and decision: the note has each once, and the
     // invented item never.
     let texts: Vec<&str> = note.action_items.iter().map(|i| i.text.as_str()).collect();

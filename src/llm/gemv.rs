@@ -70,7 +70,8 @@ pub fn gemv_with(k: &Kernels, x: &[f32], w: QuantizedRows<'_>) -> Vec<f32> {
 }
 
 /// Weight rows a batch visits at a time: few enough that their bytes stay in the core's
-/// L1 cache while every activation row meets them.
+/// L1 cache while every activation row meets them (on paths without a shared kernel,
+/// [`Kernels::dot_rows_shared`], which unpacks each block once for all of them).
 const BATCH_UNIT: usize = 16;
 
 /// `x` (`rows x in_dim`) times the transposed weight: `rows x out_dim`, each weight byte
@@ -101,20 +102,25 @@ pub fn gemv_rows_with(k: &Kernels, x: &[f32], rows: usize, w: QuantizedRows<'_>)
     let out_addr = out.as_mut_ptr() as usize;
     let units = out_dim.div_ceil(BATCH_UNIT);
     barrier_pool().execute_chunked(units, |range| {
+        // One unit's outputs, a row of them per activation, before they go to `out`.
+        let mut unit_out = vec![0f32; rows * BATCH_UNIT];
         for unit in range {
             let first = unit * BATCH_UNIT;
             let end = (first + BATCH_UNIT).min(out_dim);
+            let n = end - first;
             let weights = &w.bytes[first * row_bytes..end * row_bytes];
-            for (r, a) in acts.iter().enumerate() {
+            let unit_out = &mut unit_out[..rows * n];
+            k.dot_rows_shared(weights, row_bytes, &acts, unit_out);
+            for (r, sums) in unit_out.chunks_exact(n).enumerate() {
                 // SAFETY: each unit is handed to one task, so columns `first..end` of every
                 // output row are written by this task alone; they lie inside `out`.
                 let out = unsafe {
                     std::slice::from_raw_parts_mut(
                         (out_addr as *mut f32).add(r * out_dim + first),
-                        end - first,
+                        n,
                     )
                 };
-                k.dot_rows(weights, row_bytes, a, out);
+                out.copy_from_slice(sums);
             }
         }
     });

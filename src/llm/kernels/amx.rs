@@ -38,6 +38,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Amx,
     int8_gemm_fast: true,
     dot_rows: avx512::dot_rows,
+    dot_rows_shared: Some(avx512::dot_rows_shared),
     panel_product,
     code_product: None,
     scores: avx512::scores,

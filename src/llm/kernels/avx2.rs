@@ -28,6 +28,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Avx2,
     int8_gemm_fast: true,
     dot_rows,
+    dot_rows_shared: Some(int8::dot_rows_shared),
     panel_product: int8::panel_product,
     code_product: Some(codes::code_product),
     scores,

@@ -34,6 +34,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Avx512,
     int8_gemm_fast: true,
     dot_rows,
+    dot_rows_shared: Some(dot_rows_shared),
     panel_product,
     code_product: None,
     scores,
@@ -71,14 +72,46 @@ pub(super) unsafe fn dot_rows(rows: &[u8], row_bytes: usize, a: &Activation, out
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 unsafe fn run<const R: usize>(rows: *const u8, row_bytes: usize, a: &Activation, out: *mut f32) {
     let in_dim = a.len();
+    let one = std::slice::from_ref(a);
     let sums = match a.dtype {
-        GgmlDType::Q4K => q4k::<R>(rows, row_bytes, a, in_dim / QK_K),
-        GgmlDType::Q6K => q6k::<R>(rows, row_bytes, a, in_dim / QK_K),
+        GgmlDType::Q4K => return q4k::<R, 1>(rows, row_bytes, one, out, 0),
+        GgmlDType::Q6K => return q6k::<R, 1>(rows, row_bytes, one, out, 0),
         GgmlDType::Q4_1 => q4_1::<R>(rows, row_bytes, a, in_dim / 64),
         GgmlDType::Q8_0 => q8_0::<R>(rows, row_bytes, a, in_dim / 64),
         other => unreachable!("no AVX-512 decoding kernel for {other:?}"),
     };
     std::ptr::copy_nonoverlapping(sums.as_ptr(), out, R);
+}
+
+/// See [`super::DotRowsShared`]: Q4_K and Q6_K unpack each weight block once for up to
+/// four activations; the other types run [`dot_rows`] per activation.
+///
+/// # Safety
+/// As [`dot_rows`], for every activation.
+pub(super) unsafe fn dot_rows_shared(
+    rows: &[u8],
+    row_bytes: usize,
+    acts: &[Activation],
+    out: &mut [f32],
+) {
+    const Q4K: [Option<runs::SharedRun>; 4] = [
+        Some(q4k::<1, 1>),
+        Some(q4k::<1, 2>),
+        Some(q4k::<1, 3>),
+        Some(q4k::<1, 4>),
+    ];
+    const Q6K: [Option<runs::SharedRun>; 4] = [
+        Some(q6k::<1, 1>),
+        Some(q6k::<1, 2>),
+        Some(q6k::<1, 3>),
+        Some(q6k::<1, 4>),
+    ];
+    let table: &[Option<runs::SharedRun>] = match acts[0].dtype {
+        GgmlDType::Q4K => &Q4K,
+        GgmlDType::Q6K => &Q6K,
+        _ => &[None],
+    };
+    runs::dot_rows_shared(rows, row_bytes, acts, out, table, dot_rows)
 }
 
 /// The 256 bytes of k-quant block `b` of the activation as four vectors.
@@ -122,28 +155,30 @@ unsafe fn load_lanes(lanes: &[[i16; 32]; 4]) -> [__m512i; 4] {
 }
 
 /// Q4_K: 256 values per block as 4-bit codes `q` with 6-bit scales `s` and minimums `m`
-/// per 32 values: `d * s * q - dmin * m`.
+/// per 32 values: `d * s * q - dmin * m`. `R` weight rows times `A` activations, row `r`
+/// times activation `j` into `out[j * stride + r]` (a [`runs::SharedRun`] where `R` is
+/// 1): each block is unpacked once for all activations, and each activation's sums
+/// take the same steps in the same order whatever `R` and `A` are (decoding takes `A` =
+/// 1, short batches `R` = 1).
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
-unsafe fn q4k<const R: usize>(
+unsafe fn q4k<const R: usize, const A: usize>(
     rows: *const u8,
     row_bytes: usize,
-    a: &Activation,
-    blocks: usize,
-) -> [f32; R] {
+    acts: &[Activation],
+    out: *mut f32,
+    stride: usize,
+) {
+    let blocks = acts[0].len() / QK_K;
     let nibble = _mm512_set1_epi8(0x0F);
     // Which sub-block's scale each i16 product lane takes, for the four code vectors.
     let idx = load_lanes(&Q4K_LANES);
-    let mut acc = [_mm512_setzero_ps(); R];
-    let mut mins = [_mm_setzero_ps(); R];
+    let acts = &acts[..A];
+    let mut acc = [[_mm512_setzero_ps(); R]; A];
+    let mut mins = [[_mm_setzero_ps(); R]; A];
     for b in 0..blocks {
-        let av = block_vectors(a, b);
-        let dx = a.d[b];
-        let bsums = _mm_loadu_si128(a.sums.as_ptr().add(b * 8) as *const _);
         for r in 0..R {
             let blk = rows.add(r * row_bytes + b * Q4K_BYTES);
             prefetch(blk.wrapping_add(R * row_bytes), Q4K_BYTES);
-            let d = f16_at(blk) * dx;
-            let dmin = f16_at(blk.add(2)) * dx;
             let (sc, mn) = q4k_scales(std::slice::from_raw_parts(blk.add(4), 12));
             let q0 = _mm512_loadu_si512(blk.add(16) as *const _);
             let q1 = _mm512_loadu_si512(blk.add(80) as *const _);
@@ -154,82 +189,96 @@ unsafe fn q4k<const R: usize>(
                 _mm512_and_si512(_mm512_srli_epi16(q1, 4), nibble),
             ];
             let s = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(sc as i64)));
-            let mut isum = _mm512_setzero_si512();
-            for j in 0..4 {
-                let p = _mm512_maddubs_epi16(codes[j], av[j]);
-                let scale = _mm512_permutexvar_epi16(idx[j], s);
-                isum = _mm512_add_epi32(isum, _mm512_madd_epi16(p, scale));
-            }
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d), acc[r]);
+            let scales: [__m512i; 4] = std::array::from_fn(|j| _mm512_permutexvar_epi16(idx[j], s));
             let m = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(mn as i64));
-            let msum = _mm_cvtepi32_ps(_mm_madd_epi16(m, bsums));
-            mins[r] = _mm_fmadd_ps(msum, _mm_set1_ps(dmin), mins[r]);
+            for (j, a) in acts.iter().enumerate() {
+                let av = block_vectors(a, b);
+                let dx = a.d[b];
+                let mut isum = _mm512_setzero_si512();
+                for k in 0..4 {
+                    let p = _mm512_maddubs_epi16(codes[k], av[k]);
+                    isum = _mm512_add_epi32(isum, _mm512_madd_epi16(p, scales[k]));
+                }
+                let d = _mm512_set1_ps(f16_at(blk) * dx);
+                acc[j][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), d, acc[j][r]);
+                let bsums = _mm_loadu_si128(a.sums.as_ptr().add(b * 8) as *const _);
+                let msum = _mm_cvtepi32_ps(_mm_madd_epi16(m, bsums));
+                let dmin = _mm_set1_ps(f16_at(blk.add(2)) * dx);
+                mins[j][r] = _mm_fmadd_ps(msum, dmin, mins[j][r]);
+            }
         }
     }
-    let mut out = [0f32; R];
-    for r in 0..R {
-        out[r] = _mm512_reduce_add_ps(acc[r]) - hsum128(mins[r]);
+    for j in 0..A {
+        for r in 0..R {
+            *out.add(j * stride + r) = _mm512_reduce_add_ps(acc[j][r]) - hsum128(mins[j][r]);
+        }
     }
-    out
 }
 
 /// Q6_K: 256 values per block as 6-bit codes (4 low bits in `ql`, 2 high in `qh`) minus
-/// 32, with a signed 8-bit scale per 16 values and one f16 `d`.
+/// 32, with a signed 8-bit scale per 16 values and one f16 `d`. `R` weight rows times `A`
+/// activations, as [`q4k`].
+// `r` picks the weight row as well as its sums, which sit under each activation's.
+#[allow(clippy::needless_range_loop)]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
-unsafe fn q6k<const R: usize>(
+unsafe fn q6k<const R: usize, const A: usize>(
     rows: *const u8,
     row_bytes: usize,
-    a: &Activation,
-    blocks: usize,
-) -> [f32; R] {
+    acts: &[Activation],
+    out: *mut f32,
+    stride: usize,
+) {
+    let blocks = acts[0].len() / QK_K;
     let nibble = _mm512_set1_epi8(0x0F);
     let bits45 = _mm512_set1_epi8(0x30);
     // The high bits of values 0..32 of a half-block are bits 0-1 of `qh`, of 32..64 bits
     // 2-3: the second copy of `qh` is shifted right by 2.
     let shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     let idx = load_lanes(&Q6K_LANES);
-    let mut acc = [_mm512_setzero_ps(); R];
+    let acts = &acts[..A];
+    let mut acc = [[_mm512_setzero_ps(); R]; A];
     for b in 0..blocks {
-        let av = block_vectors(a, b);
-        let dx = a.d[b];
-        let bsums = _mm256_loadu_si256(a.sums.as_ptr().add(b * 16) as *const _);
-        for (r, acc) in acc.iter_mut().enumerate() {
+        for r in 0..R {
             let blk = rows.add(r * row_bytes + b * Q6K_BYTES);
             prefetch(blk.wrapping_add(R * row_bytes), Q6K_BYTES);
-            let d = f16_at(blk.add(208)) * dx;
             let sc = _mm256_cvtepi8_epi16(_mm_loadu_si128(blk.add(192) as *const _));
             let s = _mm512_castsi256_si512(sc);
-            let mut isum = _mm512_setzero_si512();
+            let mut codes = [_mm512_setzero_si512(); 4];
             for half in 0..2 {
                 let ql = _mm512_loadu_si512(blk.add(64 * half) as *const _);
                 let qh = _mm256_loadu_si256(blk.add(128 + 32 * half) as *const _);
                 let qh = _mm512_srlv_epi16(_mm512_broadcast_i64x4(qh), shift);
-                let lo = _mm512_or_si512(
+                codes[2 * half] = _mm512_or_si512(
                     _mm512_and_si512(ql, nibble),
                     _mm512_and_si512(_mm512_slli_epi16(qh, 4), bits45),
                 );
-                let hi = _mm512_or_si512(
+                codes[2 * half + 1] = _mm512_or_si512(
                     _mm512_and_si512(_mm512_srli_epi16(ql, 4), nibble),
                     _mm512_and_si512(qh, bits45),
                 );
-                let p_lo = _mm512_maddubs_epi16(lo, av[2 * half]);
-                let p_hi = _mm512_maddubs_epi16(hi, av[2 * half + 1]);
-                isum = _mm512_add_epi32(
-                    isum,
-                    _mm512_madd_epi16(p_lo, _mm512_permutexvar_epi16(idx[2 * half], s)),
-                );
-                isum = _mm512_add_epi32(
-                    isum,
-                    _mm512_madd_epi16(p_hi, _mm512_permutexvar_epi16(idx[2 * half + 1], s)),
-                );
             }
-            // The codes are stored plus 32: take 32 * sum(scale * sub-block sum) off.
-            let offset = _mm256_slli_epi32(_mm256_madd_epi16(sc, bsums), 5);
-            isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(offset));
-            *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d), *acc);
+            let scales: [__m512i; 4] = std::array::from_fn(|j| _mm512_permutexvar_epi16(idx[j], s));
+            for (j, a) in acts.iter().enumerate() {
+                let av = block_vectors(a, b);
+                let mut isum = _mm512_setzero_si512();
+                for k in 0..4 {
+                    let p = _mm512_maddubs_epi16(codes[k], av[k]);
+                    isum = _mm512_add_epi32(isum, _mm512_madd_epi16(p, scales[k]));
+                }
+                // The codes are stored plus 32: take 32 * sum(scale * sub-block sum) off.
+                let bsums = _mm256_loadu_si256(a.sums.as_ptr().add(b * 16) as *const _);
+                let offset = _mm256_slli_epi32(_mm256_madd_epi16(sc, bsums), 5);
+                isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(offset));
+                let d = _mm512_set1_ps(f16_at(blk.add(208)) * a.d[b]);
+                acc[j][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), d, acc[j][r]);
+            }
         }
     }
-    acc.map(|a| _mm512_reduce_add_ps(a))
+    for (j, acc) in acc.iter().enumerate() {
+        for (r, acc) in acc.iter().enumerate() {
+            *out.add(j * stride + r) = _mm512_reduce_add_ps(*acc);
+        }
+    }
 }
 
 /// Q8_0: 32 signed bytes and one f16 scale per block, read two blocks at a time.

@@ -31,6 +31,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::AvxVnni,
     int8_gemm_fast: true,
     dot_rows: int8::dot_rows,
+    dot_rows_shared: Some(int8::dot_rows_shared),
     panel_product: int8::panel_product,
     code_product: None,
     scores: avx2::scores,

@@ -21,6 +21,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     path: KernelPath::Generic,
     int8_gemm_fast: false,
     dot_rows,
+    dot_rows_shared: None,
     panel_product,
     code_product: Some(code_product),
     scores,

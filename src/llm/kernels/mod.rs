@@ -225,6 +225,12 @@ pub fn active() -> &'static Kernels {
 /// `row_bytes` long, blocks of `a.dtype`), with `x` quantized as `a`.
 pub type DotRows = unsafe fn(rows: &[u8], row_bytes: usize, a: &Activation, out: &mut [f32]);
 
+/// Short batches: `out[j * n + i] = row_i · x_j` for every activation `acts[j]` (all of one
+/// type and width) and the first `n = out.len() / acts.len()` rows of `rows`, each weight
+/// block unpacked once for all the activations. The values are [`DotRows`]'s, bit for bit.
+pub type DotRowsShared =
+    unsafe fn(rows: &[u8], row_bytes: usize, acts: &[Activation], out: &mut [f32]);
+
 /// Prompt batches: `rows` activation rows (`a_words`, `a_scales`) times one packed panel,
 /// written to the first `shape.cols` columns of `rows` output rows from `c`, `shape.stride`
 /// apart.
@@ -265,6 +271,9 @@ pub struct Kernels {
     /// the compiler) beats it.
     pub int8_gemm_fast: bool,
     dot_rows: DotRows,
+    /// Where the path has one: without it, [`Self::dot_rows_shared`] runs [`DotRows`] once
+    /// per activation, unpacking every block again for each.
+    dot_rows_shared: Option<DotRowsShared>,
     panel_product: PanelProduct,
     /// Where the path multiplies k-quant codes as they are (AVX2, whose byte products
     /// cost twice AVX-512's), and the generic reference of that product.
@@ -312,6 +321,41 @@ impl Kernels {
         // SAFETY: the table exists only where the CPU has its features (`for_path`); the
         // geometry was checked above.
         unsafe { (self.dot_rows)(rows, row_bytes, a, out) }
+    }
+
+    /// See [`DotRowsShared`]. `rows` must hold `out.len() / acts.len()` rows of whole
+    /// blocks, as many values as each activation.
+    pub fn dot_rows_shared(
+        &self,
+        rows: &[u8],
+        row_bytes: usize,
+        acts: &[Activation],
+        out: &mut [f32],
+    ) {
+        let Some(first) = acts.first() else {
+            return;
+        };
+        let n = out.len() / acts.len();
+        assert_eq!(n * acts.len(), out.len(), "a row of outputs per activation");
+        assert!(
+            acts.iter()
+                .all(|a| a.dtype == first.dtype && a.len() == first.len()),
+            "activations of one type and width"
+        );
+        let Some(shared) = self.dot_rows_shared else {
+            for (a, out) in acts.iter().zip(out.chunks_exact_mut(n)) {
+                self.dot_rows(rows, row_bytes, a, out);
+            }
+            return;
+        };
+        assert!(rows.len() >= n * row_bytes, "rows hold every output");
+        assert_eq!(
+            row_bytes,
+            first.row_bytes(),
+            "rows as wide as the activations"
+        );
+        // SAFETY: as in `dot_rows`.
+        unsafe { shared(rows, row_bytes, acts, out) }
     }
 
     /// See [`PanelProduct`].

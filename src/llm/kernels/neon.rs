@@ -39,6 +39,7 @@ const DOTPROD: Kernels = Kernels {
     path: KernelPath::Neon,
     int8_gemm_fast: true,
     dot_rows,
+    dot_rows_shared: None,
     panel_product,
     code_product: None,
     scores: generic::scores,
@@ -64,6 +65,17 @@ const ROWS: usize = 4;
 
 /// Columns of the panel one pass of [`panel_rows`] keeps in registers: four vectors.
 const STRIP: usize = 16;
+
+/// One output row's piece of a strip, `width` columns of `tmp`. A whole strip is a copy
+/// of constant length, which compiles to vector moves; a variable length calls `memmove`.
+#[inline(always)]
+unsafe fn store_row(tmp: &[f32; STRIP], dst: *mut f32, width: usize) {
+    if width == STRIP {
+        std::ptr::copy_nonoverlapping(tmp.as_ptr(), dst, STRIP);
+    } else {
+        std::ptr::copy_nonoverlapping(tmp.as_ptr(), dst, width);
+    }
+}
 
 /// `acc` plus, per i32 lane, the products of four bytes of `a` with four of `b`.
 #[inline]
@@ -410,7 +422,7 @@ unsafe fn panel_rows<const R: usize>(
             for (j, v) in sums.iter().enumerate() {
                 vst1q_f32(tmp.as_mut_ptr().add(4 * j), *v);
             }
-            std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * s.stride + col), width);
+            store_row(&tmp, c.add(r * s.stride + col), width);
         }
     }
 }
@@ -510,7 +522,7 @@ unsafe fn panel_pairs<const R: usize>(
                 };
                 vst1_f32(tmp.as_mut_ptr().add(2 * j), lanes);
             }
-            std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * s.stride + col), width);
+            store_row(&tmp, c.add(r * s.stride + col), width);
         }
     }
 }

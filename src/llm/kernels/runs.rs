@@ -16,6 +16,11 @@ use super::layout::{Activation, CodePanel, CodeRows, Panel, Shape};
 pub(super) type RowRun =
     unsafe fn(rows: *const u8, row_bytes: usize, a: &Activation, out: *mut f32);
 
+/// Short batches, one weight row at `row` times `A` activations, into `out[j * stride]`.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // x86 paths only
+pub(super) type SharedRun =
+    unsafe fn(row: *const u8, row_bytes: usize, acts: &[Activation], out: *mut f32, stride: usize);
+
 /// Prompt batches, `R` activation rows (words and scales from the first of them) times
 /// `panel`, into `R` output rows from `c`.
 pub(super) type PanelRun =
@@ -23,6 +28,7 @@ pub(super) type PanelRun =
 
 /// Prompt batches of k-quant codes, `R` activation rows from the first of `a` times
 /// `panel`, into `R` output rows from `c`.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // x86 paths only
 pub(super) type CodeRun = unsafe fn(a: CodeRows<'_>, panel: &CodePanel, c: *mut f32, shape: Shape);
 
 /// `out[i] = row_i · a` for every row, in runs of `runs.len()` rows.
@@ -44,6 +50,41 @@ pub(super) unsafe fn dot_rows(
         let p = rows.as_ptr().add(first * row_bytes);
         runs[n - 1](p, row_bytes, a, out.as_mut_ptr().add(first));
         first += n;
+    }
+}
+
+/// `out[j * n + i] = row_i · acts[j]` for the `n = out.len() / acts.len()` rows, the
+/// activations in groups of `runs.len()`: `runs[k - 1]` takes a group of `k` a weight row
+/// at a time, or where it is `None`, `single` takes each activation of the group alone.
+///
+/// # Safety
+/// As [`dot_rows`], for every activation.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // x86 paths only
+pub(super) unsafe fn dot_rows_shared(
+    rows: &[u8],
+    row_bytes: usize,
+    acts: &[Activation],
+    out: &mut [f32],
+    runs: &[Option<SharedRun>],
+    single: super::DotRows,
+) {
+    let n = out.len() / acts.len();
+    for (group, out) in acts.chunks(runs.len()).zip(out.chunks_mut(runs.len() * n)) {
+        let Some(run) = runs[group.len() - 1] else {
+            for (a, out) in group.iter().zip(out.chunks_exact_mut(n)) {
+                single(rows, row_bytes, a, out);
+            }
+            continue;
+        };
+        for i in 0..n {
+            run(
+                rows.as_ptr().add(i * row_bytes),
+                row_bytes,
+                group,
+                out.as_mut_ptr().add(i),
+                n,
+            );
+        }
     }
 }
 
@@ -81,6 +122,7 @@ pub(super) unsafe fn panel_product(
 /// # Safety
 /// The CPU has the features of the functions in `runs`; as
 /// [`super::Kernels::code_product`] requires.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // x86 paths only
 pub(super) unsafe fn code_product(
     a: CodeRows<'_>,
     rows: usize,

@@ -79,10 +79,18 @@ pub(super) unsafe fn store_strip(
 ) {
     let width = STRIP.min(cols - col);
     for (r, sums) in sums.iter().enumerate() {
+        let row = c.add(r * stride + col);
+        // Whole strips straight to the output: a copy of a variable width is a call to
+        // `memmove`, which cost a tenth of a 512-token prefill.
+        if width == STRIP {
+            _mm256_storeu_ps(row, sums[0]);
+            _mm256_storeu_ps(row.add(8), sums[1]);
+            continue;
+        }
         let mut tmp = [0f32; STRIP];
         _mm256_storeu_ps(tmp.as_mut_ptr(), sums[0]);
         _mm256_storeu_ps(tmp.as_mut_ptr().add(8), sums[1]);
-        std::ptr::copy_nonoverlapping(tmp.as_ptr(), c.add(r * stride + col), width);
+        std::ptr::copy_nonoverlapping(tmp.as_ptr(), row, width);
     }
 }
 
@@ -181,8 +189,9 @@ pub(super) unsafe fn bytes_from_bits(bits: u32) -> __m256i {
     _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit)
 }
 
-/// Generates, in a module `$name` of the invoker's, `dot_rows` ([`super::DotRows`]) and
-/// `panel_product` ([`super::PanelProduct`]) on the products module `$p` (see the module
+/// Generates, in a module `$name` of the invoker's, `dot_rows` ([`super::DotRows`]),
+/// `dot_rows_shared` ([`super::DotRowsShared`]) and `panel_product`
+/// ([`super::PanelProduct`]) on the products module `$p` (see the module
 /// docs), every kernel compiled for `$features`:
 /// `int8_kernels!(mod int8, features = "avx2,fma,f16c", products = maddubs, gemm_rows =
 /// [1, 2, 3, 4])`. The GEMM takes up to as many activation rows at once as `gemm_rows`
@@ -225,6 +234,33 @@ macro_rules! int8_kernels {
                 runs::dot_rows(rows, row_bytes, a, out, &RUNS)
             }
 
+            /// See [`super::super::DotRowsShared`]: Q4_K and Q6_K unpack each weight
+            /// block once for three or four activations; other types, and groups of
+            /// fewer, run [`dot_rows`] per activation.
+            ///
+            /// # Safety
+            /// As [`dot_rows`], for every activation.
+            pub(in $crate::llm::kernels) unsafe fn dot_rows_shared(
+                rows: &[u8],
+                row_bytes: usize,
+                acts: &[Activation],
+                out: &mut [f32],
+            ) {
+                // Products cost these paths as much as unpacking, so sharing pays from
+                // three activations on; two go faster through `dot_rows`, four weight
+                // rows sharing each activation load (measured on an Emerald Rapids Xeon).
+                const Q4K: [Option<runs::SharedRun>; 4] =
+                    [None, None, Some(q4k::<1, 3>), Some(q4k::<1, 4>)];
+                const Q6K: [Option<runs::SharedRun>; 4] =
+                    [None, None, Some(q6k::<1, 3>), Some(q6k::<1, 4>)];
+                let table: &[Option<runs::SharedRun>] = match acts[0].dtype {
+                    GgmlDType::Q4K => &Q4K,
+                    GgmlDType::Q6K => &Q6K,
+                    _ => &[None],
+                };
+                runs::dot_rows_shared(rows, row_bytes, acts, out, table, dot_rows)
+            }
+
             /// `R` consecutive weight rows times the activation, into `out[..R]`.
             #[target_feature(enable = $features)]
             unsafe fn run<const R: usize>(
@@ -234,9 +270,10 @@ macro_rules! int8_kernels {
                 out: *mut f32,
             ) {
                 let in_dim = a.len();
+                let one = std::slice::from_ref(a);
                 let sums = match a.dtype {
-                    GgmlDType::Q4K => q4k::<R>(rows, row_bytes, a, in_dim / QK_K),
-                    GgmlDType::Q6K => q6k::<R>(rows, row_bytes, a, in_dim / QK_K),
+                    GgmlDType::Q4K => return q4k::<R, 1>(rows, row_bytes, one, out, 0),
+                    GgmlDType::Q6K => return q6k::<R, 1>(rows, row_bytes, one, out, 0),
                     GgmlDType::Q8_0 => q8_0::<R>(rows, row_bytes, a, in_dim / 32),
                     GgmlDType::Q4_1 => q4_1::<R>(rows, row_bytes, a, in_dim / 64),
                     GgmlDType::Q5_0 => q5_0::<R>(rows, row_bytes, a, in_dim / 64),
@@ -246,33 +283,36 @@ macro_rules! int8_kernels {
             }
 
             /// Q4_K: 256 values per block as 4-bit codes `q` with 6-bit scales `s` and
-            /// minimums `m` per 32 values: `d * s * q - dmin * m`.
+            /// minimums `m` per 32 values: `d * s * q - dmin * m`. `R` weight rows times
+            /// `A` activations, row `r` times activation `j` into `out[j * stride + r]`
+            /// (a [`runs::SharedRun`] where `R` is 1): each sub-block's codes are unpacked once
+            /// for all activations, and each activation's sums take the same steps in the
+            /// same order whatever `R` and `A` are (decoding takes `A` = 1, short batches
+            /// `R` = 1).
             #[inline]
             #[target_feature(enable = $features)]
-            unsafe fn q4k<const R: usize>(
+            unsafe fn q4k<const R: usize, const A: usize>(
                 rows: *const u8,
                 row_bytes: usize,
-                a: &Activation,
-                blocks: usize,
-            ) -> [f32; R] {
+                acts: &[Activation],
+                out: *mut f32,
+                stride: usize,
+            ) {
+                let blocks = acts[0].len() / QK_K;
                 let nibble = _mm256_set1_epi8(0x0F);
-                let mut acc = [_mm256_setzero_ps(); R];
-                let mut mins = [_mm_setzero_ps(); R];
+                let acts = &acts[..A];
+                let mut acc = [[_mm256_setzero_ps(); R]; A];
+                let mut mins = [[_mm_setzero_ps(); R]; A];
                 for b in 0..blocks {
-                    let x = a.q.as_ptr().add(b * QK_K);
-                    let dx = a.d[b];
-                    let bsums = _mm_loadu_si128(a.sums.as_ptr().add(b * 8) as *const _);
                     for r in 0..R {
                         let blk = rows.add(r * row_bytes + b * Q4K_BYTES);
                         prefetch(blk.wrapping_add(R * row_bytes), Q4K_BYTES);
-                        let d = f16_at(blk) * dx;
-                        let dmin = f16_at(blk.add(2)) * dx;
                         let (sc, mn) = q4k_scales(std::slice::from_raw_parts(blk.add(4), 12));
                         // The eight scales as i16, in both halves.
                         let scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(
                             _mm_cvtsi64_si128(sc as i64),
                         ));
-                        let mut isum = _mm256_setzero_si256();
+                        let mut isum = [_mm256_setzero_si256(); A];
                         for j in 0..4 {
                             // Bytes 32j..32j + 32: sub-block 2j in the low nibbles, 2j + 1
                             // in the high.
@@ -282,43 +322,55 @@ macro_rules! int8_kernels {
                                 (2 * j + 1, _mm256_and_si256(_mm256_srli_epi16(q, 4), nibble)),
                             ] {
                                 let scale = _mm256_shuffle_epi8(scales, pattern(&Q4K_SCALE[s]));
-                                let x = load(x.add(32 * Q4K_ORDER[s]));
-                                isum = p::scaled_add(isum, codes, x, scale);
+                                let at = b * QK_K + 32 * Q4K_ORDER[s];
+                                for (isum, a) in isum.iter_mut().zip(acts) {
+                                    let x = load(a.q.as_ptr().add(at));
+                                    *isum = p::scaled_add(*isum, codes, x, scale);
+                                }
                             }
                         }
-                        acc[r] =
-                            _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d), acc[r]);
                         let m = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(mn as i64));
-                        let msum = _mm_cvtepi32_ps(_mm_madd_epi16(m, bsums));
-                        mins[r] = _mm_fmadd_ps(msum, _mm_set1_ps(dmin), mins[r]);
+                        for (j, a) in acts.iter().enumerate() {
+                            let dx = a.d[b];
+                            let d = _mm256_set1_ps(f16_at(blk) * dx);
+                            acc[j][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), d, acc[j][r]);
+                            let bsums = _mm_loadu_si128(a.sums.as_ptr().add(b * 8) as *const _);
+                            let msum = _mm_cvtepi32_ps(_mm_madd_epi16(m, bsums));
+                            let dmin = _mm_set1_ps(f16_at(blk.add(2)) * dx);
+                            mins[j][r] = _mm_fmadd_ps(msum, dmin, mins[j][r]);
+                        }
                     }
                 }
-                std::array::from_fn(|r| hsum(acc[r]) - hsum128(mins[r]))
+                for j in 0..A {
+                    for r in 0..R {
+                        *out.add(j * stride + r) = hsum(acc[j][r]) - hsum128(mins[j][r]);
+                    }
+                }
             }
 
             /// Q6_K: 256 values per block as 6-bit codes (4 low bits in `ql`, 2 high in
             /// `qh`) minus 32, with a signed 8-bit scale per 16 values and one f16 `d`.
+            /// `R` weight rows times `A` activations, as [`q4k`].
             #[inline]
             #[target_feature(enable = $features)]
-            unsafe fn q6k<const R: usize>(
+            unsafe fn q6k<const R: usize, const A: usize>(
                 rows: *const u8,
                 row_bytes: usize,
-                a: &Activation,
-                blocks: usize,
-            ) -> [f32; R] {
+                acts: &[Activation],
+                out: *mut f32,
+                stride: usize,
+            ) {
+                let blocks = acts[0].len() / QK_K;
                 let nibble = _mm256_set1_epi8(0x0F);
                 let bits45 = _mm256_set1_epi8(0x30);
-                let mut acc = [_mm256_setzero_ps(); R];
+                let acts = &acts[..A];
+                let mut acc = [[_mm256_setzero_ps(); R]; A];
                 for b in 0..blocks {
-                    let x = a.q.as_ptr().add(b * QK_K);
-                    let dx = a.d[b];
-                    let bsums = _mm256_loadu_si256(a.sums.as_ptr().add(b * 16) as *const _);
-                    for (r, acc) in acc.iter_mut().enumerate() {
+                    for r in 0..R {
                         let blk = rows.add(r * row_bytes + b * Q6K_BYTES);
                         prefetch(blk.wrapping_add(R * row_bytes), Q6K_BYTES);
-                        let d = f16_at(blk.add(208)) * dx;
                         let sc8 = _mm_loadu_si128(blk.add(192) as *const _);
-                        let mut isum = _mm256_setzero_si256();
+                        let mut isum = [_mm256_setzero_si256(); A];
                         for half in 0..2 {
                             // The scales of this half's eight sub-blocks as i16, in both
                             // halves.
@@ -351,18 +403,30 @@ macro_rules! int8_kernels {
                             ];
                             for (i, codes) in codes.into_iter().enumerate() {
                                 let scale = _mm256_shuffle_epi8(scales, pattern(&Q6K_SCALE[i]));
-                                let x = load(x.add(128 * half + 32 * i));
-                                isum = p::scaled_add(isum, codes, x, scale);
+                                let at = b * QK_K + 128 * half + 32 * i;
+                                for (isum, a) in isum.iter_mut().zip(acts) {
+                                    let x = load(a.q.as_ptr().add(at));
+                                    *isum = p::scaled_add(*isum, codes, x, scale);
+                                }
                             }
                         }
                         // The codes are stored plus 32: take 32 * sum(scale * sub-block sum)
                         // off.
-                        let offset = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bsums);
-                        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(offset, 5));
-                        *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d), *acc);
+                        let sc16 = _mm256_cvtepi8_epi16(sc8);
+                        for (j, a) in acts.iter().enumerate() {
+                            let bsums = _mm256_loadu_si256(a.sums.as_ptr().add(b * 16) as *const _);
+                            let offset = _mm256_madd_epi16(sc16, bsums);
+                            let isum = _mm256_sub_epi32(isum[j], _mm256_slli_epi32(offset, 5));
+                            let d = _mm256_set1_ps(f16_at(blk.add(208)) * a.d[b]);
+                            acc[j][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), d, acc[j][r]);
+                        }
                     }
                 }
-                acc.map(|a| hsum(a))
+                for (j, acc) in acc.iter().enumerate() {
+                    for (r, acc) in acc.iter().enumerate() {
+                        *out.add(j * stride + r) = hsum(*acc);
+                    }
+                }
             }
 
             /// Q8_0: 32 signed bytes and one f16 scale per block.

@@ -245,6 +245,48 @@ fn decoding_kernels_agree_on_uneven_activations() {
 }
 
 #[test]
+fn shared_decoding_equals_one_activation_at_a_time_bit_for_bit() {
+    // A short batch (a draft, forced tokens) must give each row exactly the logits a pass
+    // of that row alone gives, or drafts would change replies. Up to six activations: a
+    // shared call of four and one of two; 21 weight rows: uneven in every grouping.
+    let mut rng = Rng(7);
+    for dtype in TYPES {
+        let in_dim = if dtype.block_size() == 256 { 768 } else { 576 };
+        let out_dim = 21;
+        let bytes = random_blocks(dtype, out_dim, in_dim, &mut rng);
+        let row_bytes = bytes.len() / out_dim;
+        for count in 1..=6 {
+            let acts: Vec<Activation> = (0..count)
+                .map(|_| {
+                    let x: Vec<f32> = (0..in_dim)
+                        .map(|i| rng.unit() * (1.0 + (i % 13) as f32))
+                        .collect();
+                    Activation::new(&x, dtype)
+                })
+                .collect();
+            for k in paths() {
+                let mut shared = vec![f32::NAN; count * out_dim];
+                k.dot_rows_shared(&bytes, row_bytes, &acts, &mut shared);
+                for (j, a) in acts.iter().enumerate() {
+                    let mut alone = vec![f32::NAN; out_dim];
+                    k.dot_rows(&bytes, row_bytes, a, &mut alone);
+                    let got = &shared[j * out_dim..(j + 1) * out_dim];
+                    let same = got
+                        .iter()
+                        .zip(&alone)
+                        .all(|(g, a)| g.to_bits() == a.to_bits());
+                    assert!(
+                        same,
+                        "{} {dtype:?}, activation {j} of {count}: {got:?} vs {alone:?}",
+                        k.path
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn activation_layout_keeps_every_value_once() {
     let mut rng = Rng(7);
     for dtype in TYPES {
