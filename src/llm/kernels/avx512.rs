@@ -106,12 +106,7 @@ pub(super) unsafe fn dot_rows_shared(
         Some(q6k::<1, 3>),
         Some(q6k::<1, 4>),
     ];
-    let table: &[Option<runs::SharedRun>] = match acts[0].dtype {
-        GgmlDType::Q4K => &Q4K,
-        GgmlDType::Q6K => &Q6K,
-        _ => &[None],
-    };
-    runs::dot_rows_shared(rows, row_bytes, acts, out, table, dot_rows)
+    runs::dot_rows_shared(rows, row_bytes, acts, out, &Q4K, &Q6K, dot_rows)
 }
 
 /// The 256 bytes of k-quant block `b` of the activation as four vectors.

@@ -9,6 +9,8 @@
 // Raw pointers into the caller's slices, at offsets checked against their lengths.
 #![allow(unsafe_code)]
 
+use candle_core::quantized::GgmlDType;
+
 use super::layout::{Activation, CodePanel, CodeRows, Panel, Shape};
 
 /// Decoding, `R` weight rows from `rows` (each `row_bytes` long) times `a`, into
@@ -53,9 +55,10 @@ pub(super) unsafe fn dot_rows(
     }
 }
 
-/// `out[j * n + i] = row_i · acts[j]` for the `n = out.len() / acts.len()` rows, the
-/// activations in groups of `runs.len()`: `runs[k - 1]` takes a group of `k` a weight row
-/// at a time, or where it is `None`, `single` takes each activation of the group alone.
+/// `out[j * n + i] = row_i · acts[j]` for the `n = out.len() / acts.len()` rows. A path's
+/// shared runs for Q4_K and Q6_K are `q4k` and `q6k` (other types have none): the
+/// activations go in groups of the table's length, `runs[k - 1]` taking a group of `k` a
+/// weight row at a time, or where it is `None`, `single` each activation alone.
 ///
 /// # Safety
 /// As [`dot_rows`], for every activation.
@@ -65,9 +68,15 @@ pub(super) unsafe fn dot_rows_shared(
     row_bytes: usize,
     acts: &[Activation],
     out: &mut [f32],
-    runs: &[Option<SharedRun>],
+    q4k: &[Option<SharedRun>],
+    q6k: &[Option<SharedRun>],
     single: super::DotRows,
 ) {
+    let runs = match acts[0].dtype {
+        GgmlDType::Q4K => q4k,
+        GgmlDType::Q6K => q6k,
+        _ => &[None],
+    };
     let n = out.len() / acts.len();
     for (group, out) in acts.chunks(runs.len()).zip(out.chunks_mut(runs.len() * n)) {
         let Some(run) = runs[group.len() - 1] else {

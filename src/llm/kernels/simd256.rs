@@ -253,12 +253,7 @@ macro_rules! int8_kernels {
                     [None, None, Some(q4k::<1, 3>), Some(q4k::<1, 4>)];
                 const Q6K: [Option<runs::SharedRun>; 4] =
                     [None, None, Some(q6k::<1, 3>), Some(q6k::<1, 4>)];
-                let table: &[Option<runs::SharedRun>] = match acts[0].dtype {
-                    GgmlDType::Q4K => &Q4K,
-                    GgmlDType::Q6K => &Q6K,
-                    _ => &[None],
-                };
-                runs::dot_rows_shared(rows, row_bytes, acts, out, table, dot_rows)
+                runs::dot_rows_shared(rows, row_bytes, acts, out, &Q4K, &Q6K, dot_rows)
             }
 
             /// `R` consecutive weight rows times the activation, into `out[..R]`.
