@@ -204,21 +204,31 @@ impl FusedLinear {
     pub fn forward(&self, x: &[f32], rows: usize) -> candle_core::Result<Vec<Vec<f32>>> {
         let mut outs = Vec::new();
         for (linear, widths) in &self.groups {
-            let y = linear.forward(x, rows)?;
-            if widths.len() == 1 {
-                outs.push(y);
-                continue;
-            }
+            let mut y = linear.forward(x, rows)?;
             let total = linear.out_dim();
-            let mut offset = 0;
-            for &w in widths {
+            // The other parts are copied out; the first is moved to the front of `y` in
+            // place, so a prompt batch does not hold the widest part twice (a 512-token
+            // batch of SmolLM2's gate is 3 MB, at the pass's peak of memory).
+            let (first, others) = widths.split_first().expect("a group has a part");
+            let mut offset = *first;
+            let mut rest = Vec::with_capacity(others.len());
+            for &w in others {
                 let mut part = Vec::with_capacity(rows * w);
                 for row in y.chunks_exact(total) {
                     part.extend_from_slice(&row[offset..offset + w]);
                 }
-                outs.push(part);
+                rest.push(part);
                 offset += w;
             }
+            if !others.is_empty() {
+                // Row r moves down to r * first, below every row still to move.
+                for r in 0..rows {
+                    y.copy_within(r * total..r * total + first, r * first);
+                }
+                y.truncate(rows * first);
+            }
+            outs.push(y);
+            outs.extend(rest);
         }
         Ok(outs)
     }
