@@ -206,9 +206,9 @@ impl FusedLinear {
         for (linear, widths) in &self.groups {
             let mut y = linear.forward(x, rows)?;
             let total = linear.out_dim();
-            // The other parts are copied out; the first is moved to the front of `y` in
-            // place, so a prompt batch does not hold the widest part twice (a 512-token
-            // batch of SmolLM2's gate is 3 MB, at the pass's peak of memory).
+            // The other parts are copied out; the first (the query, the gate) is moved to
+            // the front of `y` in place, so a prompt batch does not hold it twice (a
+            // 512-token batch of SmolLM2's gate is 3 MB, at the pass's peak of memory).
             let (first, others) = widths.split_first().expect("a group has a part");
             let mut offset = *first;
             let mut rest = Vec::with_capacity(others.len());
