@@ -27,7 +27,7 @@ use half::f16;
 use super::layout::{
     q4k_scales, Activation, Panel, Shape, PANEL, Q4K_BYTES, Q4_1_BYTES, Q6K_BYTES, Q8_0_BYTES, QK_K,
 };
-use super::simd256::{f16_at, hsum128, prefetch};
+use super::simd256::{f16_at, f16_heads, f16_pair, hsum128, odd_lane_sum, prefetch};
 use super::{generic, runs, KernelPath, Kernels};
 
 pub(super) static KERNELS: Kernels = Kernels {
@@ -285,10 +285,12 @@ unsafe fn q8_0<const R: usize>(
     pairs: usize,
 ) -> [f32; R] {
     let zero = _mm512_setzero_si512();
+    // Lanes 0-7 hold the first block's sums, 8-15 the second's.
+    let pick = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
     let mut acc = [_mm512_setzero_ps(); R];
     for p in 0..pairs {
         let ax = _mm512_loadu_si512(a.q.as_ptr().add(64 * p) as *const _);
-        let (dx0, dx1) = (a.d[2 * p], a.d[2 * p + 1]);
+        let dx = _mm_setr_ps(a.d[2 * p], a.d[2 * p + 1], 0.0, 0.0);
         for (r, acc) in acc.iter_mut().enumerate() {
             let blk = rows.add(r * row_bytes + p * 2 * Q8_0_BYTES);
             prefetch(blk.wrapping_add(R * row_bytes), 2 * Q8_0_BYTES);
@@ -300,11 +302,9 @@ unsafe fn q8_0<const R: usize>(
             // vpdpbusd multiplies unsigned by signed bytes: |w| times x with w's sign.
             let x = _mm512_mask_sub_epi8(ax, _mm512_movepi8_mask(w), zero, ax);
             let i = _mm512_dpbusd_epi32(zero, _mm512_abs_epi8(w), x);
-            let scale = _mm512_mask_blend_ps(
-                0xFF00,
-                _mm512_set1_ps(f16_at(blk) * dx0),
-                _mm512_set1_ps(f16_at(blk.add(Q8_0_BYTES)) * dx1),
-            );
+            // Both blocks' scales widened at once, times the activation's.
+            let d = _mm_mul_ps(f16_pair(blk, Q8_0_BYTES), dx);
+            let scale = _mm512_permutexvar_ps(pick, _mm512_castps128_ps512(d));
             *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, *acc);
         }
     }
@@ -322,12 +322,16 @@ unsafe fn q4_1<const R: usize>(
 ) -> [f32; R] {
     let nibble = _mm256_set1_epi8(0x0F);
     let zero = _mm512_setzero_si512();
+    // Lanes 0-3 and 8-11 hold the first block's sums, 4-7 and 12-15 the second's; their
+    // scales sit in lanes 0 and 2 of the widened block heads (below).
+    let pick = _mm512_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0, 2, 2, 2, 2);
     let mut acc = [_mm512_setzero_ps(); R];
-    let mut mins = [0f32; R];
+    let mut mins = [_mm_setzero_ps(); R];
     for p in 0..pairs {
         let ax = _mm512_loadu_si512(a.q.as_ptr().add(64 * p) as *const _);
         let (dx0, dx1) = (a.d[2 * p], a.d[2 * p + 1]);
         let (sx0, sx1) = (a.sums[2 * p] as f32 * dx0, a.sums[2 * p + 1] as f32 * dx1);
+        let x = _mm_setr_ps(dx0, sx0, dx1, sx1);
         for (r, acc) in acc.iter_mut().enumerate() {
             let blk = rows.add(r * row_bytes + p * 2 * Q4_1_BYTES);
             prefetch(blk.wrapping_add(R * row_bytes), 2 * Q4_1_BYTES);
@@ -339,18 +343,16 @@ unsafe fn q4_1<const R: usize>(
             let lo = _mm256_and_si256(codes, nibble);
             let hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble);
             let q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-            // Lanes 0-3 and 8-11 hold the first block's sums, 4-7 and 12-15 the second's.
             let i = _mm512_dpbusd_epi32(zero, q, ax);
-            let scale = _mm512_mask_blend_ps(
-                0xF0F0,
-                _mm512_set1_ps(f16_at(blk) * dx0),
-                _mm512_set1_ps(f16_at(blk.add(Q4_1_BYTES)) * dx1),
-            );
+            // Each block starts with its scale and minimum (f16): the two heads widened at
+            // once, [d0 * dx0, m0 * sx0, d1 * dx1, m1 * sx1].
+            let h = _mm_mul_ps(f16_heads(blk, Q4_1_BYTES), x);
+            mins[r] = _mm_add_ps(mins[r], h);
+            let scale = _mm512_permutexvar_ps(pick, _mm512_castps128_ps512(h));
             *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), scale, *acc);
-            mins[r] += f16_at(blk.add(2)) * sx0 + f16_at(blk.add(Q4_1_BYTES + 2)) * sx1;
         }
     }
-    std::array::from_fn(|r| _mm512_reduce_add_ps(acc[r]) + mins[r])
+    std::array::from_fn(|r| _mm512_reduce_add_ps(acc[r]) + odd_lane_sum(mins[r]))
 }
 
 /// See [`super::PanelProduct`].

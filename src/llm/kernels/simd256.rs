@@ -42,6 +42,47 @@ pub(super) unsafe fn f16_at(p: *const u8) -> f32 {
     _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
 }
 
+/// The f16s at `p` and `p + apart` as f32, in lanes 0 and 1 and again in 2 and 3: both
+/// blocks' scales of a pair widened by one instruction. Widening each alone, with a
+/// broadcast to spread it, cost a third of SmolLM2's decoding on AVX-512 (shuffle-port
+/// bound).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn f16_pair(p: *const u8, apart: usize) -> __m128 {
+    let first = std::ptr::read_unaligned(p as *const u16);
+    let second = std::ptr::read_unaligned(p.add(apart) as *const u16);
+    _mm_cvtph_ps(_mm_set1_epi32(i32::from(first) | i32::from(second) << 16))
+}
+
+/// The two f16s at `p` and the two at `p + apart` as f32, in that order: a pair of
+/// blocks' heads (Q4_1: scale and minimum) widened by one instruction.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn f16_heads(p: *const u8, apart: usize) -> __m128 {
+    _mm_cvtph_ps(_mm_setr_epi32(
+        std::ptr::read_unaligned(p as *const i32),
+        std::ptr::read_unaligned(p.add(apart) as *const i32),
+        0,
+        0,
+    ))
+}
+
+/// Lanes 2 and 3 of `v` summed: the offset terms of [`f16_pair`] products.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn upper_pair_sum(v: __m128) -> f32 {
+    let hi = _mm_movehl_ps(v, v);
+    _mm_cvtss_f32(_mm_add_ss(hi, _mm_movehdup_ps(hi)))
+}
+
+/// Lanes 1 and 3 of `v` summed: the minimum terms of [`f16_heads`] products.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn odd_lane_sum(v: __m128) -> f32 {
+    let odd = _mm_movehdup_ps(v);
+    _mm_cvtss_f32(_mm_add_ss(odd, _mm_movehl_ps(odd, odd)))
+}
+
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) unsafe fn load(p: *const i8) -> __m256i {
@@ -165,13 +206,6 @@ pub(super) unsafe fn pair_codes(blk: *const u8, bytes: usize, at: usize) -> (__m
     )
 }
 
-/// A vector of `first` in lanes 0..4 and `second` in lanes 4..8.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-pub(super) unsafe fn halves(first: f32, second: f32) -> __m256 {
-    _mm256_set_m128(_mm_set1_ps(second), _mm_set1_ps(first))
-}
-
 /// 32 bytes, byte `j` all ones where bit `j` of `bits` is set.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -215,7 +249,7 @@ macro_rules! int8_kernels {
             };
             use $crate::llm::kernels::runs;
             use $crate::llm::kernels::simd256::{
-                bytes_from_bits, f16_at, halves, hsum, hsum128, load, pair_codes, pattern,
+                bytes_from_bits, f16_at, f16_heads, f16_pair, hsum, odd_lane_sum, upper_pair_sum, hsum128, load, pair_codes, pattern,
                 prefetch, store_strip, Q4K_SCALE, Q6K_SCALE, ROWS, STRIP,
             };
 
@@ -458,26 +492,30 @@ macro_rules! int8_kernels {
                 a: &Activation,
                 pairs: usize,
             ) -> [f32; R] {
+                // Lanes 0..4 take the first block's scale, 4..8 the second's.
+                let pick = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2);
                 let mut acc = [_mm256_setzero_ps(); R];
-                let mut mins = [0f32; R];
+                let mut mins = [_mm_setzero_ps(); R];
                 for pair in 0..pairs {
                     let x0 = load(a.q.as_ptr().add(64 * pair));
                     let x1 = load(a.q.as_ptr().add(64 * pair + 32));
                     let (dx0, dx1) = (a.d[2 * pair], a.d[2 * pair + 1]);
                     let (sx0, sx1) =
                         (a.sums[2 * pair] as f32 * dx0, a.sums[2 * pair + 1] as f32 * dx1);
+                    let x = _mm_setr_ps(dx0, sx0, dx1, sx1);
                     for r in 0..R {
                         let blk = rows.add(r * row_bytes + pair * 2 * Q4_1_BYTES);
                         prefetch(blk.wrapping_add(R * row_bytes), 2 * Q4_1_BYTES);
                         let (lo, hi) = pair_codes(blk, Q4_1_BYTES, 4);
                         let i = p::pair_dot(lo, hi, x0, x1);
-                        let scale = halves(f16_at(blk) * dx0, f16_at(blk.add(Q4_1_BYTES)) * dx1);
+                        // [d0 * dx0, m0 * sx0, d1 * dx1, m1 * sx1]
+                        let h = _mm_mul_ps(f16_heads(blk, Q4_1_BYTES), x);
+                        let scale = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(h), pick);
                         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), scale, acc[r]);
-                        mins[r] +=
-                            f16_at(blk.add(2)) * sx0 + f16_at(blk.add(Q4_1_BYTES + 2)) * sx1;
+                        mins[r] = _mm_add_ps(mins[r], h);
                     }
                 }
-                std::array::from_fn(|r| hsum(acc[r]) + mins[r])
+                std::array::from_fn(|r| hsum(acc[r]) + odd_lane_sum(mins[r]))
             }
 
             /// Q5_0: 32 values per block as 5-bit codes (4 low bits in `qs`, the fifth in
@@ -491,14 +529,17 @@ macro_rules! int8_kernels {
                 pairs: usize,
             ) -> [f32; R] {
                 let fifth = _mm256_set1_epi8(0x10);
+                // Lanes 0..4 take the first block's scale, 4..8 the second's.
+                let pick = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
                 let mut acc = [_mm256_setzero_ps(); R];
-                let mut offsets = [0f32; R];
+                let mut offsets = [_mm_setzero_ps(); R];
                 for pair in 0..pairs {
                     let x0 = load(a.q.as_ptr().add(64 * pair));
                     let x1 = load(a.q.as_ptr().add(64 * pair + 32));
                     let (dx0, dx1) = (a.d[2 * pair], a.d[2 * pair + 1]);
                     let (sx0, sx1) =
                         (a.sums[2 * pair] as f32 * dx0, a.sums[2 * pair + 1] as f32 * dx1);
+                    let x = _mm_setr_ps(dx0, dx1, sx0, sx1);
                     for r in 0..R {
                         let blk = rows.add(r * row_bytes + pair * 2 * Q5_0_BYTES);
                         prefetch(blk.wrapping_add(R * row_bytes), 2 * Q5_0_BYTES);
@@ -513,14 +554,15 @@ macro_rules! int8_kernels {
                         let hi =
                             _mm256_or_si256(hi, _mm256_and_si256(bytes_from_bits(hi_bits), fifth));
                         let i = p::pair_dot(lo, hi, x0, x1);
-                        let (d0, d1) = (f16_at(blk), f16_at(blk.add(Q5_0_BYTES)));
-                        let scale = halves(d0 * dx0, d1 * dx1);
+                        // [d0 * dx0, d1 * dx1, d0 * sx0, d1 * sx1]
+                        let d = _mm_mul_ps(f16_pair(blk, Q5_0_BYTES), x);
+                        let scale = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(d), pick);
                         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), scale, acc[r]);
-                        // The codes are stored plus 16.
-                        offsets[r] += 16.0 * (d0 * sx0 + d1 * sx1);
+                        offsets[r] = _mm_add_ps(offsets[r], d);
                     }
                 }
-                std::array::from_fn(|r| hsum(acc[r]) - offsets[r])
+                // The codes are stored plus 16.
+                std::array::from_fn(|r| hsum(acc[r]) - 16.0 * upper_pair_sum(offsets[r]))
             }
 
             /// See [`super::super::PanelProduct`].
