@@ -107,19 +107,34 @@ cached_regex!(decision_cues, DECISION_CUES);
 
 cached_regex!(settled, SETTLED);
 
-/// Whether turn `number` carries a task: a task cue in its words, or a request it
-/// accepts or that the next turn accepts ("Can you send it?" "Sure.").
+/// Whether turn `number` carries a task: a task cue in its words, a task promised for
+/// someone named, suggested to the one spoken to ("maybe you can look at…") or handed
+/// out for after the meeting, or a request it accepts or that the next turn accepts
+/// ("Can you send it?" "Sure.").
 pub fn carries_task(turns: &NumberedTurns<'_>, number: usize) -> bool {
-    turns
-        .turn(number)
-        .is_some_and(|t| task_cues().is_match(&t.text) || promised_for_named(&t.text))
-        || accepted_request(turns, number).is_some()
+    turns.turn(number).is_some_and(|t| {
+        task_cues().is_match(&t.text)
+            || promised_for_named(&t.text)
+            || suggests_task(&t.text)
+            || handoff().is_match(&t.text)
+    }) || accepted_request(turns, number).is_some()
         || accepted_request(turns, number + 1).is_some()
 }
 
 /// A promise of a task, to be done by the speaker or by the one spoken to: "I'll send",
-/// "you're going to be working on"; the verb after it is the third group.
-const PROMISE: &str = r"(?i)\b(i'll|i will|i'm going to|i am going to|i'm gonna|you'll|you will|you're going to|you are going to|you're gonna)\s+(also\s+|just\s+|then\s+|definitely\s+|be\s+)?([a-z]+)";
+/// "you're going to be working on", "you will try to get"; the words between the promise
+/// and its verb are the `mods` group, the verb the `verb` group.
+const PROMISE: &str = r"(?i)\b(?:i'll|i will|i'm going to|i am going to|i'm gonna|you'll|you will|you're going to|you are going to|you're gonna)\s+(?P<mods>(?:(?:also|just|then|definitely|be|try to|have to)\s+)*)(?P<verb>[a-z]+)";
+
+/// Work handed to the one spoken to without a promise's words: "maybe you can look at
+/// what trends there are", "it would be good if you could look for the costs", "you
+/// should check", "you each have things to do"; the verb is the `verb` group.
+const SUGGESTED: &str = r"(?i)\b(?:(?:maybe|perhaps|if) you (?:can|could)|you should|you might want to|you each|each of you)\s+(?:(?:also|just|then)\s+)?(?P<verb>[a-z]+)";
+
+/// Where work is handed out for after the meeting, whoever takes it: "for the next
+/// meeting ...", "in between now and then", "after the meeting we're gonna each complete
+/// a questionnaire".
+const HANDOFF: &str = r"(?i)\b(?:(?:for|before|until|till) (?:the |our )?next (?:meeting|time|call|session|week)|(?:in ?)?between now and (?:then|the next)|after (?:the|this) (?:meeting|call))\b";
 
 /// Verbs that, promised, run the meeting rather than give anyone a task: "I'll go first",
 /// "I'll just show you", "you'll see".
@@ -130,11 +145,33 @@ const PROCEDURE: &[&str] = &[
 
 cached_regex!(promise, PROMISE);
 
+cached_regex!(suggested, SUGGESTED);
+
+cached_regex!(handoff, HANDOFF);
+
+/// Whether `sentence` promises a task, not the meeting's procedure ("I'll go first") nor
+/// something that will happen to someone ("you will be informed").
+fn promises_task(sentence: &str) -> bool {
+    promise().captures_iter(sentence).any(|c| {
+        let verb = c["verb"].to_lowercase();
+        let passive = c["mods"].to_lowercase().contains("be ") && verb.ends_with("ed");
+        !PROCEDURE.contains(&verb.as_str()) && !passive
+    })
+}
+
+/// Whether `sentence` hands the one spoken to a task in a suggestion's words ("maybe you
+/// can look at the trends"), not a way to use something ("maybe you can see it").
+fn suggests_task(sentence: &str) -> bool {
+    suggested()
+        .captures_iter(sentence)
+        .any(|c| !PROCEDURE.contains(&c["verb"].to_lowercase().as_str()))
+}
+
 /// A task promised for someone named ("Marco can ship a patch release next Monday"):
 /// a capitalised word, then the promise and its verb (the second group). Case matters
 /// here, so "we can" and "it will" are told apart from a name by [`NOT_NAMES`].
 const NAMED_PROMISE: &str =
-    r"\b([A-Z][a-z]+) (?:will|can|is going to|is gonna)\s+(?:also\s+|just\s+)?([a-z]+)";
+    r"\b([A-Z][a-z]+) (?:will|can|is going to|is gonna)\s+(?:also\s+|just\s+)?(be\s+)?([a-z]+)";
 
 /// Capitalised words before "will" or "can" that are not someone's name: pronouns,
 /// question words and what a speaker says while thinking ("How can we…", "No can do",
@@ -191,10 +228,13 @@ fn promised_for_named(sentence: &str) -> bool {
     !sentence.trim_end().ends_with('?')
         && named_promise().captures_iter(sentence).any(|c| {
             let who = c[1].to_lowercase();
+            // "Alima will be doing the design", not "Anna will be here".
+            let doing = c.get(2).is_none() || c[3].ends_with("ing");
             !STOPWORDS.contains(&who.as_str())
                 && !NOT_NAMES.contains(&who.as_str())
-                && !PROCEDURE.contains(&&c[2])
-                && !NOT_VERBS.contains(&&c[2])
+                && !PROCEDURE.contains(&&c[3])
+                && !NOT_VERBS.contains(&&c[3])
+                && doing
         })
 }
 
@@ -205,25 +245,23 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
     let (first, last) = turns.range();
     (first..=last).any(|n| {
         accepted_request(turns, n).is_some()
-            || turns.turn(n).is_some_and(|t| {
-                promise()
-                    .captures_iter(&t.text)
-                    .any(|c| !PROCEDURE.contains(&c[3].to_lowercase().as_str()))
-            })
+            || turns.turn(n).is_some_and(|t| promises_task(&t.text))
     })
 }
 
 /// The sentences of `turns` that promise a task other than running the meeting ("I'll
-/// send the deck", "you're gonna work on the case", not "I'll go first"), ask for one that
-/// the next turn accepts, or accept one ("Sure, tomorrow."). Which owner and which wording
+/// send the deck", "you're gonna work on the case", not "I'll go first"), suggest one to
+/// the one spoken to ("maybe you can look at the trends"), hand out work for after the
+/// meeting ("for the next meeting ..."), ask for one that the next turn accepts, or accept
+/// one ("Sure, tomorrow."). Which owner and which wording
 /// is the model's to write; these only say where to look. At most [`MAX_CUES`], the first
 /// in the window, each cut to [`MAX_CUE_WORDS`].
 pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
-        promise()
-            .captures_iter(sentence)
-            .any(|c| !PROCEDURE.contains(&c[3].to_lowercase().as_str()))
+        promises_task(sentence)
             || promised_for_named(sentence)
+            || suggests_task(sentence)
+            || handoff().is_match(sentence)
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
     };
@@ -398,6 +436,76 @@ mod tests {
             !carries_task(&numbered, 6),
             "questions and stammers name no doer"
         );
+    }
+
+    #[test]
+    fn work_handed_out_is_quoted_and_what_happens_to_someone_is_not() {
+        let turns = vec![
+            Turn::new(
+                "Lea",
+                None,
+                None,
+                "So maybe you can look at what trends there are in this market.",
+            ),
+            Turn::new(
+                "Lea",
+                None,
+                None,
+                "And you will try to get more specific interface content.",
+            ),
+            Turn::new("Lea", None, None, "But you will be informed by email."),
+            Turn::new(
+                "Lea",
+                None,
+                None,
+                "Um after the meeting we're gonna each complete a questionnaire.",
+            ),
+            Turn::new(
+                "Lea",
+                None,
+                None,
+                "Alima will be doing the working design. Anna will be here.",
+            ),
+            Turn::new("Tom", None, None, "Maybe you can see it on the screen."),
+            Turn::new(
+                "Lea",
+                None,
+                None,
+                "The next meeting starts in thirty minutes.",
+            ),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        let quoted: Vec<(usize, String)> = task_sentences(&numbered)
+            .into_iter()
+            .map(|c| (c.turn, c.sentence))
+            .collect();
+        assert_eq!(
+            quoted,
+            [
+                (
+                    1,
+                    "So maybe you can look at what trends there are in this market.".to_string()
+                ),
+                (
+                    2,
+                    "And you will try to get more specific interface content.".to_string()
+                ),
+                (
+                    4,
+                    "Um after the meeting we're gonna each complete a questionnaire.".to_string()
+                ),
+                (5, "Alima will be doing the working design.".to_string()),
+            ],
+            "not being informed, being here, seeing the screen nor the next meeting's time"
+        );
+        let promised = |text: &str| {
+            let turns = [Turn::new("Lea", None, None, text)];
+            task_promised(&NumberedTurns::new(&turns, 1))
+        };
+        assert!(carries_task(&numbered, 1) && carries_task(&numbered, 4));
+        assert!(!carries_task(&numbered, 6), "seeing the screen is no task");
+        assert!(promised("You will try to get the costs."));
+        assert!(!promised("But you will be informed by email."));
     }
 
     #[test]

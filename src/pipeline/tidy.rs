@@ -11,7 +11,7 @@ const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
 
 /// How a spoken task starts before its verb.
-const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
 
 /// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
 const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
@@ -266,6 +266,11 @@ mod tests {
             "Send them a note this afternoon."
         );
         assert_eq!(task("could you please book the room"), "Book the room");
+        assert_eq!(
+            task("And maybe you can look at what trends there are in this market."),
+            "Look at what trends there are in this market.",
+            "a suggestion to the one spoken to is a request"
+        );
     }
 
     #[test]
