@@ -187,9 +187,14 @@ pub fn form(text: &str, names: &Names) -> Form {
         // "Ah, I was…", "And we can…": what opens spoken sentences is no subject.
         .skip_while(|w| OPENERS.contains(&w.as_str()))
         .flat_map(|w| {
-            let split = [("'ll", "will"), ("'re", "are"), ("'m", "am")]
-                .iter()
-                .find_map(|(end, verb)| Some((w.strip_suffix(end)?.to_string(), *verb)));
+            let split = [
+                ("'ll", "will"),
+                ("'re", "are"),
+                ("'m", "am"),
+                ("'ve", "have"),
+            ]
+            .iter()
+            .find_map(|(end, verb)| Some((w.strip_suffix(end)?.to_string(), *verb)));
             match split {
                 Some((subject, verb)) => vec![subject, verb.to_string()],
                 None => vec![w],
@@ -203,6 +208,10 @@ pub fn form(text: &str, names: &Names) -> Form {
     // "Can we draw it on the board", "Is it yellow": asked, though written without its
     // question mark.
     if ASKING.contains(&first.as_str()) && ASKED.contains(&after(1)) {
+        return Form::Question;
+    }
+    // "What does anybody think about that", "How can we make it cheaper".
+    if QUESTION_WORDS.contains(&first.as_str()) && ASKING.contains(&after(1)) {
         return Form::Question;
     }
     // The verb at `n`: "will", "to" and "is going to" look ahead; "must", "needs to" oblige.
@@ -224,6 +233,13 @@ pub fn form(text: &str, names: &Names) -> Form {
         verb: verb(at),
     };
     match first.as_str() {
+        // "I have to ask" obliges; "I have a dog", "I've had kinetic things" do not.
+        "i" if after(1) == "have" && after(2) != "to" => {
+            return Form::Statement {
+                subject: Subject::Speaker,
+                verb: Verb::Plain,
+            }
+        }
         "i" => return statement(Subject::Speaker, 1),
         "you" => return statement(Subject::Addressee, 1),
         _ => {}
@@ -253,6 +269,9 @@ const ASKING: [&str; 15] = [
     "can", "could", "do", "does", "did", "shall", "should", "would", "will", "is", "are", "was",
     "were", "have", "has",
 ];
+
+/// Words that open a question when one of [`ASKING`] follows them.
+const QUESTION_WORDS: [&str; 7] = ["what", "how", "why", "where", "who", "which", "when"];
 
 /// Pronouns that, after one of [`ASKING`], make a question. Not "you": "Can you send the
 /// deck" is a request, a task for the one asked.
@@ -398,6 +417,19 @@ mod tests {
             form("Someone needs to tell the beta users", &names),
             other(Verb::Obligation)
         );
+        let speaker = |verb| Form::Statement {
+            subject: Subject::Speaker,
+            verb,
+        };
+        assert_eq!(
+            form("I have to ask the manufacturing department", &names),
+            speaker(Verb::Obligation)
+        );
+        assert_eq!(
+            form("I've had kinetic things before.", &names),
+            speaker(Verb::Plain),
+            "having is no obligation"
+        );
         assert_eq!(
             form("I'll send them a note this afternoon", &names),
             Form::Statement {
@@ -435,6 +467,8 @@ mod tests {
             "Can we draw it on the board",
             "Okay, is it going to be yellow",
             "Should we go with the yellow case",
+            "What does anybody think about that",
+            "So how can we make it cheaper",
         ] {
             assert_eq!(form(text, &names), Form::Question, "{text}");
         }
