@@ -253,9 +253,9 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
 /// send the deck", "you're gonna work on the case", not "I'll go first"), suggest one to
 /// the one spoken to ("maybe you can look at the trends"), hand out work for after the
 /// meeting ("for the next meeting ..."), ask for one that the next turn accepts, or accept
-/// one ("Sure, tomorrow."). Which owner and which wording
-/// is the model's to write; these only say where to look. At most [`MAX_CUES`], the first
-/// in the window, each cut to [`MAX_CUE_WORDS`].
+/// one ("Sure, tomorrow."). Which owner and which wording is the model's to write; these
+/// only say where to look. At most [`MAX_CUES`], the first in the window, each cut to
+/// [`MAX_CUE_WORDS`].
 pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
         promises_task(sentence)

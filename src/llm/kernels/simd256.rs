@@ -249,8 +249,9 @@ macro_rules! int8_kernels {
             };
             use $crate::llm::kernels::runs;
             use $crate::llm::kernels::simd256::{
-                bytes_from_bits, f16_at, f16_heads, f16_pair, hsum, odd_lane_sum, upper_pair_sum, hsum128, load, pair_codes, pattern,
-                prefetch, store_strip, Q4K_SCALE, Q6K_SCALE, ROWS, STRIP,
+                bytes_from_bits, f16_at, f16_heads, f16_pair, hsum, hsum128, load, odd_lane_sum,
+                pair_codes, pattern, prefetch, store_strip, upper_pair_sum, Q4K_SCALE, Q6K_SCALE,
+                ROWS, STRIP,
             };
 
             /// See [`super::super::DotRows`].
