@@ -112,13 +112,18 @@ cached_regex!(settled, SETTLED);
 /// out for after the meeting, or a request it accepts or that the next turn accepts
 /// ("Can you send it?" "Sure.").
 pub fn carries_task(turns: &NumberedTurns<'_>, number: usize) -> bool {
-    turns.turn(number).is_some_and(|t| {
-        task_cues().is_match(&t.text)
-            || promised_for_named(&t.text)
-            || suggests_task(&t.text)
-            || handoff().is_match(&t.text)
-    }) || accepted_request(turns, number).is_some()
+    turns
+        .turn(number)
+        .is_some_and(|t| task_cues().is_match(&t.text) || hands_out_task(&t.text))
+        || accepted_request(turns, number).is_some()
         || accepted_request(turns, number + 1).is_some()
+}
+
+/// Whether `sentence` gives someone a task in words other than the speaker's own
+/// promise: promised for someone named, suggested to the one spoken to, or handed out
+/// for after the meeting.
+fn hands_out_task(sentence: &str) -> bool {
+    promised_for_named(sentence) || suggests_task(sentence) || handoff().is_match(sentence)
 }
 
 /// A promise of a task, to be done by the speaker or by the one spoken to: "I'll send",
@@ -259,9 +264,7 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
 pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
         promises_task(sentence)
-            || promised_for_named(sentence)
-            || suggests_task(sentence)
-            || handoff().is_match(sentence)
+            || hands_out_task(sentence)
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
     };
