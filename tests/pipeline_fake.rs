@@ -389,7 +389,13 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
                 "Myself",
                 '?'
             ),
-            ("Send them a note this afternoon", "Myself", '?'),
+            // "Yes, I'll send them a note this afternoon", accepting "Can you also ask
+            // sales not to give the hospitals a date…?": the task is what was asked.
+            (
+                "Ask sales not to give the hospitals a date until we've passed the conflict tests",
+                "Myself",
+                '?'
+            ),
             (
                 // Sam's "I'll write it" names what his turn named just before.
                 "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with you first",
@@ -425,12 +431,12 @@ fn evidence_puts_each_item_s_time_before_the_task_fields() {
     let rendered = note.render();
     let line = rendered
         .lines()
-        .find(|l| l.starts_with("- [?] Send them a note"))
+        .find(|l| l.starts_with("- [?] Ask sales not to give"))
         .unwrap();
     assert!(
-        // The deadline its own words state ("this afternoon"), after the owner.
+        // The deadline the acceptance's words state ("this afternoon"), after the owner.
         regex::Regex::new(
-            r"^- \[\?\] Send them a note this afternoon \(\d+:\d\d\) @Myself 📅 2025-11-12 #task"
+            r"^- \[\?\] Ask sales not to give the hospitals a date until we've passed the conflict tests \(\d+:\d\d\) @Myself 📅 2025-11-12 #task"
         )
         .unwrap()
         .is_match(line),
@@ -830,7 +836,8 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
     let text = first.unwrap().note.render();
 
     // What a person does to the note: tick the second item, add a tag and a section.
-    let ticked_text = "Send them a note this afternoon";
+    let ticked_text =
+        "Ask sales not to give the hospitals a date until we've passed the conflict tests";
     let edited = text
         .replace(
             &format!("- [?] {ticked_text}"),

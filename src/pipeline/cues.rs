@@ -44,7 +44,7 @@ const COMMITMENT: &str =
 const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
 
 /// The start of a turn that accepts a request.
-const ACCEPTANCE: &str = r"(?i)^\W*(?:(?:sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|absolutely|fine)\b|i can(?:$|[^'’\w]))";
+const ACCEPTANCE: &str = r"(?i)^\W*(?:(?:sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|absolutely|fine|leave it with me|on it|happy to|consider it done|got it)\b|i can(?:$|[^'’\w]))";
 
 cached_regex!(commitment, COMMITMENT);
 
@@ -89,6 +89,12 @@ pub fn commits_to<'a>(turns: &NumberedTurns<'a>, number: usize, verb: &str) -> O
                 .is_some_and(|w| w == verb)
         })
         .then_some(turn.speaker.as_str())
+}
+
+/// Whether `sentence` asks someone to do something ("Can you send the deck?", "Omar,
+/// please sign the contract").
+pub fn is_request(sentence: &str) -> bool {
+    request().is_match(sentence)
 }
 
 /// The number of the request that turn `number` accepts: the turn before it, by another
@@ -161,6 +167,40 @@ fn promises_task(sentence: &str) -> bool {
         let verb = c["verb"].to_lowercase();
         let passive = c["mods"].to_lowercase().contains("be ") && verb.ends_with("ed");
         !PROCEDURE.contains(&verb.as_str()) && !passive
+    })
+}
+
+/// A speaker offering to do something ("I can draft those this week", "I can take the
+/// 24th"); the verb is the `verb` group. Quoted, but not a promise that obliges the
+/// answer to hold an item ([`task_promised`]): "I can put it on the board" is as often
+/// the meeting's own business.
+const VOLUNTEER: &str = r"(?i)\bi can\s+(?:(?:also|just|then|easily|probably)\s+)?(?P<verb>[a-z]+)";
+
+/// Verbs that, offered, say what the speaker perceives or knows rather than a task: "I
+/// can see that", "I can imagine".
+const PERCEPTION: &[&str] = &[
+    "imagine",
+    "understand",
+    "tell",
+    "think",
+    "remember",
+    "hear",
+    "feel",
+    "guess",
+    "say",
+    "believe",
+    "only",
+    "not",
+];
+
+cached_regex!(volunteer, VOLUNTEER);
+
+/// Whether `sentence` offers a task: "I can" and a verb that is neither the meeting's own
+/// procedure nor a perception.
+fn volunteers(sentence: &str) -> bool {
+    volunteer().captures_iter(sentence).any(|c| {
+        let verb = c["verb"].to_lowercase();
+        !PROCEDURE.contains(&verb.as_str()) && !PERCEPTION.contains(&verb.as_str())
     })
 }
 
@@ -264,6 +304,7 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
 pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
         promises_task(sentence)
+            || volunteers(sentence)
             || hands_out_task(sentence)
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
@@ -284,10 +325,15 @@ fn quoted<'a>(
             continue;
         };
         // A clause after a semicolon is quoted alone: "The fix is small; Marco can ship
-        // a patch release" is copied whole, and read as a statement about the fix.
-        let clauses = sentences(&turn.text)
-            .into_iter()
-            .flat_map(|s| s.split("; ").map(str::trim).filter(|c| !c.is_empty()));
+        // a patch release" is copied whole, and read as a statement about the fix. So is a
+        // second promise ("I'll do that today and I'll report the numbers in January"),
+        // which the model otherwise folds into the first item.
+        let clauses = sentences(&turn.text).into_iter().flat_map(|s| {
+            s.split("; ")
+                .flat_map(split_promises)
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+        });
         for (i, sentence) in clauses.enumerate() {
             if cues.len() == MAX_CUES {
                 return cues;
@@ -303,6 +349,27 @@ fn quoted<'a>(
     }
     cues
 }
+
+/// A clause cut before each "and I'll" (or "and I will", "and I can") that joins a
+/// second promise to it.
+fn split_promises(clause: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for c in second_promise().captures_iter(clause) {
+        let (Some(and), Some(promise)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        parts.push(clause[from..and.start()].trim_end_matches([',', ' ']));
+        from = promise.start();
+    }
+    parts.push(&clause[from..]);
+    parts
+}
+
+/// "and" before a second promise: the "and" is dropped, the promise kept.
+const SECOND_PROMISE: &str = r"(?i),?\s+and\s+(?:then\s+)?(i'll\b|i will\b|i can\b|i'm going to\b)";
+
+cached_regex!(second_promise, SECOND_PROMISE);
 
 /// The sentences of `turns` that state a choice as settled ([`SETTLED`]: "Then we
 /// decided to launch on March 17 instead of March 3."), at most [`MAX_CUES`], the first
@@ -337,6 +404,14 @@ pub fn asks(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::transcript::Turn;
+
+    /// The turn and sentence of each task cue of `turns`.
+    fn quoted_tasks(turns: &NumberedTurns<'_>) -> Vec<(usize, String)> {
+        task_sentences(turns)
+            .into_iter()
+            .map(|c| (c.turn, c.sentence))
+            .collect()
+    }
 
     #[test]
     fn task_sentences_are_quoted_and_decision_turns_named() {
@@ -478,12 +553,8 @@ mod tests {
             ),
         ];
         let numbered = NumberedTurns::new(&turns, 1);
-        let quoted: Vec<(usize, String)> = task_sentences(&numbered)
-            .into_iter()
-            .map(|c| (c.turn, c.sentence))
-            .collect();
         assert_eq!(
-            quoted,
+            quoted_tasks(&numbered),
             [
                 (
                     1,
@@ -509,6 +580,60 @@ mod tests {
         assert!(!carries_task(&numbered, 6), "seeing the screen is no task");
         assert!(promised("You will try to get the costs."));
         assert!(!promised("But you will be informed by email."));
+    }
+
+    #[test]
+    fn offers_and_second_promises_are_quoted_and_leave_it_with_me_accepts() {
+        let turns = vec![
+            Turn::new(
+                "Dana",
+                None,
+                None,
+                "Grace, can you get the banner text to the team?",
+            ),
+            Turn::new(
+                "Grace",
+                None,
+                None,
+                "Leave it with me. I'll send it over tomorrow.",
+            ),
+            Turn::new(
+                "Leo",
+                None,
+                None,
+                "I can draft those this week. I can see why.",
+            ),
+            Turn::new(
+                "Raj",
+                None,
+                None,
+                "Yep, I'll do that today and I'll report the numbers at our January review.",
+            ),
+            Turn::new("Leo", None, None, "I can't make the 24th."),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        assert_eq!(
+            quoted_tasks(&numbered),
+            [
+                (
+                    1,
+                    "Grace, can you get the banner text to the team?".to_string()
+                ),
+                (2, "Leave it with me.".to_string()),
+                (2, "I'll send it over tomorrow.".to_string()),
+                (3, "I can draft those this week.".to_string()),
+                (4, "Yep, I'll do that today".to_string()),
+                (
+                    4,
+                    "I'll report the numbers at our January review.".to_string()
+                ),
+            ],
+            "not seeing why, nor what someone cannot do"
+        );
+        assert_eq!(accepted_request(&numbered, 2), Some(1));
+        // An offer is quoted, but does not oblige the answer to hold an item.
+        let offered = [Turn::new("Leo", None, None, "I can draft those this week.")];
+        assert!(!task_promised(&NumberedTurns::new(&offered, 1)));
     }
 
     #[test]

@@ -150,6 +150,19 @@ impl Names {
         Self { participants, said }
     }
 
+    /// Whether `words` name people and nothing else: "dana whitfield", "priya and sam".
+    fn only_people(&self, mut words: &[String]) -> bool {
+        while let Some((_, len)) = self.person_at(words) {
+            words = &words[len..];
+            match words.first().map(String::as_str) {
+                None => return true,
+                Some("and") => words = &words[1..],
+                Some(_) => return false,
+            }
+        }
+        false
+    }
+
     /// The person `words` open with and how many words name them: a participant by full
     /// name, then by first name, then a name said in the transcript.
     fn person_at(&self, words: &[String]) -> Option<(String, usize)> {
@@ -288,17 +301,28 @@ const HEDGE: &str = r"(?i)\b(maybe|might|perhaps|i don't know|i dunno|not sure|i
 cached_regex!(hedge, HEDGE);
 
 /// Words that report a choice rather than state it: "The participants decided that",
-/// "We agreed to".
-const REPORT: &str = r"(?i)^(the participants|the team|the group|participants|everyone|we|they|it was) (have |had )?(decided|agreed)( on| that| to)?\s+";
+/// "We agreed to", "Dana Whitfield decided to" (the `who` group, when it names someone).
+const REPORT: &str = r"(?i)^(?:the participants|the team|the group|participants|everyone|we|they|it was|(?P<who>[a-z][\w'’-]*(?: [a-z][\w'’-]*){0,2})) (?:have |had )?(?:decided|agreed)(?: on| that| to)?\s+";
 
 cached_regex!(report, REPORT);
 
 /// `text` without a frame that reports a choice ("The participants decided that the
-/// designer will do the components" says "the designer will do the components"): what
-/// is left is what was chosen, for [`form`] to read. `None` when there is no such frame.
-pub fn reported(text: &str) -> Option<&str> {
-    let frame = report().find(text)?;
-    let rest = text[frame.end()..].trim();
+/// designer will do the components" says "the designer will do the components"; so does
+/// "Dana decided that…" where Dana is someone `names` knows): what is left is what was
+/// chosen. `None` when there is no such frame.
+pub fn reported<'a>(text: &'a str, names: &Names) -> Option<&'a str> {
+    let frame = report().captures(text)?;
+    if let Some(who) = frame.name("who") {
+        let words: Vec<String> = who
+            .as_str()
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        if !names.only_people(&words) {
+            return None;
+        }
+    }
+    let rest = text[frame.get(0)?.end()..].trim();
     (rest.split_whitespace().count() >= 2).then_some(rest)
 }
 
@@ -448,6 +472,8 @@ mod tests {
 
     #[test]
     fn a_reported_choice_is_read_without_its_frame() {
+        let names = names();
+        let reported = |text| reported(text, &names);
         assert_eq!(
             reported("The participants decided that the designer will do the components"),
             Some("the designer will do the components")
@@ -456,6 +482,17 @@ mod tests {
             reported("We decided to launch on March 17"),
             Some("launch on March 17")
         );
+        // A participant, by full or first name, or two of them, report a choice too.
+        assert_eq!(
+            reported("Priya Natarajan decided to keep the patch separate"),
+            Some("keep the patch separate")
+        );
+        assert_eq!(
+            reported("Priya and Sam agreed that Lena stays on it"),
+            Some("Lena stays on it")
+        );
+        // Not a name anyone said: the words are the choice itself.
+        assert_eq!(reported("Management decided to cut the budget"), None);
         assert_eq!(reported("The remote will be blue"), None);
     }
 

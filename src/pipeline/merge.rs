@@ -85,8 +85,8 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
 /// hedge ("maybe…, I don't know") or one person's view ("I think the case is too big") is
 /// neither; so is an instruction whose verb its turn's speaker committed to ("Talk to
 /// finance", said as "I'll talk to finance"; `committed(turn, verb)` names that speaker).
-/// A decision is read without a frame that only reports it ("The participants decided
-/// that…", [`reported`]). A task whose text names a participant as its doer is that participant's,
+/// A decision is read and written without a frame that only reports it ("The
+/// participants decided that…", "Dana decided to…", [`reported`]). A task whose text names a participant as its doer is that participant's,
 /// whatever the turn's wording suggested ("I'll take the minutes, and the designer will
 /// do the components" gives the components to the designer), and one that names someone
 /// else is `TBD`'s. Run before [`merge`] drops
@@ -139,11 +139,13 @@ pub fn sort(
         }
     }
     for mut decision in std::mem::take(&mut extract.decisions) {
-        // "The participants decided that the designer will…" is read as what it reports,
-        // and worded so if it becomes a task.
-        let said = reported(&decision.text)
+        // "The participants decided that the designer will…" is read and worded as what
+        // it reports ("Dana decided to go with the banner": "Go with the banner").
+        let said = reported(&decision.text, names)
             .unwrap_or(&decision.text)
             .to_string();
+        // The note says the choice; its heading already says it was made.
+        decision.text = super::tidy::capitalised(&said);
         let owner = match form(&said, names) {
             // A question, a hedge ("maybe a little LED, I don't know") or one person's
             // view ("I think that's up to us") is not a choice the group made.
@@ -185,7 +187,6 @@ pub fn sort(
                 continue;
             }
         };
-        decision.text = super::tidy::capitalised(&said);
         actions.push(ActionDraft {
             turn: decision.turn,
             owner: owner.unwrap_or_else(|| OWNER_TBD.to_string()),

@@ -713,6 +713,12 @@ impl Meeting {
                 .and_then(|phrase| due::resolve(&phrase, meeting_date?))
                 .or_else(|| due::resolve(&due::deadline_in(&a.text)?, meeting_date?))
                 .map(|d| d.to_string());
+            // "I'll send it over tomorrow", accepting a request: the request says what.
+            if let Some(request) =
+                cues::accepted_request(turns, evidence.turn).and_then(|n| turns.turn(n))
+            {
+                a.text = tidy::with_requested_task(&a.text, &request.text);
+            }
             if let Some(owner) = cues::owner_by_wording(turns, evidence.turn) {
                 a.owner = owner.to_string();
             }
@@ -858,12 +864,19 @@ impl Meeting {
 
 /// A request and its acceptance are one task ("Can you ask sales to wait?" "Sure, I'll
 /// send them a note"), though the model often lists both turns: an item said in the
-/// acceptance is dropped when the request has its own, which gains its deadline.
+/// acceptance is dropped when the request has its own, which gains its deadline. Not a
+/// second task promised in the same breath ("Yep, I'll do that today and I'll report the
+/// numbers in January"), which neither points back nor shares a word with the request.
 fn join_accepted_requests(actions: &mut Vec<ActionDraft>, turns: &NumberedTurns<'_>) {
     let asked: Vec<usize> = actions.iter().map(|a| a.turn).collect();
     let mut answers = Vec::new();
+    let same_task = |text: &str, request: usize| {
+        turns
+            .turn(request)
+            .is_some_and(|r| tidy::refers_to(text, &r.text))
+    };
     actions.retain(|a| match cues::accepted_request(turns, a.turn) {
-        Some(request) if asked.contains(&request) => {
+        Some(request) if asked.contains(&request) && same_task(&a.text, request) => {
             answers.push((request, a.due.clone()));
             false
         }
@@ -1017,6 +1030,13 @@ mod tests {
         let mut alone = vec![item(2, "Email them tomorrow", None)];
         join_accepted_requests(&mut alone, &numbered);
         assert_eq!(alone.len(), 1);
+        // A second task promised with the acceptance is a task of its own.
+        let mut second = vec![
+            item(1, "Email the beta users", None),
+            item(2, "Report the new numbers at the January review", None),
+        ];
+        join_accepted_requests(&mut second, &numbered);
+        assert_eq!(second.len(), 2);
     }
 
     #[test]

@@ -167,6 +167,43 @@ pub fn with_named_thing(task: &str, turn: &str) -> String {
         .unwrap_or_else(|| task.to_string())
 }
 
+/// Whether `task` is about what `said` says: it points back ("send them a note") or
+/// shares a content word with it.
+pub fn refers_to(task: &str, said: &str) -> bool {
+    let words = crate::words::content_tokens(said);
+    back_word().is_match(task)
+        || crate::words::content_tokens(task)
+            .iter()
+            .any(|w| words.contains(w))
+}
+
+/// `task`, said in a turn that accepts a request, as the request's own task when the
+/// task only points back at it: "Leave it with me. I'll send it over tomorrow", said to
+/// "Grace, can you get the banner text to the mobile team?", is "Get the banner text to
+/// the mobile team". A task that says what it is about ("Sure, I'll call the landlord
+/// this afternoon") is kept as written.
+pub fn with_requested_task(task: &str, request: &str) -> String {
+    let asked = crate::words::content_tokens(request);
+    let own = crate::words::content_tokens(task);
+    let about_request = own.iter().filter(|w| asked.contains(w)).count();
+    let new_words = own.iter().filter(|w| !asked.contains(w)).count();
+    // Besides its verb and a deadline, a pointing task says nothing of its own.
+    if !back_word().is_match(task) || about_request >= 2 || new_words > 3 {
+        return task.to_string();
+    }
+    let Some(sentence) = crate::words::sentences(request)
+        .into_iter()
+        .find(|s| super::cues::is_request(s))
+    else {
+        return task.to_string();
+    };
+    let asked_task = self::task(sentence);
+    if asked_task.split_whitespace().count() < 3 {
+        return task.to_string();
+    }
+    asked_task
+}
+
 /// The thing `said[at - 1]` names, when that sentence only names one ([`names_a_thing`]).
 fn thing_before<'a>(said: &[&'a str], at: usize) -> Option<&'a str> {
     let before = said.get(at.checked_sub(1)?)?;
@@ -208,6 +245,11 @@ fn names_a_thing(sentence: &str) -> bool {
 const IT_WORD: &str = r"\bit\b";
 
 cached_regex!(it_word, IT_WORD);
+
+/// Words that point back at something said before instead of naming it.
+const BACK_WORD: &str = r"(?i)\b(it|them|that|those|one)\b";
+
+cached_regex!(back_word, BACK_WORD);
 
 /// `text` with its first letter in lower case, unless it opens with an acronym ("API").
 fn lowercase_first(text: &str) -> String {
@@ -289,6 +331,35 @@ mod tests {
             "the sentence before says something of the deck"
         );
         assert_eq!(with_named_thing("Send the deck.", turn), "Send the deck.");
+    }
+
+    #[test]
+    fn an_accepted_request_that_only_points_back_is_the_request() {
+        let request =
+            "Okay, the banner it is. Grace, can you get the banner text to the mobile team?";
+        assert_eq!(
+            with_requested_task("Send it over tomorrow.", request),
+            "Get the banner text to the mobile team"
+        );
+        assert_eq!(
+            with_requested_task("Call the landlord this afternoon.", request),
+            "Call the landlord this afternoon.",
+            "says what it is about"
+        );
+        assert_eq!(
+            with_requested_task("Send the banner text over tomorrow.", request),
+            "Send the banner text over tomorrow.",
+            "names the request's thing"
+        );
+        assert!(refers_to("Send them a note", "Can you ask sales to wait?"));
+        assert!(refers_to(
+            "Ask sales to wait today",
+            "Can you ask sales to wait?"
+        ));
+        assert!(!refers_to(
+            "Report the new numbers in January",
+            "Could you turn off the refund intent?"
+        ));
     }
 
     #[test]
