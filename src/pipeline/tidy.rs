@@ -177,29 +177,29 @@ pub fn refers_to(task: &str, said: &str) -> bool {
             .any(|w| words.contains(w))
 }
 
-/// `task`, said in a turn that accepts a request, as the request's own task when the
-/// task only points back at it: "Leave it with me. I'll send it over tomorrow", said to
+/// `item`, said in a turn that accepts a request, as the request's own task when the
+/// item only points back at it: "Leave it with me. I'll send it over tomorrow", said to
 /// "Grace, can you get the banner text to the mobile team?", is "Get the banner text to
 /// the mobile team". A task that says what it is about ("Sure, I'll call the landlord
 /// this afternoon") is kept as written.
-pub fn with_requested_task(task: &str, request: &str) -> String {
+pub fn with_requested_task(item: &str, request: &str) -> String {
     let asked = crate::words::content_tokens(request);
-    let own = crate::words::content_tokens(task);
+    let own = crate::words::content_tokens(item);
     let about_request = own.iter().filter(|w| asked.contains(w)).count();
     let new_words = own.iter().filter(|w| !asked.contains(w)).count();
     // Besides its verb and a deadline, a pointing task says nothing of its own.
-    if !back_word().is_match(task) || about_request >= 2 || new_words > 3 {
-        return task.to_string();
+    if !back_word().is_match(item) || about_request >= 2 || new_words > 3 {
+        return item.to_string();
     }
     let Some(sentence) = crate::words::sentences(request)
         .into_iter()
         .find(|s| super::cues::is_request(s))
     else {
-        return task.to_string();
+        return item.to_string();
     };
-    let asked_task = self::task(sentence);
+    let asked_task = task(sentence);
     if asked_task.split_whitespace().count() < 3 {
-        return task.to_string();
+        return item.to_string();
     }
     asked_task
 }
