@@ -86,12 +86,12 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
 /// neither; so is an instruction whose verb its turn's speaker committed to ("Talk to
 /// finance", said as "I'll talk to finance"; `committed(turn, verb)` names that speaker).
 /// A decision is read and written without a frame that only reports it ("The
-/// participants decided that…", "Dana decided to…", [`reported`]). A task whose text names a participant as its doer is that participant's,
-/// whatever the turn's wording suggested ("I'll take the minutes, and the designer will
-/// do the components" gives the components to the designer), and one that names someone
-/// else is `TBD`'s. Run before [`merge`] drops
-/// restatements across the lists, so a moved item meets its twin there. A task the
-/// action-items pass wrote stays one only where its turn carries a task
+/// participants decided that…", "Dana decided to…", [`reported`]). A task whose text
+/// names a participant as its doer is that participant's, whatever the turn's wording
+/// suggested ("I'll take the minutes, and the designer will do the components" gives the
+/// components to the designer), and one that names someone else is `TBD`'s. Run before
+/// [`merge`] drops restatements across the lists, so a moved item meets its twin there. A
+/// task the action-items pass wrote stays one only where its turn carries a task
 /// (`carries_task(turn)`: "I'll", "can you", "work on"…); otherwise it copies talk ("Tail's
 /// a bit big", "They have a bit of income to spend").
 pub fn sort(
