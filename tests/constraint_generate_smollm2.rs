@@ -71,6 +71,7 @@ fn a_constrained_call_on_smollm2_returns_valid_notes() {
     let prompt = tokenizer.encode(&prompt, false).unwrap();
     let compact = ConstraintOptions {
         whitespace: Whitespace::Compact,
+        ..Default::default()
     };
     // Plain decoding; then forced tokens written without a pass each; then, on top, drafts
     // from the prompt checked in batches.

@@ -7,7 +7,7 @@ mod driver;
 
 use driver::{drive, Rng};
 use recap::llm::{
-    ConstraintError, ConstraintOptions, JsonConstraint, LogitMask, Vocabulary, Whitespace,
+    ConstraintError, ConstraintOptions, JsonConstraint, LogitMask, Scripts, Vocabulary, Whitespace,
 };
 use serde_json::{json, Value};
 
@@ -34,6 +34,8 @@ const MULTI: &[&str] = &[
     "high",
     "2024-",
     "<|fake|>",
+    "设计",
+    "design",
 ];
 const IM_START: &str = "<|im_start|>";
 const END: &str = "<|end|>";
@@ -258,12 +260,58 @@ fn special_tokens_are_never_allowed_even_inside_a_string() {
 }
 
 #[test]
+fn strings_keep_to_the_scripts_of_the_prompt() {
+    let vocab = vocab();
+    let schema = json!({"type": "object", "properties": {
+                            "s": {"type": "string", "maxLength": 40},
+                            "who": {"type": "string", "enum": ["设计"]}},
+                        "required": ["s", "who"], "additionalProperties": false});
+    let confined = |prompt: &str| {
+        let options = ConstraintOptions {
+            scripts: Some(Scripts::of(prompt)),
+            ..Default::default()
+        };
+        let mut c = JsonConstraint::with_options(&schema, &vocab, &options).unwrap();
+        c.commit(id("{\"")).unwrap();
+        commit_bytes(&mut c, "s");
+        c.commit(id("\":\"")).unwrap();
+        c.commit(id("design")).unwrap();
+        c
+    };
+    // An English prompt: no Chinese characters, neither as a token, nor byte by byte,
+    // nor as a JSON escape.
+    let mut c = confined("Ana: we need a new design by Friday.");
+    assert!(!c.is_allowed(id("设计")).unwrap());
+    assert!(!c.is_allowed("设".as_bytes()[0] as u32).unwrap());
+    commit_bytes(&mut c, "\\u");
+    assert!(!c.is_allowed(id("8")).unwrap(), "\\u8bbe is 设");
+    // A participant named in the enum is still written as listed.
+    let mut c = confined("Ana: we need a new design by Friday.");
+    c.commit(id("\"")).unwrap();
+    commit_bytes(&mut c, ",\"who\":\"");
+    assert!(c.is_allowed(id("设计")).unwrap());
+    // A prompt in Chinese allows them.
+    let mut c = confined("安娜: 我们需要新的设计。");
+    assert!(c.is_allowed(id("设计")).unwrap());
+    c.commit(id("设计")).unwrap();
+    c.commit(id("\"")).unwrap();
+    commit_bytes(&mut c, ",\"who\":\"");
+    c.commit(id("设计")).unwrap();
+    c.commit(id("\"}")).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(c.output()).unwrap(),
+        json!({"s": "design设计", "who": "设计"})
+    );
+}
+
+#[test]
 fn once_the_json_is_complete_only_eos_is_allowed() {
     let vocab = vocab();
     let schema = json!({"type": "object", "properties": {"ok": {"type": "boolean"}},
                         "required": ["ok"], "additionalProperties": false});
     let compact = ConstraintOptions {
         whitespace: Whitespace::Compact,
+        ..Default::default()
     };
     let mut c = JsonConstraint::with_options(&schema, &vocab, &compact).unwrap();
     c.commit(id("{\"")).unwrap();
@@ -312,6 +360,7 @@ fn whitespace_runs_are_bounded() {
     let schema = json!({"type": "array", "maxItems": 1, "items": {"type": "boolean"}});
     let options = ConstraintOptions {
         whitespace: Whitespace::Bounded(3),
+        ..Default::default()
     };
     let mut c = JsonConstraint::with_options(&schema, &vocab, &options).unwrap();
     commit_bytes(&mut c, "[  ");
@@ -362,6 +411,7 @@ fn compact_output_is_exactly_serde_json_compact() {
         "required": ["p", "xs"], "additionalProperties": false});
     let compact = ConstraintOptions {
         whitespace: Whitespace::Compact,
+        ..Default::default()
     };
     for seed in 0..10 {
         let mut c = JsonConstraint::with_options(&schema, &vocab, &compact).unwrap();

@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use toktrie::SimpleVob;
 
 use super::lm::LogitMask;
+use super::scripts::{self, Scripts};
 use super::vocab::Vocabulary;
 
 /// What went wrong while building or driving a constraint.
@@ -76,6 +77,9 @@ impl Default for Whitespace {
 #[derive(Debug, Clone, Default)]
 pub struct ConstraintOptions {
     pub whitespace: Whitespace,
+    /// The writing systems free-text strings may use ([`scripts::confine`]); `None` leaves
+    /// strings open to every script.
+    pub scripts: Option<Scripts>,
 }
 
 /// A [`LogitMask`] that keeps the output a JSON value valid against a schema.
@@ -101,12 +105,16 @@ impl JsonConstraint {
         vocab: &Vocabulary,
         options: &ConstraintOptions,
     ) -> Result<Self, ConstraintError> {
-        let Value::Object(fields) = schema else {
+        let mut schema = schema.clone();
+        if let Some(allowed) = options.scripts {
+            scripts::confine(&mut schema, allowed);
+        }
+        let kind = kind_of(&schema);
+        let Value::Object(mut fields) = schema else {
             return Err(ConstraintError::Schema {
-                message: format!("expected a JSON object, found {}", kind_of(schema)),
+                message: format!("expected a JSON object, found {kind}"),
             });
         };
-        let mut fields = fields.clone();
         // llguidance reads its JSON compile options from the "x-guidance" key.
         fields
             .entry("x-guidance")

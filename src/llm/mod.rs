@@ -24,6 +24,7 @@ pub mod matmul;
 pub mod model_config;
 pub mod ops;
 pub mod sampler;
+pub mod scripts;
 pub mod threads;
 pub mod tile_attention;
 /// Test and fuzzing support: tiny models written in memory.
@@ -35,4 +36,5 @@ pub mod vocab;
 pub use constraint::{ConstraintError, ConstraintOptions, JsonConstraint, Whitespace};
 pub use gguf_model::{GgufModel, LoadOptions, ModelError};
 pub use lm::{CausalLm, LogitMask};
+pub use scripts::Scripts;
 pub use vocab::Vocabulary;

@@ -22,7 +22,8 @@ use crate::llm::lookup::PromptLookup;
 use crate::llm::sampler::SamplingOptions;
 use crate::llm::tokenizer::Tokenizer;
 use crate::llm::{
-    CausalLm, ConstraintOptions, GgufModel, JsonConstraint, LoadOptions, Vocabulary, Whitespace,
+    CausalLm, ConstraintOptions, GgufModel, JsonConstraint, LoadOptions, Scripts, Vocabulary,
+    Whitespace,
 };
 
 use super::generator::{Chat, Generator, Progress, Usage};
@@ -130,8 +131,11 @@ impl Generator for LocalGenerator {
         let start = self.prepare(&prompt);
 
         // Compact JSON: whitespace between tokens would only spend the answer's budget.
+        // Strings keep to the scripts the prompt is written in: a multilingual model
+        // otherwise drifts into Chinese mid-word on an English meeting.
         let compact = ConstraintOptions {
             whitespace: Whitespace::Compact,
+            scripts: Some(Scripts::of(&text)),
         };
         let mut constraint = JsonConstraint::with_options(chat.schema, &self.vocab, &compact)?;
         let options = GenerationOptions {
