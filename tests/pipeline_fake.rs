@@ -180,7 +180,12 @@ impl FakeGenerator {
             Ask::Decisions => {
                 let wording = SHARED_DECISION[usize::from(self.decisions_so_far() > 0)];
                 let mut decisions = Vec::new();
-                for (turn, _, text) in &lines {
+                for (turn, speaker, text) in &lines {
+                    // A small model copies turns whole, with their speaker's label.
+                    if text.starts_with("Hi, I'm") || text.starts_with("Let's go with") {
+                        decisions
+                            .push(json!({ "turn": turn, "text": format!("{speaker}: '{text}'") }));
+                    }
                     if text.contains("status format") {
                         decisions.push(json!({ "turn": turn, "text": wording }));
                     }
@@ -204,12 +209,19 @@ impl FakeGenerator {
             }
             Ask::Overview | Ask::Reduce => {
                 let first = &lines[0].2;
+                let copied = lines
+                    .iter()
+                    .filter(|(_, _, text)| text.starts_with("Hi, I'm"))
+                    .map(|(_, speaker, text)| format!("{speaker}: {text}"));
+                let facts: Vec<String> = std::iter::once(KEY_FACT.to_string())
+                    .chain(copied)
+                    .collect();
                 json!({
                     "summary": fit(
                         &format!("The meeting opened with \"{}\".", first_words(first, 6)),
                         &props["summary"],
                     ),
-                    "key_information": [KEY_FACT],
+                    "key_information": facts,
                     "title": format!("About {}", first_words(first, 3)),
                 })
             }
@@ -789,6 +801,28 @@ fn three_people_make_a_meeting_note_without_a_person() {
     };
     let (result, _) = run(&transcript, &forced, &mut fake);
     assert_eq!(result.unwrap().note.frontmatter.note_type, "people");
+}
+
+#[test]
+fn copied_turns_lose_their_label_and_introductions_are_in_no_list() {
+    let transcript = in_memory(
+        &[
+            ("Ana", "Hi, I'm Ana and I run the office budget."),
+            ("Bo", "Hi, I'm Bo, and I look after the travel plans."),
+            ("Ana", BUDGET_TALK),
+            ("Bo", "Let's go with the cheaper venue for the offsite."),
+        ],
+        Some("2025-11-07"),
+    );
+    let mut fake = FakeGenerator::new(2400);
+    let (result, _) = run(&transcript, &settings(None), &mut fake);
+    let note = result.unwrap().note;
+    assert_eq!(
+        note.decisions,
+        ["Let's go with the cheaper venue for the offsite."]
+    );
+    assert_eq!(note.key_information, [KEY_FACT]);
+    assert_eq!(errors(&note), Vec::<String>::new());
 }
 
 #[test]

@@ -50,6 +50,18 @@ cached_regex!(commitment, COMMITMENT);
 
 cached_regex!(request, REQUEST);
 
+/// A speaker saying who they are ("Hi, I'm David and I'm the designer", "My name's
+/// Frank."), perhaps after the label of the turn it was copied from.
+const INTRODUCTION: &str = r"^(?:[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,2}:\s*)?(?:(?i:hi|hello|hey)\b[,!.]?\s*)?(?i:i'm|i am|my name's|my name is)\s+[A-Z][a-z]+\b(?:\s+[A-Z][a-z]+)?\s*(?:$|[,.!]|\band\b|\bfrom\b|\bhere\b)";
+
+cached_regex!(introduction, INTRODUCTION);
+
+/// Whether `text` is someone introducing themselves: a model copies "Hi, I'm David" from
+/// the start of a meeting into any list, and it belongs in none.
+pub fn is_introduction(text: &str) -> bool {
+    introduction().is_match(text.trim())
+}
+
 cached_regex!(acceptance, ACCEPTANCE);
 
 /// Who owns a task said in turn `number`, when the wording settles it: the speaker of a
@@ -700,5 +712,28 @@ mod tests {
         assert_eq!(accepted_request(&numbered, 3), None, "no request before it");
         assert_eq!(accepted_request(&numbered, 1), None);
         assert_eq!(owner_by_wording(&numbered, 9), None);
+    }
+
+    #[test]
+    fn introductions_are_told_from_statements_about_a_person() {
+        for text in [
+            "Hi, I'm David and I'm supposed to be an industrial designer.",
+            "My name's Frank.",
+            "Craig: I'm Craig and I'm User Interface.",
+            "Hello! I'm Priya Natarajan from the platform team.",
+            "I am Dana, and I run support",
+        ] {
+            assert!(is_introduction(text), "{text}");
+        }
+        for text in [
+            "I'm gonna give it a two.",
+            "I'm happy with the new design.",
+            "This is the kick-off meeting for our project.",
+            "My name is on the contract, so I'll sign it by Friday.",
+            "Priya is the new owner of the launch plan.",
+            "This is Phoenix: the project keeps its name.",
+        ] {
+            assert!(!is_introduction(text), "{text}");
+        }
     }
 }

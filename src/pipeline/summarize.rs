@@ -694,8 +694,22 @@ impl Meeting {
         same: &Sameness<'_>,
     ) -> Extract {
         let meeting_date = crate::date::Date::parse(&self.date).ok();
+        // A copied turn keeps what it says without its speaker's label; an introduction
+        // ("Hi, I'm David") is in no list, and a fact is never a copied turn.
+        let unlabelled = |text: &str| {
+            tidy::after_label(text, &self.participants)
+                .unwrap_or(text)
+                .to_string()
+        };
+        extract.key_information.retain(|k| {
+            tidy::after_label(k, &self.participants).is_none() && !cues::is_introduction(k)
+        });
         extract.action_items.retain_mut(|a| {
-            a.text = tidy::task(&tidy::fluent(&a.text));
+            let said = unlabelled(&a.text);
+            if cues::is_introduction(&said) {
+                return false;
+            }
+            a.text = tidy::task(&tidy::fluent(&said));
             let Some(evidence) = turns
                 .ground(a.turn, &a.text, same)
                 .filter(|_| says_enough(&a.text))
@@ -703,7 +717,7 @@ impl Meeting {
                 return false;
             };
             if let Some(turn) = turns.turn(evidence.turn) {
-                a.text = tidy::with_named_thing(&a.text, &turn.text);
+                a.text = tidy::with_named_thing(&a.text, &turn.text, &self.participants);
             }
             let nearby = turns.nearby_text(evidence.turn);
             a.due = a
@@ -727,7 +741,10 @@ impl Meeting {
             true
         });
         extract.decisions.retain_mut(|d| {
-            d.text = tidy::fluent(&d.text);
+            d.text = tidy::fluent(&unlabelled(&d.text));
+            if cues::is_introduction(&d.text) {
+                return false;
+            }
             let Some(evidence) = turns
                 .ground(d.turn, &d.text, same)
                 .filter(|_| says_enough(&d.text))

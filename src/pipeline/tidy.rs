@@ -81,6 +81,20 @@ pub fn fluent(text: &str) -> String {
     capitalised(kept.join(" ").trim_matches([',', ' ']))
 }
 
+/// What `text` says after the speaker's label of the turn it was copied from ("Project
+/// Manager: 'We've decided not to worry about that.'"), without quotes around it; `None`
+/// when it opens with no label of one of `speakers`.
+pub fn after_label<'a>(text: &'a str, speakers: &[String]) -> Option<&'a str> {
+    let (label, said) = text.trim_start().split_once(':')?;
+    speakers
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(label.trim()))
+        .then(|| {
+            said.trim()
+                .trim_matches(|c| matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’'))
+        })
+}
+
 /// `text` with its first letter in upper case.
 pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -140,12 +154,16 @@ fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `task` with its first "it" replaced by the thing the turn it was copied from names just
-/// before ("A one-page summary of the scope. I'll write it by Wednesday" gives "Write a
-/// one-page summary of the scope by Wednesday" for "Write it by Wednesday"). The copied
-/// sentence is the turn's sentence sharing the most words with the task, at least three.
-pub fn with_named_thing(task: &str, turn: &str) -> String {
-    if !it_word().is_match(task) {
+/// `task` with what it points back at named, from the sentence before the one of the turn
+/// it was copied from. Its first "it" becomes the thing that sentence only names ("A
+/// one-page summary of the scope. I'll write it by Wednesday" gives "Write a one-page
+/// summary of the scope by Wednesday" for "Write it by Wednesday"); its first "them", the
+/// one name that sentence gives someone outside the meeting (`people`) ("We'll go with
+/// Allied. Omar, please sign the contract with them by Friday" gives "Sign the contract
+/// with Allied by Friday"). The copied sentence is the turn's sentence sharing the most
+/// words with the task, at least three.
+pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
+    if !back_word().is_match(task) {
         return task.to_string();
     }
     let said = crate::words::sentences(turn);
@@ -157,14 +175,67 @@ pub fn with_named_thing(task: &str, turn: &str) -> String {
             .filter(|w| wanted.contains(w))
             .count()
     };
-    said.iter()
+    let Some(at) = said
+        .iter()
         .enumerate()
         .map(|(i, s)| (shared(s), i))
         .filter(|&(n, _)| n >= 3)
         .max_by_key(|&(n, i)| (n, std::cmp::Reverse(i)))
-        .and_then(|(_, at)| thing_before(&said, at))
+        .map(|(_, at)| at)
+    else {
+        return task.to_string();
+    };
+    thing_before(&said, at)
         .and_then(|thing| with_thing(task, thing))
+        .or_else(|| {
+            let name = name_before(&said, at, people)?;
+            let them = them_word().find(task)?;
+            Some(format!(
+                "{}{name}{}",
+                &task[..them.start()],
+                &task[them.end()..]
+            ))
+        })
         .unwrap_or_else(|| task.to_string())
+}
+
+/// The one name `said[at - 1]` gives, past its first word: a run of capitalised words
+/// that is no participant's name or part of one (`people`), no weekday or month and not
+/// "I". `None` when it gives none or several.
+fn name_before(said: &[&str], at: usize, people: &[String]) -> Option<String> {
+    use super::due::{MONTHS, WEEKDAYS};
+    let before = said.get(at.checked_sub(1)?)?;
+    let in_people = |w: &str| {
+        people.iter().any(|p| {
+            p.split_whitespace()
+                .any(|part| part.eq_ignore_ascii_case(w))
+        })
+    };
+    let mut names: Vec<Vec<&str>> = Vec::new();
+    let mut run_open = false;
+    for word in before.split_whitespace().skip(1) {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+        let capitalised = bare.chars().next().is_some_and(char::is_uppercase);
+        let lower = bare.to_lowercase();
+        let named = capitalised
+            && !lower.starts_with("i'")
+            && lower != "i"
+            && !WEEKDAYS.contains(&lower.as_str())
+            && !MONTHS.contains(&lower.as_str())
+            && !in_people(bare);
+        if named {
+            match names.last_mut() {
+                Some(run) if run_open => run.push(bare),
+                _ => names.push(vec![bare]),
+            }
+        }
+        // A name runs on only while no punctuation ends a word.
+        run_open = named && bare.len() == word.len();
+    }
+    match names.as_slice() {
+        [one] => Some(one.join(" ")),
+        _ => None,
+    }
 }
 
 /// Whether `task` is about what `said` says: it points back ("send them a note") or
@@ -246,6 +317,11 @@ const IT_WORD: &str = r"\bit\b";
 
 cached_regex!(it_word, IT_WORD);
 
+/// "them", as a whole word.
+const THEM_WORD: &str = r"\bthem\b";
+
+cached_regex!(them_word, THEM_WORD);
+
 /// Words that point back at something said before instead of naming it.
 const BACK_WORD: &str = r"(?i)\b(it|them|that|those|one)\b";
 
@@ -266,6 +342,24 @@ fn lowercase_first(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copied_speaker_label_is_found_and_left_out() {
+        let speakers = ["Project Manager".to_string(), "Ana".to_string()];
+        assert_eq!(
+            after_label(
+                "Project Manager: 'We so we've decided not to worry about that for now.'",
+                &speakers
+            ),
+            Some("We so we've decided not to worry about that for now.")
+        );
+        assert_eq!(
+            after_label("ana: “Let's go with five.”", &speakers),
+            Some("Let's go with five.")
+        );
+        assert_eq!(after_label("Budget: 25 Euro a unit", &speakers), None);
+        assert_eq!(after_label("The price is 25 Euro", &speakers), None);
+    }
 
     #[test]
     fn model_text_cannot_become_markup() {
@@ -319,18 +413,50 @@ mod tests {
     fn a_task_copied_without_its_thing_gets_it_from_the_turn() {
         let turn = "A one-page summary of the release scope. I'll write it by Wednesday evening.";
         assert_eq!(
-            with_named_thing("Write it by Wednesday evening.", turn),
+            with_named_thing("Write it by Wednesday evening.", turn, &[]),
             "Write a one-page summary of the release scope by Wednesday evening."
         );
         assert_eq!(
             with_named_thing(
                 "Write it by Wednesday evening.",
-                "The deck is late. I'll write it by Wednesday evening."
+                "The deck is late. I'll write it by Wednesday evening.",
+                &[]
             ),
             "Write it by Wednesday evening.",
             "the sentence before says something of the deck"
         );
-        assert_eq!(with_named_thing("Send the deck.", turn), "Send the deck.");
+        assert_eq!(
+            with_named_thing("Send the deck.", turn, &[]),
+            "Send the deck."
+        );
+    }
+
+    #[test]
+    fn them_is_the_one_outside_name_the_sentence_before_gives() {
+        let people = ["Hannah Cole".to_string(), "Omar Haddad".to_string()];
+        let turn =
+            "I agree. We'll go with Allied. Omar, please sign the contract with them by Friday.";
+        let task = "Sign the contract with them by Friday";
+        assert_eq!(
+            with_named_thing(task, turn, &people),
+            "Sign the contract with Allied by Friday"
+        );
+        let two =
+            "We'll go with Swift Relocation. Omar, please sign the contract with them by Friday.";
+        assert_eq!(
+            with_named_thing(task, two, &people),
+            "Sign the contract with Swift Relocation by Friday",
+            "a name of two words"
+        );
+        for (before, why) in [
+            ("Either Allied or Cargo Kings, then.", "two names"),
+            ("So Hannah agrees with the movers.", "a participant"),
+            ("They start on Friday.", "a weekday, and the first word"),
+            ("The movers were cheap.", "no name"),
+        ] {
+            let turn = format!("{before} Omar, please sign the contract with them by Friday.");
+            assert_eq!(with_named_thing(task, &turn, &people), task, "{why}");
+        }
     }
 
     #[test]
