@@ -36,6 +36,11 @@ const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|
 /// [`DECISION_CUES`], whose "will be" or "instead of" mark half of AMI's turns.
 const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with)\b";
 
+/// A choice settled by naming it ("Fine, Option B it is.") or by keeping a value ("Moving
+/// day stays January 16th.", "The budget remains unchanged."): what is named or kept
+/// starts with a capital or a digit, so "Yes it is." and "It stays in the backlog" are not.
+const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])";
+
 /// A speaker taking a task on themselves ("I can", but not "I can't").
 const COMMITMENT: &str =
     r"(?i)\b(?:(?:i'll|i will|i'm going to|i am going to|i'm gonna|let me)\b|i can(?:$|[^'’\w]))";
@@ -124,6 +129,8 @@ cached_regex!(task_cues, TASK_CUES);
 cached_regex!(decision_cues, DECISION_CUES);
 
 cached_regex!(settled, SETTLED);
+
+cached_regex!(settled_by_name, SETTLED_BY_NAME);
 
 /// Whether turn `number` carries a task: a task cue in its words, a task promised for
 /// someone named, suggested to the one spoken to ("maybe you can look at…") or handed
@@ -388,7 +395,9 @@ cached_regex!(second_promise, SECOND_PROMISE);
 /// in the window, each cut to [`MAX_CUE_WORDS`]. What was decided is the model's to
 /// write; "Let's do that." names its choice only in the turn before.
 pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
-    quoted(turns, |_, sentence, _| settled().is_match(sentence))
+    quoted(turns, |_, sentence, _| {
+        settled().is_match(sentence) || settled_by_name().is_match(sentence)
+    })
 }
 
 /// `text`'s first `max` words, with "…" where words were left out.
@@ -515,6 +524,25 @@ mod tests {
             ],
             "not the agenda's \"let's start\" nor \"will be\""
         );
+        let named = |text: &str| settled_by_name().is_match(text);
+        for text in [
+            "Fine, Option B it is.",
+            "So Friday it is!",
+            "Great, that's it. Moving day stays January 16th.",
+            "The price stays at 4.99 for now.",
+            "The budget remains unchanged.",
+        ] {
+            assert!(named(text), "{text}");
+        }
+        for text in [
+            "Yes it is.",
+            "It is.",
+            "Who is it? It is Tom.",
+            "It stays in the backlog.",
+            "Lena stays on offline sync.",
+        ] {
+            assert!(!named(text), "{text}");
+        }
         assert_eq!(
             quoted(task_sentences(&numbered)),
             [(3, "Marco can ship a patch next Monday.".to_string())],
