@@ -61,6 +61,18 @@ const INTRODUCTION: &str = r"^(?:[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,2}:\s*)?(?:(?i:
 
 cached_regex!(introduction, INTRODUCTION);
 
+/// Putting something off that the sentence only points at: "Let's leave that for next
+/// week", "Park it until January".
+const DEFERRAL: &str = r"(?i)^(?:let's |let us |we'll |we can )?(?:leave|park|table|shelve|hold off on|postpone) (?:that|it|this|those|them) (?:for|until|till|to) ";
+
+cached_regex!(deferral, DEFERRAL);
+
+/// Whether `text` only puts off what it points at: a task the model makes of "Let's leave
+/// that for next week, I want prices first" asks nobody to do anything.
+pub fn is_deferral(text: &str) -> bool {
+    deferral().is_match(text.trim())
+}
+
 /// Whether `text` is someone introducing themselves: a model copies "Hi, I'm David" from
 /// the start of a meeting into any list, and it belongs in none.
 pub fn is_introduction(text: &str) -> bool {
@@ -740,6 +752,25 @@ mod tests {
         assert_eq!(accepted_request(&numbered, 3), None, "no request before it");
         assert_eq!(accepted_request(&numbered, 1), None);
         assert_eq!(owner_by_wording(&numbered, 9), None);
+    }
+
+    #[test]
+    fn putting_off_what_is_only_pointed_at_is_no_task() {
+        for text in [
+            "Leave that for next week, I want prices first",
+            "Let's park it until January.",
+            "Hold off on that until the budget is in",
+        ] {
+            assert!(is_deferral(text), "{text}");
+        }
+        for text in [
+            "Leave the keys at the front desk",
+            "Leave a note for Omar",
+            "Postpone the launch to March 17",
+            "Leave it with me",
+        ] {
+            assert!(!is_deferral(text), "{text}");
+        }
     }
 
     #[test]

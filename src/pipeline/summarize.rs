@@ -706,10 +706,11 @@ impl Meeting {
         });
         extract.action_items.retain_mut(|a| {
             let said = unlabelled(&a.text);
-            if cues::is_introduction(&said) {
+            a.text = tidy::task(&tidy::fluent(&said));
+            // Saying who one is, or putting off what one only points at, sets no task.
+            if cues::is_introduction(&said) || cues::is_deferral(&a.text) {
                 return false;
             }
-            a.text = tidy::task(&tidy::fluent(&said));
             let Some(evidence) = turns
                 .ground(a.turn, &a.text, same)
                 .filter(|_| says_enough(&a.text))
