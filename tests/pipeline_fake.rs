@@ -182,7 +182,10 @@ impl FakeGenerator {
                 let mut decisions = Vec::new();
                 for (turn, speaker, text) in &lines {
                     // A small model copies turns whole, with their speaker's label.
-                    if text.starts_with("Hi, I'm") || text.starts_with("Let's go with") {
+                    if ["Hi, I'm", "Let's go with", "That's the end"]
+                        .iter()
+                        .any(|opening| text.starts_with(opening))
+                    {
                         decisions
                             .push(json!({ "turn": turn, "text": format!("{speaker}: '{text}'") }));
                     }
@@ -804,13 +807,17 @@ fn three_people_make_a_meeting_note_without_a_person() {
 }
 
 #[test]
-fn copied_turns_lose_their_label_and_introductions_are_in_no_list() {
+fn copied_turns_lose_their_label_and_introductions_and_the_meeting_s_own_running_are_in_no_list() {
     let transcript = in_memory(
         &[
             ("Ana", "Hi, I'm Ana and I run the office budget."),
             ("Bo", "Hi, I'm Bo, and I look after the travel plans."),
             ("Ana", BUDGET_TALK),
             ("Bo", "Let's go with the cheaper venue for the offsite."),
+            (
+                "Ana",
+                "That's the end of the meeting, then. Thanks everyone.",
+            ),
         ],
         Some("2025-11-07"),
     );

@@ -67,6 +67,18 @@ const DEFERRAL: &str = r"(?i)^(?:let's |let us |we'll |we can )?(?:leave|park|ta
 
 cached_regex!(deferral, DEFERRAL);
 
+/// How the meeting itself runs: its start, end, purpose, agenda or time left.
+const MEETING_ITSELF: &str = r"(?i)\b(?:(?:start|end|close|objective|purpose|goal|agenda) of (?:the|this|our) meeting|(?:start|open|end|close|summari[sz]e) (?:the|this|our) meeting|kick-?off meeting|minutes left)\b";
+
+cached_regex!(meeting_itself, MEETING_ITSELF);
+
+/// Whether `text` is about how the meeting itself runs ("that's the end of the meeting",
+/// "we've got about ten minutes left"): the decisions pass copies such lines, and the
+/// group chose nothing about its work in them.
+pub fn runs_the_meeting(text: &str) -> bool {
+    meeting_itself().is_match(text)
+}
+
 /// Whether `text` only puts off what it points at: a task the model makes of "Let's leave
 /// that for next week, I want prices first" asks nobody to do anything.
 pub fn is_deferral(text: &str) -> bool {
@@ -752,6 +764,27 @@ mod tests {
         assert_eq!(accepted_request(&numbered, 3), None, "no request before it");
         assert_eq!(accepted_request(&numbered, 1), None);
         assert_eq!(owner_by_wording(&numbered, 9), None);
+    }
+
+    #[test]
+    fn how_the_meeting_runs_is_told_from_choices_about_meetings() {
+        for text in [
+            "Okay. Right. well this is the kick-off meeting for our project.",
+            "We'll that's the end of the meeting, then.",
+            "The final objective of this meeting is to reach a decision on the concepts.",
+            "We will close this meeting and after this meeting we'll have a lunch.",
+            "We've got about five or ten minutes left for discussion.",
+        ] {
+            assert!(runs_the_meeting(text), "{text}");
+        }
+        for text in [
+            "The weekly sync moves to Tuesdays.",
+            "This meeting becomes a monthly review.",
+            "We cancel the Friday meeting.",
+            "The remote will have a kinetic battery.",
+        ] {
+            assert!(!runs_the_meeting(text), "{text}");
+        }
     }
 
     #[test]

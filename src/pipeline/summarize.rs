@@ -767,6 +767,10 @@ impl Meeting {
             &committed,
             &carries_task,
         );
+        // Whichever pass wrote it, how the meeting itself runs is no choice about the work.
+        extract
+            .decisions
+            .retain(|d| !cues::runs_the_meeting(&d.text));
         extract
     }
 
