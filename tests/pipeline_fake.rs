@@ -182,9 +182,14 @@ impl FakeGenerator {
                 let mut decisions = Vec::new();
                 for (turn, speaker, text) in &lines {
                     // A small model copies turns whole, with their speaker's label.
-                    if ["Hi, I'm", "Let's go with", "That's the end"]
-                        .iter()
-                        .any(|opening| text.starts_with(opening))
+                    if [
+                        "Hi, I'm",
+                        "Let's go with",
+                        "That's the end",
+                        "Then we agreed",
+                    ]
+                    .iter()
+                    .any(|opening| text.starts_with(opening))
                     {
                         decisions
                             .push(json!({ "turn": turn, "text": format!("{speaker}: '{text}'") }));
@@ -216,8 +221,25 @@ impl FakeGenerator {
                     .iter()
                     .filter(|(_, _, text)| text.starts_with("Hi, I'm"))
                     .map(|(_, speaker, text)| format!("{speaker}: {text}"));
+                // And it lists who spoke, as if that were a fact, naming them again to
+                // reach the schema's least length (a small model wrote "Aisha Khan, Tom
+                // Becker, Aisha Khan, Ken Ito").
+                let least = props["key_information"]["items"]["minLength"]
+                    .as_u64()
+                    .unwrap_or(0) as usize;
+                let mut who = String::new();
+                for (_, speaker, _) in lines.iter().cycle() {
+                    if who.chars().count() >= least && who.contains(speaker.as_str()) {
+                        break;
+                    }
+                    if !who.is_empty() {
+                        who.push_str(", ");
+                    }
+                    who.push_str(speaker);
+                }
                 let facts: Vec<String> = std::iter::once(KEY_FACT.to_string())
                     .chain(copied)
+                    .chain(std::iter::once(who))
                     .collect();
                 json!({
                     "summary": fit(
@@ -413,7 +435,7 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
             ),
             (
                 // Sam's "I'll write it" names what his turn named just before.
-                "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with you first",
+                "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with Priya first",
                 "Sam Okafor",
                 '?'
             ),
@@ -833,6 +855,43 @@ fn copied_turns_lose_their_label_and_introductions_and_the_meeting_s_own_running
 }
 
 #[test]
+fn a_1_1_names_who_you_is_and_a_decision_loses_its_opening_words() {
+    let transcript = in_memory(
+        &[
+            ("Ana Silva", BUDGET_TALK),
+            (
+                "Bo Lind",
+                "I'll write up the venue shortlist and share it with you first.",
+            ),
+            (
+                "Ana Silva",
+                "Then we agreed to drop the boat trip from the offsite.",
+            ),
+        ],
+        Some("2025-11-07"),
+    );
+    let mut fake = FakeGenerator::new(2400);
+    let (result, _) = run(&transcript, &settings(Some("Ana Silva")), &mut fake);
+    let note = result.unwrap().note;
+    let tasks: Vec<(&str, &str)> = note
+        .action_items
+        .iter()
+        .map(|a| (a.text.as_str(), a.owner.as_str()))
+        .collect();
+    assert_eq!(
+        tasks,
+        [(
+            "Write up the venue shortlist and share it with Ana first",
+            "Bo Lind"
+        )]
+    );
+    assert_eq!(note.decisions, ["Drop the boat trip from the offsite."]);
+    // The list of who spoke is no key fact.
+    assert_eq!(note.key_information, [KEY_FACT]);
+    assert_eq!(errors(&note), Vec::<String>::new());
+}
+
+#[test]
 fn a_note_type_must_be_configured() {
     let transcript = in_memory(
         &[("Ana", BUDGET_TALK), ("Bo", BUDGET_TALK)],
@@ -920,7 +979,7 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
         [
             (
                 '?',
-                "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with you first"
+                "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with Priya first"
             ),
             ('x', ticked_text),
             ('?', "Tell the billing team today so nobody is surprised"),

@@ -150,17 +150,28 @@ impl Names {
         Self { participants, said }
     }
 
-    /// Whether `words` name people and nothing else: "dana whitfield", "priya and sam".
+    /// Whether `words` name people and nothing else: "dana whitfield", "priya and sam",
+    /// "aisha khan tom becker".
     fn only_people(&self, mut words: &[String]) -> bool {
+        let mut named = false;
         while let Some((_, len)) = self.person_at(words) {
+            named = true;
             words = &words[len..];
-            match words.first().map(String::as_str) {
-                None => return true,
-                Some("and") => words = &words[1..],
-                Some(_) => return false,
+            if words.first().is_some_and(|w| w == "and") {
+                words = &words[1..];
             }
         }
-        false
+        named && words.is_empty()
+    }
+
+    /// Whether `text` only names people ("Aisha Khan, Tom Becker and Ken Ito").
+    pub fn only_names(&self, text: &str) -> bool {
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(|w| bare(w).to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect();
+        self.only_people(&words)
     }
 
     /// The person `words` open with and how many words name them: a participant by full
@@ -494,6 +505,16 @@ mod tests {
         // Not a name anyone said: the words are the choice itself.
         assert_eq!(reported("Management decided to cut the budget"), None);
         assert_eq!(reported("The remote will be blue"), None);
+    }
+
+    #[test]
+    fn a_list_of_who_was_there_only_names() {
+        let names = names();
+        assert!(names.only_names("Priya Natarajan, Sam Okafor"));
+        assert!(names.only_names("Priya, Sam and Marco."));
+        assert!(!names.only_names("Sam Okafor will send the plan"));
+        assert!(!names.only_names("Offline sync"));
+        assert!(!names.only_names(""));
     }
 
     #[test]

@@ -701,8 +701,11 @@ impl Meeting {
                 .unwrap_or(text)
                 .to_string()
         };
+        // Nor is a list of who was there.
         extract.key_information.retain(|k| {
-            tidy::after_label(k, &self.participants).is_none() && !cues::is_introduction(k)
+            tidy::after_label(k, &self.participants).is_none()
+                && !cues::is_introduction(k)
+                && !self.names.only_names(k)
         });
         extract.action_items.retain_mut(|a| {
             let said = unlabelled(&a.text);
@@ -729,20 +732,26 @@ impl Meeting {
                 .or_else(|| due::resolve(&due::deadline_in(&a.text)?, meeting_date?))
                 .map(|d| d.to_string());
             // "I'll send it over tomorrow", accepting a request: the request says what.
-            if let Some(request) =
-                cues::accepted_request(turns, evidence.turn).and_then(|n| turns.turn(n))
-            {
+            let request = cues::accepted_request(turns, evidence.turn).and_then(|n| turns.turn(n));
+            if let Some(request) = request {
                 a.text = tidy::with_requested_task(&a.text, &request.text);
             }
             if let Some(owner) = cues::owner_by_wording(turns, evidence.turn) {
                 a.owner = owner.to_string();
+            }
+            // "I'll share it with you first", said by the owner in a 1:1: the "you" is
+            // the other person, whom the note names.
+            if request.is_none() && a.owner == evidence.speaker {
+                if let Some(addressee) = self.addressee_of(&evidence.speaker) {
+                    a.text = tidy::addressed(&a.text, addressee);
+                }
             }
             a.turn = evidence.turn;
             a.evidence = Some(evidence);
             true
         });
         extract.decisions.retain_mut(|d| {
-            d.text = tidy::fluent(&unlabelled(&d.text));
+            d.text = tidy::unprefaced(&tidy::fluent(&unlabelled(&d.text)));
             if cues::is_introduction(&d.text) {
                 return false;
             }
@@ -774,6 +783,16 @@ impl Meeting {
         extract
     }
 
+    /// The first name of the one other participant of a meeting of two, as `speaker`
+    /// would address them.
+    fn addressee_of(&self, speaker: &str) -> Option<&str> {
+        match self.participants.as_slice() {
+            [a, b] if a == speaker => b.split_whitespace().next(),
+            [a, b] if b == speaker => a.split_whitespace().next(),
+            _ => None,
+        }
+    }
+
     fn assemble(&self, extract: &Extract, source_ref: &str, evidence: bool) -> Note {
         let topics = self.topics(&tidy::inert(&extract.title));
         let title = if self.person.is_empty() {
@@ -789,13 +808,14 @@ impl Meeting {
             self.participants.clone(),
             source_ref,
         );
+        let line = |text: &str| tidy::inert(&unclipped(text, ANSWER_LIMITS.item_chars));
         let cited = |text: &str, e: &Option<super::grounding::Evidence>| match e {
             Some(e) if evidence => format!(
                 "{} ({})",
-                tidy::inert(text),
+                line(text),
                 e.timestamp().unwrap_or_else(|| format!("turn {}", e.turn))
             ),
-            _ => tidy::inert(text),
+            _ => line(text),
         };
         let mut note = Note::new(frontmatter);
         note.summary = whole_sentences(&tidy::inert(&extract.summary));
@@ -823,11 +843,7 @@ impl Meeting {
             .iter()
             .map(|d| cited(&d.text, &d.evidence))
             .collect();
-        note.key_information = extract
-            .key_information
-            .iter()
-            .map(|k| tidy::inert(k))
-            .collect();
+        note.key_information = extract.key_information.iter().map(|k| line(k)).collect();
         note
     }
 
@@ -974,6 +990,27 @@ fn whole_sentences(text: &str) -> String {
     }
 }
 
+/// `text`, an item that may have run to its length bound (`limit` characters) and stop
+/// mid-clause ("…the functions design, what the"), cut back to its last whole sentence,
+/// else to its last comma, with "…" for what is left out. An item that ends a sentence,
+/// or stops short of the bound, is kept as it is.
+fn unclipped(text: &str, limit: u64) -> String {
+    let text = text.trim();
+    // The bound counts the spaces the model wrote around the item too.
+    if (text.chars().count() as u64) + 2 < limit || text.ends_with(['.', '!', '?', '…']) {
+        return text.to_string();
+    }
+    let sentences = whole_sentences(text);
+    if sentences.len() < text.len() {
+        return sentences;
+    }
+    let cut = match text.rfind([',', ';']) {
+        Some(at) if at > text.len() / 2 => at,
+        _ => text.rfind(' ').unwrap_or(text.len()),
+    };
+    format!("{}…", text[..cut].trim_end_matches([',', ';', ' ']))
+}
+
 /// Text on one line with single spaces: what a list item or a paragraph can hold.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -1076,5 +1113,31 @@ mod tests {
         );
         assert_eq!(whole_sentences("They met."), "They met.");
         assert_eq!(whole_sentences("no sentence end"), "no sentence end");
+    }
+
+    #[test]
+    fn an_item_cut_at_its_bound_ends_where_a_clause_does() {
+        let limit = 60;
+        let cut = "The target group is young people. The price limit is twelve,";
+        assert_eq!(cut.len() as u64, limit);
+        assert_eq!(unclipped(cut, limit), "The target group is young people.");
+        let list = "Pricing, the onboarding design, the launch date, a yearly plan";
+        assert_eq!(
+            unclipped(&list[..59], limit),
+            "Pricing, the onboarding design, the launch date…"
+        );
+        let run_on = "We will keep the rollback plan as it is for the whole quarter ah";
+        assert_eq!(
+            unclipped(&run_on[..60], limit),
+            "We will keep the rollback plan as it is for the whole…"
+        );
+        // Whole, or short of the bound: as written.
+        assert_eq!(
+            unclipped("Keep the trial, for now", limit),
+            "Keep the trial, for now"
+        );
+        let whole = "We keep the rollback plan as it is; the launch moves to May.";
+        assert_eq!(whole.len() as u64, limit);
+        assert_eq!(unclipped(whole, limit), whole);
     }
 }

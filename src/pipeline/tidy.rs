@@ -104,6 +104,34 @@ pub fn capitalised(text: &str) -> String {
     }
 }
 
+/// `text` without the words a spoken sentence opens with ("Then we decided to…", "Yes,
+/// we keep the trial"), its first letter capitalised; returned as it was when fewer than
+/// two words would be left.
+pub fn unprefaced(text: &str) -> String {
+    let mut rest = text.trim();
+    while let Some(m) = filler().find(rest) {
+        rest = rest[m.end()..].trim_start();
+    }
+    if rest.split_whitespace().count() < 2 {
+        return text.trim().to_string();
+    }
+    capitalised(rest)
+}
+
+/// `task`, said by one of two people to the other, with "you" and "your" naming the one
+/// addressed (`addressee`): "Share it with you first" is "Share it with Priya first" in
+/// the note, which either of them may read.
+pub fn addressed(task: &str, addressee: &str) -> String {
+    you_word()
+        .replace_all(task, |c: &regex::Captures<'_>| match (&c[1], c.get(2)) {
+            // "you'll", "you're": a subject with its verb, left as said.
+            (_, Some(_)) => c[0].to_string(),
+            ("your", None) => format!("{addressee}'s"),
+            _ => addressee.to_string(),
+        })
+        .into_owned()
+}
+
 /// `text` as a task: the sentence with a commitment or request when there are several,
 /// without fillers, a called-out name, "can you" or "I'll", its first letter capitalised
 /// and no question mark. Text that would be left empty is returned as it was.
@@ -312,6 +340,12 @@ fn names_a_thing(sentence: &str) -> bool {
         && !words.iter().any(|w| VERBS.contains(&w.as_str()))
 }
 
+/// The addressee inside a task, lower case (a task that opens with "You" is not
+/// rewritten), with what is joined to it ("you'll").
+const YOU_WORD: &str = r"\b(you|your)\b(['’]\w+)?";
+
+cached_regex!(you_word, YOU_WORD);
+
 /// The first "it" of a sentence, as a whole word.
 const IT_WORD: &str = r"\bit\b";
 
@@ -505,6 +539,44 @@ mod tests {
         assert_eq!(
             fluent("Send a note to Ana. Ana agreed."),
             "Send a note to Ana. Ana agreed."
+        );
+    }
+
+    #[test]
+    fn a_sentence_loses_what_only_opens_it() {
+        assert_eq!(
+            unprefaced("Then we decided to launch on March 17."),
+            "We decided to launch on March 17."
+        );
+        assert_eq!(
+            unprefaced("Yes, we keep the 14-day free trial."),
+            "We keep the 14-day free trial."
+        );
+        assert_eq!(unprefaced("Okay so, fine."), "Okay so, fine.");
+        assert_eq!(
+            unprefaced("Lena stays on offline sync."),
+            "Lena stays on offline sync."
+        );
+    }
+
+    #[test]
+    fn you_in_a_task_is_the_one_addressed() {
+        assert_eq!(
+            addressed("Write it up and share it with you first.", "Priya"),
+            "Write it up and share it with Priya first."
+        );
+        assert_eq!(
+            addressed("Send your team the new numbers", "Sam"),
+            "Send Sam's team the new numbers"
+        );
+        // A subject joined to its verb, a capital "You" and "young" are left as said.
+        assert_eq!(
+            addressed("Call once you're back from the young founders' day", "Sam"),
+            "Call once you're back from the young founders' day"
+        );
+        assert_eq!(
+            addressed("You decide by Friday", "Sam"),
+            "You decide by Friday"
         );
     }
 
