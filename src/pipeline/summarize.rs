@@ -721,6 +721,9 @@ impl Meeting {
                 return false;
             };
             if let Some(turn) = turns.turn(evidence.turn) {
+                if let Some(own) = tidy::in_own_words(&a.text, &turn.text) {
+                    a.text = own;
+                }
                 a.text = tidy::with_named_thing(&a.text, &turn.text, &self.participants);
             }
             let nearby = turns.nearby_text(evidence.turn);

@@ -104,6 +104,64 @@ pub fn capitalised(text: &str) -> String {
     }
 }
 
+/// `task`, which the model wrote in fewer words than its turn said them ("Turn off refund
+/// intent" for "Raj, could you turn off the refund intent?"), in the turn's own words:
+/// the stretch of one sentence of `said` that holds the task's words in order with at
+/// most two of [`GAP_WORDS`] ("the", "our", "not") between any two of them. `None` when no
+/// sentence does, or when the stretch is the task as written.
+pub fn in_own_words(task: &str, said: &str) -> Option<String> {
+    let key = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let wanted: Vec<String> = task.split_whitespace().map(key).collect();
+    if wanted.len() < 2 || wanted.iter().any(String::is_empty) {
+        return None;
+    }
+    let small = |w: &str| GAP_WORDS.contains(&w);
+    for sentence in crate::words::sentences(said) {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
+        for start in (0..keys.len()).filter(|&i| keys[i] == wanted[0]) {
+            let (mut next, mut at, mut gap) = (1, start + 1, 0);
+            while next < wanted.len() && at < keys.len() {
+                if keys[at] == wanted[next] {
+                    next += 1;
+                    gap = 0;
+                } else if small(&keys[at]) && gap < 2 {
+                    gap += 1;
+                } else {
+                    break;
+                }
+                at += 1;
+            }
+            if next < wanted.len() {
+                continue;
+            }
+            let stretch = words[start..at]
+                .join(" ")
+                .trim_end_matches(|c: char| !c.is_alphanumeric())
+                .to_string();
+            // Said twice in a row ("the the") is no part of the task.
+            let stretch = fluent(&stretch)
+                + if task.trim_end().ends_with('.') {
+                    "."
+                } else {
+                    ""
+                };
+            return (stretch != task.trim()).then_some(stretch);
+        }
+    }
+    None
+}
+
+/// Words a model leaves out of a task it shortens: articles, possessives, prepositions,
+/// "not". Never a pronoun or a verb, which would change who does what.
+const GAP_WORDS: [&str; 22] = [
+    "the", "a", "an", "our", "their", "my", "your", "his", "her", "its", "this", "that", "these",
+    "those", "to", "of", "for", "on", "at", "in", "with", "not",
+];
+
 /// `text` without the words a spoken sentence opens with ("Then we decided to…", "Yes,
 /// we keep the trial"), its first letter capitalised; returned as it was when fewer than
 /// two words would be left.
@@ -539,6 +597,31 @@ mod tests {
         assert_eq!(
             fluent("Send a note to Ana. Ana agreed."),
             "Send a note to Ana. Ana agreed."
+        );
+    }
+
+    #[test]
+    fn a_terse_task_gets_the_words_its_turn_said() {
+        let said = "Yep, I'll do that today and I'll report the new numbers at our January review.";
+        assert_eq!(
+            in_own_words("Report new numbers at january review", said).as_deref(),
+            Some("Report the new numbers at our January review")
+        );
+        assert_eq!(
+            in_own_words("Take 24th and 25th.", "I can take the 24th and 25th.").as_deref(),
+            Some("Take the 24th and 25th.")
+        );
+        // A word the turn does not have, or more than small words between: as written.
+        assert_eq!(in_own_words("Report numbers in January", said), None);
+        assert_eq!(in_own_words("Do that review", said), None);
+        // Nor a pronoun or a verb: "I will I just feel" is not "I just feel".
+        assert_eq!(
+            in_own_words("I just feel it", "I will I just feel it."),
+            None
+        );
+        assert_eq!(
+            in_own_words("Report the new numbers at our January review", said),
+            None
         );
     }
 
