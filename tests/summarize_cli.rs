@@ -289,11 +289,13 @@ fn a_folder_keeps_going_past_failures_and_a_missing_transcript_leaves_the_note_a
     );
     assert!(
         err.contains(&format!(
-            "failed {}: not summarized: the transcript has only 3 words (at least 40 are needed to write a note)",
+            "failed {}: not summarized: the transcript has only 3 words (at least 40 are needed to write a note)\nhint: lower `min_words` in the config file to summarize it anyway\n",
             thin.display()
         )),
         "{err}"
     );
+    // Said once: the hint is not followed by the reason again.
+    assert_eq!(err.matches("has only 3 words").count(), 1, "{err}");
     assert!(err.contains("summarized 0, skipped 0, failed 2"), "{err}");
     assert!(files(&out).is_empty(), "{:?}", files(&out));
 

@@ -163,10 +163,12 @@ pub struct Summary {
 /// Why a transcript did not become a note.
 #[derive(Debug, thiserror::Error)]
 pub enum SummarizeError {
+    // No `#[from]`: the rejection is this message's own text, not a cause that an error
+    // chain (`{:#}`) would print again after the hint.
     #[error(
         "not summarized: {0}\nhint: lower `min_words` in the config file to summarize it anyway"
     )]
-    Rejected(#[from] Rejection),
+    Rejected(Rejection),
     #[error("no meeting date found in the transcript, its header or its file name\nhint: pass --date YYYY-MM-DD")]
     NoDate,
     #[error("--date {0:?} is not a calendar date in the form YYYY-MM-DD")]
@@ -198,7 +200,8 @@ pub fn summarize(
     quality::assess(
         transcript.turns.iter().map(|t| t.text.as_str()),
         settings.thresholds,
-    )?;
+    )
+    .map_err(SummarizeError::Rejected)?;
     let meeting = Meeting::new(transcript, settings)?;
     let same = settings
         .embedder
