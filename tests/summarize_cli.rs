@@ -265,6 +265,15 @@ fn a_folder_keeps_going_past_failures_and_a_missing_transcript_leaves_the_note_a
     let talk = "We went through the budget for the new office, agreed to cut travel by ten \
                 percent, and looked at the hiring plan for the first quarter of next year.";
     std::fs::write(&undated, format!("Ana: {talk}\nBo: {talk}\n")).unwrap();
+    // A transcript that does not parse is named once, with its line.
+    let broken = inbox.join("2025-11-08 - broken.vtt");
+    std::fs::write(&broken, "WEBVTT\n\n00:00:3.000 --> 00:00:04.000\nHi.\n").unwrap();
+    // Dangling links: a transcript's fails alone, anything else's is passed over.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(home.join("moved.vtt"), inbox.join("gone.vtt")).unwrap();
+        std::os::unix::fs::symlink(home.join("moved.png"), inbox.join("photo.png")).unwrap();
+    }
     let out = home.join("notes");
 
     let run = recap(
@@ -296,7 +305,34 @@ fn a_folder_keeps_going_past_failures_and_a_missing_transcript_leaves_the_note_a
     );
     // Said once: the hint is not followed by the reason again.
     assert_eq!(err.matches("has only 3 words").count(), 1, "{err}");
-    assert!(err.contains("summarized 0, skipped 0, failed 2"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "failed {}:3: malformed timestamp",
+            broken.display()
+        )),
+        "{err}"
+    );
+    #[cfg(unix)]
+    {
+        assert!(
+            err.contains(&format!(
+                "failed {}: cannot read it: it links to {}, which does not exist",
+                inbox.join("gone.vtt").display(),
+                home.join("moved.vtt").display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "skipped {}: cannot read it: it links to",
+                inbox.join("photo.png").display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("summarized 0, skipped 1, failed 4"), "{err}");
+    }
+    #[cfg(not(unix))]
+    assert!(err.contains("summarized 0, skipped 0, failed 3"), "{err}");
     assert!(files(&out).is_empty(), "{:?}", files(&out));
 
     // A note whose transcript is gone is reported and left as it was.

@@ -109,7 +109,8 @@ impl PipelineProgress {
     }
 
     /// Ends the file at hand: counts it on the overall bar and prints its outcome with the
-    /// time it took (`failed <path>: <error><after_failure>` on failure). True when it
+    /// time it took (`failed <path>: <error><after_failure>` on failure, `failed
+    /// <path>:<line>: <error>…` when the error gives the place). True when it
     /// succeeded.
     pub fn finish_file(
         &mut self,
@@ -127,10 +128,15 @@ impl PipelineProgress {
                 true
             }
             Err(e) => {
-                self.println(
-                    io,
-                    &format!("failed {}: {e:#}{after_failure}", path.display()),
-                );
+                // An error that opens with the file's place (`notes.vtt:7: …`) names it
+                // already.
+                let why = format!("{e:#}");
+                let shown = path.display().to_string();
+                let line = match why.strip_prefix(&shown) {
+                    Some(rest) if rest.starts_with(':') => format!("failed {why}{after_failure}"),
+                    _ => format!("failed {shown}: {why}{after_failure}"),
+                };
+                self.println(io, &line);
                 false
             }
         }

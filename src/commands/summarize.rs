@@ -36,8 +36,11 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
         .clone()
         .or_else(|| config.out_dir.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let transcripts = find_transcripts(&args.inputs)?;
-    if transcripts.is_empty() {
+    let Found {
+        transcripts,
+        unreadable,
+    } = find_transcripts(&args.inputs)?;
+    if transcripts.is_empty() && unreadable.is_empty() {
         anyhow::bail!(
             "no transcripts found in {}\nhint: recap reads .vtt, .srt, .txt, .json and .md files",
             list_paths(&args.inputs)
@@ -65,7 +68,18 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     let prompts = Prompts::load(config.prompts_dir.as_deref())?;
 
     let mut todo = Vec::new();
-    let mut skipped = 0;
+    let (mut skipped, mut failed) = (0, 0);
+    // A transcript that cannot be read fails alone; anything else unreadable in a folder
+    // (a dangling link among attachments) is passed over, and said.
+    for (path, why) in &unreadable {
+        if is_transcript_name(path) {
+            writeln!(io.err, "failed {}: cannot read it: {why}", path.display())?;
+            failed += 1;
+        } else {
+            writeln!(io.err, "skipped {}: cannot read it: {why}", path.display())?;
+            skipped += 1;
+        }
+    }
     let tree = source_ref::tree_root(&out_dir);
     for path in transcripts {
         let existing_note = existing.get(&same_file_key(&path));
@@ -83,6 +97,10 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
             }
             note => todo.push((path, source_ref, note.cloned())),
         }
+    }
+    if todo.is_empty() && failed > 0 {
+        writeln!(io.err, "summarized 0, skipped {skipped}, failed {failed}")?;
+        return Ok(Exit::Problems);
     }
     if todo.is_empty() {
         writeln!(io.err, "nothing to do: {skipped} skipped")?;
@@ -115,6 +133,7 @@ pub fn run(args: &SummarizeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Re
     };
     let mut tally = Tally {
         skipped,
+        failed,
         ..Tally::default()
     };
     let mut progress = PipelineProgress::new(todo.len(), jobs);
@@ -485,38 +504,71 @@ fn check_out_dir(out_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the command line's paths hold.
+struct Found {
+    transcripts: Vec<PathBuf>,
+    /// Entries of the folders that could not be read, and why.
+    unreadable: Vec<(PathBuf, String)>,
+}
+
 /// The transcripts named on the command line: files as given, folders searched
 /// recursively for transcript files. Hidden entries and notes are skipped; where a file
-/// lies (even inside the output folder) never decides.
-fn find_transcripts(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
+/// lies (even inside the output folder) never decides. A path given that cannot be read
+/// is an error; an entry inside a folder that cannot be read is listed in `unreadable`.
+fn find_transcripts(inputs: &[PathBuf]) -> anyhow::Result<Found> {
+    let mut found = Found {
+        transcripts: Vec::new(),
+        unreadable: Vec::new(),
+    };
     for input in inputs {
         let meta =
             std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
         if meta.is_file() {
-            found.push(input.clone());
+            found.transcripts.push(input.clone());
             continue;
         }
         let walker = walkdir::WalkDir::new(input)
             .follow_links(true)
             .sort_by_file_name();
         for entry in walker.into_iter().filter_entry(|e| !is_hidden(e)) {
-            let entry = entry.with_context(|| format!("cannot read {}", input.display()))?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().unwrap_or(input).to_path_buf();
+                    // walkdir's own message repeats its cause; the cause alone says it.
+                    let why = match (e.loop_ancestor(), e.io_error()) {
+                        (Some(ancestor), _) => {
+                            format!("it links back to {}, a folder above it", ancestor.display())
+                        }
+                        (None, Some(io)) => match std::fs::read_link(&path) {
+                            Ok(target) if io.kind() == std::io::ErrorKind::NotFound => {
+                                format!("it links to {}, which does not exist", target.display())
+                            }
+                            _ => io.to_string(),
+                        },
+                        (None, None) => e.to_string(),
+                    };
+                    found.unreadable.push((path, why));
+                    continue;
+                }
+            };
             let path = entry.path();
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) && !is_note(path) {
-                found.push(path.to_path_buf());
+            if !entry.file_type().is_dir() && is_transcript_name(path) && !is_note(path) {
+                found.transcripts.push(path.to_path_buf());
             }
         }
     }
     Ok(found)
+}
+
+/// Whether `path` has the extension of a transcript recap reads.
+fn is_transcript_name(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    TRANSCRIPT_EXTENSIONS.contains(&ext.as_str())
 }
 
 /// A hidden file or folder below the starting point (`.obsidian`, `.git`, `.trash`).

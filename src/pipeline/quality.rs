@@ -30,7 +30,7 @@ impl Thresholds {
 /// Why a transcript is not worth summarizing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    #[error("the transcript has only {words} words (at least {min} are needed to write a note)")]
+    #[error("the transcript has only {words} word{} (at least {min} are needed to write a note)", if *words == 1 { "" } else { "s" })]
     TooShort { words: usize, min: usize },
     #[error(
         "the transcript is mostly one phrase repeated ({repeats} of {sentences} sentences are \"{phrase}\"), which speech recognisers produce over silence"
@@ -104,6 +104,11 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "the transcript has only 3 words (at least 40 are needed to write a note)"
+        );
+        let one = assess(["Hello?"], Thresholds::default()).unwrap_err();
+        assert_eq!(
+            one.to_string(),
+            "the transcript has only 1 word (at least 40 are needed to write a note)"
         );
     }
 
