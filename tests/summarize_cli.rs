@@ -356,6 +356,28 @@ fn a_folder_keeps_going_past_failures_and_a_missing_transcript_leaves_the_note_a
     assert!(err.contains("the note was left as it was"), "{err}");
     assert!(err.contains("regenerated 0, failed 1"), "{err}");
     assert_eq!(std::fs::read_to_string(&note_path).unwrap(), fixture);
+
+    // A file that is no note says where, naming the file once.
+    let plain = home.join("plain.md");
+    std::fs::write(&plain, "# Just a heading\n").unwrap();
+    let regen = recap(
+        home,
+        &["regenerate", plain.to_str().unwrap(), "--model", model],
+    );
+    let err = stderr(&regen);
+    regen.code(1);
+    assert!(
+        err.contains(&format!(
+            "failed {}: line 1: the note does not start with `---` frontmatter\n",
+            plain.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("plain.md").count(), 1, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&plain).unwrap(),
+        "# Just a heading\n"
+    );
 }
 
 /// `recap ARGS` run from `cwd`, with `home` as HOME (and its config folder).

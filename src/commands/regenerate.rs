@@ -97,9 +97,10 @@ fn regenerate_one(
     generator: &mut dyn Generator,
     progress: &mut PipelineProgress,
 ) -> anyhow::Result<(String, String)> {
-    let old_text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let old = Note::parse(&old_text).with_context(|| format!("cannot parse {}", path.display()))?;
+    // Both errors open with the note's path, which the failure line then names once.
+    let old_text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read it", path.display()))?;
+    let old = Note::parse(&old_text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let source_ref = old.frontmatter.source_ref.clone();
     let transcript_path = source_ref::resolve(&source_ref, path);
     if source_ref.trim().is_empty() || !transcript_path.is_file() {
