@@ -848,7 +848,7 @@ fn copied_turns_lose_their_label_and_introductions_and_the_meeting_s_own_running
     let note = result.unwrap().note;
     assert_eq!(
         note.decisions,
-        ["Let's go with the cheaper venue for the offsite."]
+        ["Go with the cheaper venue for the offsite."]
     );
     assert_eq!(note.key_information, [KEY_FACT]);
     assert_eq!(errors(&note), Vec::<String>::new());

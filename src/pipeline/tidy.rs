@@ -6,6 +6,9 @@
 /// Words that open a spoken sentence without adding to it.
 const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks)\b[,.!]?\s+";
 
+/// How a choice is proposed: "Let's go with Allied".
+const PROPOSAL: &str = r"(?i)^(let's|let’s|let us)\s+";
+
 /// A name called out before a request: "Tom, can you …".
 const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
@@ -29,6 +32,7 @@ cached_regex!(filler, FILLER);
 cached_regex!(disfluency, DISFLUENCY);
 cached_regex!(markup_word, MARKUP_WORD);
 cached_regex!(vocative, VOCATIVE);
+cached_regex!(proposal, PROPOSAL);
 cached_regex!(opening, TASK_OPENING);
 
 /// Model text made inert inside one line of a note: one line, without the `@` and `#` that
@@ -162,12 +166,16 @@ const GAP_WORDS: [&str; 22] = [
     "those", "to", "of", "for", "on", "at", "in", "with", "not",
 ];
 
-/// `text` without the words a spoken sentence opens with ("Then we decided to…", "Yes,
-/// we keep the trial"), its first letter capitalised; returned as it was when fewer than
-/// two words would be left.
+/// `text`, a decision, without the words a spoken sentence opens with ("Then we decided
+/// to…", "Yes, we keep the trial") and without the "Let's" that proposed the choice
+/// ("Let's keep the patch separate" states it as "Keep the patch separate"), its first
+/// letter capitalised; returned as it was when fewer than two words would be left.
 pub fn unprefaced(text: &str) -> String {
     let mut rest = text.trim();
     while let Some(m) = filler().find(rest) {
+        rest = rest[m.end()..].trim_start();
+    }
+    if let Some(m) = proposal().find(rest) {
         rest = rest[m.end()..].trim_start();
     }
     if rest.split_whitespace().count() < 2 {
@@ -636,6 +644,11 @@ mod tests {
             "We keep the 14-day free trial."
         );
         assert_eq!(unprefaced("Okay so, fine."), "Okay so, fine.");
+        assert_eq!(
+            unprefaced("Great. Let's keep the patch separate."),
+            "Keep the patch separate."
+        );
+        assert_eq!(unprefaced("Let's not."), "Let's not.");
         assert_eq!(
             unprefaced("Lena stays on offline sync."),
             "Lena stays on offline sync."
