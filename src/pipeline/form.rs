@@ -200,7 +200,7 @@ pub fn form(text: &str, names: &Names) -> Form {
     if text.ends_with('?') {
         return Form::Question;
     }
-    if text.contains('?') || hedge().is_match(text) {
+    if text.contains('?') || hedge().is_match(text) || counterfactual().is_match(text) {
         return Form::Tentative;
     }
     // "I'll", "we're", "I'm": a subject and its verb, as two words.
@@ -310,6 +310,13 @@ const OPENERS: [&str; 12] = [
 const HEDGE: &str = r"(?i)\b(maybe|might|perhaps|i don't know|i dunno|not sure|i guess)\b";
 
 cached_regex!(hedge, HEDGE);
+
+/// A condition with what would follow from it ("If we keep the December date we'd be
+/// cutting corners"): a choice weighed, not made. "If the tests pass we ship" stays.
+const COUNTERFACTUAL: &str =
+    r"(?i)^((so|and|but|well|okay|yeah),?\s+)*if\b[^.;]*(\bwould\b|\bcould\b|'d\b|’d\b)";
+
+cached_regex!(counterfactual, COUNTERFACTUAL);
 
 /// Words that report a choice rather than state it: "The participants decided that",
 /// "We agreed to", "Dana Whitfield decided to" (the `who` group, when it names someone).
@@ -542,9 +549,16 @@ mod tests {
             "Maybe just a little LED, I don't know.",
             "The price might appeal to a certain market",
             "My favourite animal is a beagle? Is that right",
+            "If we keep the December date we'd be cutting corners on the rollback plan.",
+            "So if we went with rubber it would cost more",
         ] {
             assert_eq!(form(text, &names), Form::Tentative, "{text}");
         }
+        // A condition on what will happen is settled.
+        assert_ne!(
+            form("If the tests pass, we ship on Friday.", &names),
+            Form::Tentative
+        );
         assert_eq!(
             form("Ah I was trying to draw a dolphin", &names),
             Form::Statement {
