@@ -34,12 +34,15 @@ const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|
 /// now", "we agreed to drop", "then we decided to launch", "let's keep the patch
 /// separate", "we keep the trial". Narrower than
 /// [`DECISION_CUES`], whose "will be" or "instead of" mark half of AMI's turns.
-const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with)\b";
+const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with|we(?:'re| are) going with)\b";
 
-/// A choice settled by naming it ("Fine, Option B it is.") or by keeping a value ("Moving
-/// day stays January 16th.", "The budget remains unchanged."): what is named or kept
-/// starts with a capital or a digit, so "Yes it is." and "It stays in the backlog" are not.
-const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])";
+/// A choice settled by naming it ("Fine, Option B it is.", "Two interns it is.") or by
+/// keeping or moving a value ("Moving day stays January 16th.", "The budget remains
+/// unchanged.", "The deadline moves to January 31st."): what is named, kept or moved to
+/// starts with a capital, a digit or a number word, so "Yes it is.", "It stays in the
+/// backlog" and "Let's move to the next slide" are not; or a statement opened by
+/// "Agreed," ("Agreed, dark mode waits until January.").
+const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+";
 
 /// A speaker taking a task on themselves ("I can", but not "I can't").
 const COMMITMENT: &str =
@@ -555,6 +558,9 @@ mod tests {
             "Great, that's it. Moving day stays January 16th.",
             "The price stays at 4.99 for now.",
             "The budget remains unchanged.",
+            "Fine, two interns it is.",
+            "Okay, the deadline moves to January 31st.",
+            "Agreed, dark mode waits until January.",
         ] {
             assert!(named(text), "{text}");
         }
@@ -564,9 +570,13 @@ mod tests {
             "Who is it? It is Tom.",
             "It stays in the backlog.",
             "Lena stays on offline sync.",
+            "That's what it is.",
+            "Okay, it moves to the next slide.",
+            "Agreed.",
         ] {
             assert!(!named(text), "{text}");
         }
+        assert!(settled().is_match("Then we're going with Priyanka and a February start."));
         assert_eq!(
             quoted(task_sentences(&numbered)),
             [(3, "Marco can ship a patch next Monday.".to_string())],
