@@ -216,6 +216,13 @@ fn promises_task(sentence: &str) -> bool {
     })
 }
 
+/// "Let me" with a time after the meeting ("Let me write the mentor guide before the
+/// holidays", "let me check with legal and get back to you"): a promise. Without one it is
+/// mostly the meeting's own business ("let me just check that", "let me get that").
+const LET_ME_LATER: &str = r"(?i)\blet me\b[^.?!]*\b(?:today|tonight|tomorrow|this (?:week|afternoon|evening|morning)|next (?:week|month|monday|tuesday|wednesday|thursday|friday)|by (?:monday|tuesday|wednesday|thursday|friday|tomorrow|the end)|before (?:the|our|next|monday|tuesday|wednesday|thursday|friday)|after (?:the|this) (?:meeting|call)|get back to you|follow up)\b";
+
+cached_regex!(let_me_later, LET_ME_LATER);
+
 /// A speaker offering to do something ("I can draft those this week", "I can take the
 /// 24th"); the verb is the `verb` group. Quoted, but not a promise that obliges the
 /// answer to hold an item ([`task_promised`]): "I can put it on the board" is as often
@@ -351,6 +358,7 @@ pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
         promises_task(sentence)
             || volunteers(sentence)
+            || let_me_later().is_match(sentence)
             || hands_out_task(sentence)
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
@@ -684,6 +692,12 @@ mod tests {
                 "Yep, I'll do that today and I'll report the numbers at our January review.",
             ),
             Turn::new("Leo", None, None, "I can't make the 24th."),
+            Turn::new(
+                "Nora",
+                None,
+                None,
+                "Let me just check that. Let me write the mentor guide before the holidays.",
+            ),
         ];
         let numbered = NumberedTurns::new(&turns, 1);
         assert_eq!(
@@ -701,8 +715,12 @@ mod tests {
                     4,
                     "I'll report the numbers at our January review.".to_string()
                 ),
+                (
+                    6,
+                    "Let me write the mentor guide before the holidays.".to_string()
+                ),
             ],
-            "not seeing why, nor what someone cannot do"
+            "not seeing why, nor what someone cannot do, nor \"let me\" for now"
         );
         assert_eq!(accepted_request(&numbered, 2), Some(1));
         // An offer is quoted, but does not oblige the answer to hold an item.
