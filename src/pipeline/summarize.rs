@@ -728,6 +728,13 @@ impl Meeting {
                     a.text = own;
                 }
                 a.text = tidy::with_named_thing(&a.text, &turn.text, &self.participants);
+                // "Just send me the registration link." "I'll send it after this call."
+                let asked = evidence.turn.checked_sub(1).and_then(|n| turns.turn(n));
+                if let Some(asked) = asked.filter(|t| t.speaker != turn.speaker) {
+                    if let Some(named) = tidy::with_thing_asked(&a.text, &asked.text) {
+                        a.text = named;
+                    }
+                }
             }
             let nearby = turns.nearby_text(evidence.turn);
             a.due = a

@@ -375,6 +375,46 @@ fn thing_before<'a>(said: &[&'a str], at: usize) -> Option<&'a str> {
     Some(before.trim().trim_end_matches(['.', '!'])).filter(|s| names_a_thing(s))
 }
 
+/// `task`, whose "it" is the thing another speaker just asked for with the same verb
+/// ("Just send me the registration link." "I'll send it right after this call"), with
+/// that thing named: "Send the registration link right after this call". `asked` is the
+/// turn before, by someone else; the thing is what follows the verb there (past "me",
+/// "us", "him", "her" or "them"), from its article to the end of its clause, at most
+/// five words. `None` when the task opens with no verb that turn uses so.
+pub fn with_thing_asked(task: &str, asked: &str) -> Option<String> {
+    let verb = task.split_whitespace().next()?.to_lowercase();
+    let words: Vec<&str> = asked.split_whitespace().collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+            .to_lowercase()
+    };
+    let at = words.iter().position(|w| bare(w) == verb)?;
+    let mut next = at + 1;
+    if words
+        .get(next)
+        .is_some_and(|w| ["me", "us", "him", "her", "them"].contains(&bare(w).as_str()))
+    {
+        next += 1;
+    }
+    let article = words.get(next).map(|w| bare(w))?;
+    if !["the", "a", "an", "your", "our", "this", "that"].contains(&article.as_str()) {
+        return None;
+    }
+    let mut thing: Vec<&str> = Vec::new();
+    for word in words.iter().skip(next).take(5) {
+        let ends = word.ends_with([',', '.', ';', '!', '?']);
+        let clean = word.trim_end_matches([',', '.', ';', '!', '?']);
+        if thing.len() > 1 && GAP_WORDS.contains(&bare(clean).as_str()) {
+            break;
+        }
+        thing.push(clean);
+        if ends {
+            break;
+        }
+    }
+    (thing.len() >= 2).then(|| with_thing(task, &thing.join(" ")))?
+}
+
 /// `text` with its first "it" replaced by `thing`; `None` when it says no "it".
 fn with_thing(text: &str, thing: &str) -> Option<String> {
     let it = it_word().find(text)?;
@@ -629,6 +669,27 @@ mod tests {
         );
         assert_eq!(
             in_own_words("Report the new numbers at our January review", said),
+            None
+        );
+    }
+
+    #[test]
+    fn an_it_is_the_thing_the_turn_before_asked_for_with_the_same_verb() {
+        let asked = "That's within your training budget. I'll approve it today, just send me the registration link.";
+        assert_eq!(
+            with_thing_asked("Send it right after this call.", asked).as_deref(),
+            Some("Send the registration link right after this call.")
+        );
+        assert_eq!(
+            with_thing_asked("Book it for Friday", "Can you book a room for the review?")
+                .as_deref(),
+            Some("Book a room for Friday")
+        );
+        // Another verb, no "it", or no article after the verb: nothing to name.
+        assert_eq!(with_thing_asked("Approve it today", asked), None);
+        assert_eq!(with_thing_asked("Send the deck", asked), None);
+        assert_eq!(
+            with_thing_asked("Send it now", "Send me whatever you have."),
             None
         );
     }
