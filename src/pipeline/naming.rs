@@ -21,9 +21,17 @@ pub fn note_file_name(date: Option<&str>, title: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     if safe.chars().count() > MAX_TITLE_CHARS {
-        safe = safe.chars().take(MAX_TITLE_CHARS).collect();
+        let cut: String = safe.chars().take(MAX_TITLE_CHARS + 1).collect();
+        // At the last whole word ("…, Certification", not "…, Certification Cour"),
+        // unless the title is one long word.
+        safe = match cut.rfind(' ') {
+            Some(space) => cut[..space].to_string(),
+            None => cut.chars().take(MAX_TITLE_CHARS).collect(),
+        };
     }
-    let safe = safe.trim_end_matches(['.', ' ']).trim_start_matches('.');
+    let safe = safe
+        .trim_end_matches(['.', ' ', ',', ';', '-'])
+        .trim_start_matches('.');
     let safe = if safe.is_empty() || is_reserved(safe) {
         format!("{safe} note").trim().to_string()
     } else {
@@ -80,6 +88,19 @@ mod tests {
         let long = "word ".repeat(40);
         let name = note_file_name(None, &long);
         assert!(name.chars().count() <= MAX_TITLE_CHARS + 3, "{name}");
+        // A long title is cut at a whole word, without the comma before it.
+        assert_eq!(
+            note_file_name(
+                Some("2025-12-12"),
+                "Queue Improvements, Shift Rotation, Named Contact Assignment, Certification Course Training"
+            ),
+            "2025-12-12 - Queue Improvements, Shift Rotation, Named Contact Assignment, Certification.md"
+        );
+        let one_word = "x".repeat(200);
+        assert_eq!(
+            note_file_name(None, &one_word),
+            format!("{}.md", "x".repeat(MAX_TITLE_CHARS))
+        );
         let name = note_file_name(Some("2025-01-02"), &"é".repeat(1000));
         assert!(
             name.len() < 255,
