@@ -237,9 +237,11 @@ impl FakeGenerator {
                     }
                     who.push_str(speaker);
                 }
+                // And files a task among the facts.
+                let task = format!("{} will send the summary to everyone", lines[0].1);
                 let facts: Vec<String> = std::iter::once(KEY_FACT.to_string())
                     .chain(copied)
-                    .chain(std::iter::once(who))
+                    .chain([who, task])
                     .collect();
                 json!({
                     "summary": fit(
@@ -886,7 +888,7 @@ fn a_1_1_names_who_you_is_and_a_decision_loses_its_opening_words() {
         )]
     );
     assert_eq!(note.decisions, ["Drop the boat trip from the offsite."]);
-    // The list of who spoke is no key fact.
+    // The list of who spoke is no key fact, nor what one of them will do.
     assert_eq!(note.key_information, [KEY_FACT]);
     assert_eq!(errors(&note), Vec::<String>::new());
 }

@@ -164,13 +164,26 @@ impl Names {
         named && words.is_empty()
     }
 
-    /// Whether `text` only names people ("Aisha Khan, Tom Becker and Ken Ito").
+    /// Whether `text` only names people ("Aisha Khan, Tom Becker and Ken Ito"), or says
+    /// no more than that they met ("Dana Whitfield, Leo Martins and Raj Patel met").
     pub fn only_names(&self, text: &str) -> bool {
-        let words: Vec<String> = text
+        const MET: [&[&str]; 4] = [
+            &["met"],
+            &["attended"],
+            &["were", "present"],
+            &["attended", "the", "meeting"],
+        ];
+        let mut words: Vec<String> = text
             .split_whitespace()
             .map(|w| bare(w).to_lowercase())
             .filter(|w| !w.is_empty())
             .collect();
+        let ends_with = |tail: &[&str]| {
+            words.len() >= tail.len() && words[words.len() - tail.len()..].iter().eq(tail.iter())
+        };
+        if let Some(tail) = MET.iter().find(|tail| ends_with(tail)) {
+            words.truncate(words.len() - tail.len());
+        }
         self.only_people(&words)
     }
 
@@ -519,6 +532,8 @@ mod tests {
         let names = names();
         assert!(names.only_names("Priya Natarajan, Sam Okafor"));
         assert!(names.only_names("Priya, Sam and Marco."));
+        assert!(names.only_names("Priya Natarajan and Sam Okafor met."));
+        assert!(!names.only_names("Sam met Marco"));
         assert!(!names.only_names("Sam Okafor will send the plan"));
         assert!(!names.only_names("Offline sync"));
         assert!(!names.only_names(""));

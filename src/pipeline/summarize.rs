@@ -19,7 +19,7 @@ use super::due;
 use super::extract::{
     ActionDraft, ActionsAnswer, DecisionsAnswer, Extract, Overview, OverviewAnswer,
 };
-use super::form::Names;
+use super::form::{self, Form, Names, Subject, Verb};
 use super::generator::{Chat, Generator, Progress, Usage};
 use super::grounding::NumberedTurns;
 use super::merge;
@@ -704,11 +704,19 @@ impl Meeting {
                 .unwrap_or(text)
                 .to_string()
         };
-        // Nor is a list of who was there.
+        // Nor is a list of who was there, nor what someone will do ("Daniel Kim will
+        // update the job posting"), which is a task.
         extract.key_information.retain(|k| {
             tidy::after_label(k, &self.participants).is_none()
                 && !cues::is_introduction(k)
                 && !self.names.only_names(k)
+                && !matches!(
+                    form::form(k, &self.names),
+                    Form::Statement {
+                        subject: Subject::Person(_),
+                        verb: Verb::Future | Verb::Obligation,
+                    }
+                )
         });
         extract.action_items.retain_mut(|a| {
             let said = unlabelled(&a.text);

@@ -4,7 +4,7 @@
 //! has: leading interjections, a name called out, "can you", "I'll".
 
 /// Words that open a spoken sentence without adding to it.
-const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks)\b[,.!]?\s+";
+const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks|agreed)\b[,.!]?\s+";
 
 /// How a choice is proposed: "Let's go with Allied".
 const PROPOSAL: &str = r"(?i)^(let's|let’s|let us)\s+";
@@ -705,6 +705,10 @@ mod tests {
             "We keep the 14-day free trial."
         );
         assert_eq!(unprefaced("Okay so, fine."), "Okay so, fine.");
+        assert_eq!(
+            unprefaced("Agreed, dark mode waits until January."),
+            "Dark mode waits until January."
+        );
         assert_eq!(
             unprefaced("Great. Let's keep the patch separate."),
             "Keep the patch separate."
