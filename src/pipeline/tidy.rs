@@ -50,15 +50,23 @@ pub fn inert(text: &str) -> String {
         .join(" ")
 }
 
+/// A word as words are compared: lower case, without the punctuation around it.
+fn key(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+}
+
+/// A word as [`key`] has it, but keeping an apostrophe at its edge ("'cause", "goin'").
+fn spoken_key(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+        .to_lowercase()
+}
+
 /// `text` without what only speech has: "uh"s and "you know"s, words or pairs of words
 /// said twice in a row ("the the", "I think I think"), and a letter that starts a word
 /// again ("y you").
 pub fn fluent(text: &str) -> String {
     let text = disfluency().replace_all(text, "$1");
-    let key = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase()
-    };
     let mut kept: Vec<&str> = Vec::new();
     for word in text.split_whitespace() {
         let k = key(word);
@@ -114,10 +122,6 @@ pub fn capitalised(text: &str) -> String {
 /// most two of [`GAP_WORDS`] ("the", "our", "not") between any two of them. `None` when no
 /// sentence does, or when the stretch is the task as written.
 pub fn in_own_words(task: &str, said: &str) -> Option<String> {
-    let key = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase()
-    };
     let wanted: Vec<String> = task.split_whitespace().map(key).collect();
     if wanted.len() < 2 || wanted.iter().any(String::is_empty) {
         return None;
@@ -384,19 +388,15 @@ fn thing_before<'a>(said: &[&'a str], at: usize) -> Option<&'a str> {
 pub fn with_thing_asked(task: &str, asked: &str) -> Option<String> {
     let verb = task.split_whitespace().next()?.to_lowercase();
     let words: Vec<&str> = asked.split_whitespace().collect();
-    let bare = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-            .to_lowercase()
-    };
-    let at = words.iter().position(|w| bare(w) == verb)?;
+    let at = words.iter().position(|w| spoken_key(w) == verb)?;
     let mut next = at + 1;
     if words
         .get(next)
-        .is_some_and(|w| ["me", "us", "him", "her", "them"].contains(&bare(w).as_str()))
+        .is_some_and(|w| ["me", "us", "him", "her", "them"].contains(&spoken_key(w).as_str()))
     {
         next += 1;
     }
-    let article = words.get(next).map(|w| bare(w))?;
+    let article = words.get(next).map(|w| spoken_key(w))?;
     if !["the", "a", "an", "your", "our", "this", "that"].contains(&article.as_str()) {
         return None;
     }
@@ -404,7 +404,7 @@ pub fn with_thing_asked(task: &str, asked: &str) -> Option<String> {
     for word in words.iter().skip(next).take(5) {
         let ends = word.ends_with([',', '.', ';', '!', '?']);
         let clean = word.trim_end_matches([',', '.', ';', '!', '?']);
-        if thing.len() > 1 && GAP_WORDS.contains(&bare(clean).as_str()) {
+        if thing.len() > 1 && GAP_WORDS.contains(&spoken_key(clean).as_str()) {
             break;
         }
         thing.push(clean);
@@ -434,13 +434,7 @@ fn names_a_thing(sentence: &str) -> bool {
         "should", "must", "do", "does", "did", "won't", "isn't", "wasn't", "it's", "that's",
         "we're",
     ];
-    let words: Vec<String> = sentence
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-                .to_lowercase()
-        })
-        .collect();
+    let words: Vec<String> = sentence.split_whitespace().map(spoken_key).collect();
     words.len() >= 2
         && ["a", "an", "the"].contains(&words[0].as_str())
         && !words.iter().any(|w| VERBS.contains(&w.as_str()))
