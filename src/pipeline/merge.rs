@@ -11,6 +11,7 @@
 use super::extract::{ActionDraft, DecisionDraft, Extract, Overview};
 use super::form::{form, reported, Form, Names, Subject, Verb};
 use super::sameness::Sameness;
+use super::tidy;
 use crate::note::OWNER_TBD;
 
 /// Joins the chunk extracts under the model's overview, keeping the first of duplicates.
@@ -122,8 +123,17 @@ pub fn sort(
                 subject: Subject::Person(person),
                 ..
             } if carries_task(action.turn) => {
-                // "Marco can ship the patch", said by Sam: Marco's, who is not here.
-                action.owner = participant(&person).unwrap_or_else(|| OWNER_TBD.to_string());
+                // "Marco can ship the patch", said by Sam: Marco's, who is not here, so
+                // the text names him ("Marco to ship the patch").
+                match participant(&person) {
+                    Some(owner) => action.owner = owner,
+                    None => {
+                        action.owner = OWNER_TBD.to_string();
+                        if let Some(handed) = tidy::assigned(&action.text) {
+                            action.text = handed;
+                        }
+                    }
+                }
                 actions.push(action);
             }
             // "I think one factor is cost": how someone sees things, not a task; nor is a
@@ -145,7 +155,7 @@ pub fn sort(
             .unwrap_or(&decision.text)
             .to_string();
         // The note says the choice; its heading already says it was made.
-        decision.text = super::tidy::capitalised(&said);
+        decision.text = tidy::capitalised(&said);
         let owner = match form(&said, names) {
             // A question, a hedge ("maybe a little LED, I don't know") or one person's
             // view ("I think that's up to us") is not a choice the group made.
@@ -159,7 +169,13 @@ pub fn sort(
                 subject,
                 verb: Verb::Future | Verb::Obligation,
             } => match subject {
-                Subject::Person(person) => participant(&person),
+                Subject::Person(person) => {
+                    let owner = participant(&person);
+                    if let Some(handed) = owner.is_none().then(|| tidy::assigned(&said)) {
+                        decision.text = handed.unwrap_or(decision.text);
+                    }
+                    owner
+                }
                 Subject::Speaker => decision
                     .evidence
                     .as_ref()
@@ -422,12 +438,12 @@ mod tests {
             owned,
             [
                 ("Email the beta users about the date", "Tom Becker"),
-                ("Marco can ship the patch on Monday", "TBD"),
+                ("Marco to ship the patch on Monday", "TBD"),
                 (
                     "The industrial designer will work on the components",
                     "Industrial Designer"
                 ),
-                ("Marco can ship a patch release next Monday", "TBD"),
+                ("Marco to ship a patch release next Monday", "TBD"),
                 (
                     "Talk to finance about the budget this week",
                     "Priya Natarajan"

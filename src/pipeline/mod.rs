@@ -20,6 +20,7 @@ pub mod form;
 pub mod generator;
 pub mod grounding;
 pub mod local;
+pub mod meeting_acts;
 pub mod merge;
 pub mod naming;
 pub mod plan;

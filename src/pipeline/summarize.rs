@@ -22,6 +22,7 @@ use super::extract::{
 use super::form::{self, Form, Names, Subject, Verb};
 use super::generator::{Chat, Generator, Progress, Usage};
 use super::grounding::NumberedTurns;
+use super::meeting_acts;
 use super::merge;
 use super::plan::{self, TokenCounter};
 use super::prompts::{PromptError, Prompts};
@@ -797,10 +798,15 @@ impl Meeting {
             &committed,
             &carries_task,
         );
-        // Whichever pass wrote it, how the meeting itself runs is no choice about the work.
+        // Whichever pass wrote it, how the meeting itself runs is no choice about the work,
+        // and what is done in the meeting itself ("share my screen") is neither a task nor
+        // a choice.
+        extract.decisions.retain(|d| {
+            !cues::runs_the_meeting(&d.text) && !meeting_acts::chosen_for_the_meeting(&d.text)
+        });
         extract
-            .decisions
-            .retain(|d| !cues::runs_the_meeting(&d.text));
+            .action_items
+            .retain(|a| !meeting_acts::done_in_the_meeting(&a.text));
         extract
     }
 

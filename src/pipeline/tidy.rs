@@ -188,6 +188,26 @@ pub fn unprefaced(text: &str) -> String {
     capitalised(rest)
 }
 
+/// A task for someone named who may do it ("Marco can ship", "Marco will ship", "Marco's
+/// going to ship"): the doer, `who`, then what it says of them.
+const DOER_MAY: &str = r"(?i)^(?P<who>[\p{Lu}][\w'’.-]*(?: [\p{Lu}][\w'’.-]*){0,2})(?:'ll|’ll|'s going to|’s going to| (?:can|could|will|would|should|must|shall|is going to|is gonna|has to|needs to|need to|might))\s+(?:(?:also|then|just|probably|definitely)\s+)?(?P<rest>\w.*)$";
+
+cached_regex!(doer_may, DOER_MAY);
+
+/// `task`, said of someone outside the meeting as what they can or will do ("Marco can
+/// ship a patch release next Monday"), worded as a task handed to them: "Marco to ship a
+/// patch release next Monday". Said as a capability, it does not read as a task, and the
+/// note's owner (`TBD`, since Marco is not there) cannot carry the name. `None` when
+/// `task` does not open with such a name and its verb.
+pub fn assigned(task: &str) -> Option<String> {
+    let c = doer_may().captures(task.trim())?;
+    let pronoun = [
+        "i", "you", "we", "they", "he", "she", "it", "this", "that", "the",
+    ]
+    .contains(&c["who"].to_lowercase().split(' ').next().unwrap_or(""));
+    (!pronoun).then(|| format!("{} to {}", &c["who"], &c["rest"]))
+}
+
 /// `task`, said by one of two people to the other, with "you" and "your" naming the one
 /// addressed (`addressee`): "Share it with you first" is "Share it with Priya first" in
 /// the note, which either of them may read.
@@ -476,6 +496,36 @@ fn lowercase_first(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_for_someone_not_there_is_handed_to_them() {
+        for (said, task) in [
+            (
+                "Marco can ship a patch release next Monday, November 17.",
+                "Marco to ship a patch release next Monday, November 17.",
+            ),
+            (
+                "Marco will also call the vendor",
+                "Marco to call the vendor",
+            ),
+            (
+                "Lena Park's going to send the invoice",
+                "Lena Park to send the invoice",
+            ),
+            ("Omar'll sign the contract", "Omar to sign the contract"),
+        ] {
+            assert_eq!(assigned(said).as_deref(), Some(task), "{said}");
+        }
+        for said in [
+            "Ship the patch release next Monday",
+            "Marco shipped the patch",
+            "we can ship it",
+            "You will send the invoice",
+            "The team can ship it",
+        ] {
+            assert_eq!(assigned(said), None, "{said}");
+        }
+    }
 
     #[test]
     fn a_copied_speaker_label_is_found_and_left_out() {
