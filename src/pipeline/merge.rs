@@ -103,6 +103,18 @@ pub fn sort(
     carries_task: &dyn Fn(usize) -> bool,
 ) {
     let participant = |p: &str| owners.iter().find(|o| o.as_str() == p).cloned();
+    // The participant a statement names as the doer; someone not in the meeting is no
+    // owner, so the text names them: "Marco can ship the patch" is "Marco to ship the patch".
+    let doer = |person: &str, text: &mut String| {
+        let owner = participant(person);
+        if let Some(handed) = owner
+            .as_ref()
+            .map_or_else(|| tidy::assigned(text), |_| None)
+        {
+            *text = handed;
+        }
+        owner
+    };
     let mut actions = Vec::with_capacity(extract.action_items.len());
     let mut decisions = Vec::with_capacity(extract.decisions.len());
     for mut action in std::mem::take(&mut extract.action_items) {
@@ -123,17 +135,9 @@ pub fn sort(
                 subject: Subject::Person(person),
                 ..
             } if carries_task(action.turn) => {
-                // "Marco can ship the patch", said by Sam: Marco's, who is not here, so
-                // the text names him ("Marco to ship the patch").
-                match participant(&person) {
-                    Some(owner) => action.owner = owner,
-                    None => {
-                        action.owner = OWNER_TBD.to_string();
-                        if let Some(handed) = tidy::assigned(&action.text) {
-                            action.text = handed;
-                        }
-                    }
-                }
+                // "Marco can ship the patch", said by Sam: Marco's, who is not here.
+                action.owner =
+                    doer(&person, &mut action.text).unwrap_or_else(|| OWNER_TBD.to_string());
                 actions.push(action);
             }
             // "I think one factor is cost": how someone sees things, not a task; nor is a
@@ -169,13 +173,7 @@ pub fn sort(
                 subject,
                 verb: Verb::Future | Verb::Obligation,
             } => match subject {
-                Subject::Person(person) => {
-                    let owner = participant(&person);
-                    if let Some(handed) = owner.is_none().then(|| tidy::assigned(&said)) {
-                        decision.text = handed.unwrap_or(decision.text);
-                    }
-                    owner
-                }
+                Subject::Person(person) => doer(&person, &mut decision.text),
                 Subject::Speaker => decision
                     .evidence
                     .as_ref()
