@@ -60,6 +60,10 @@ struct FakeGenerator {
     calls: Vec<Call>,
     /// Writes the action items in reverse order (a regenerated note's items move).
     reverse: bool,
+    /// Answers the first action-items question of a chunk with its invented item alone, as
+    /// a small model that walks the window's talk from its top and closes the list before
+    /// the promises; asked again about fewer turns, it answers as usual.
+    walks: bool,
 }
 
 impl FakeGenerator {
@@ -68,6 +72,7 @@ impl FakeGenerator {
             context,
             calls: Vec::new(),
             reverse: false,
+            walks: false,
         }
     }
 
@@ -151,9 +156,20 @@ impl FakeGenerator {
                     .filter_map(Value::as_str)
                     .collect();
                 let text_max = item["text"]["maxLength"].as_u64();
-                let mut actions = vec![json!({ "turn": first_turn, "owner": "TBD",
-                    "text": INVENTED_ACTION, "due": null })];
-                for (turn, speaker, text) in &lines {
+                let (least, most) = (
+                    item["turn"]["minimum"].as_u64(),
+                    item["turn"]["maximum"].as_u64(),
+                );
+                let in_range =
+                    |turn: u64| least.is_none_or(|l| turn >= l) && most.is_none_or(|m| turn <= m);
+                let invented = json!({ "turn": least.unwrap_or(first_turn), "owner": "TBD",
+                    "text": INVENTED_ACTION, "due": null });
+                let asked_before = self.calls.iter().any(|c| c.ask == Ask::Actions);
+                if self.walks && !asked_before {
+                    return json!({ "action_items": [invented] });
+                }
+                let mut actions = if self.walks { vec![] } else { vec![invented] };
+                for (turn, speaker, text) in lines.iter().filter(|(turn, _, _)| in_range(*turn)) {
                     if text.contains("circulate the notes") {
                         actions.push(json!({ "turn": turn, "owner": "TBD",
                             "text": SHARED_ACTION, "due": null }));
@@ -172,6 +188,12 @@ impl FakeGenerator {
                 if self.reverse {
                     actions[1..].reverse();
                 }
+                let required = props["action_items"]["minItems"].as_u64().unwrap_or(0) as usize;
+                assert!(
+                    actions.len() >= required,
+                    "no item for {required} required in {}",
+                    chat.user
+                );
                 if let Some(max) = props["action_items"]["maxItems"].as_u64() {
                     actions.truncate(max as usize);
                 }
@@ -450,6 +472,68 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
         assert!(evidence.start.is_some(), "a VTT turn has a time");
     }
     assert_eq!(errors(note), Vec::<String>::new());
+}
+
+#[test]
+fn a_list_that_stops_before_the_promises_is_asked_again_about_their_turns() {
+    let transcript = transcript::read_path(Path::new(ROADMAP), None).unwrap();
+    let mut answers_all = FakeGenerator::new(2400);
+    let (expected, _) = run(
+        &transcript,
+        &settings(Some("Priya Natarajan")),
+        &mut answers_all,
+    );
+    let mut walker = FakeGenerator::new(2400);
+    walker.walks = true;
+    let (summary, _) = run(&transcript, &settings(Some("Priya Natarajan")), &mut walker);
+    let (expected, summary) = (expected.unwrap(), summary.unwrap());
+
+    // The first question covers every turn; each later one only the turns of promises
+    // the first answer did not cite, and the turn after them.
+    let ranges: Vec<(u64, u64)> = walker
+        .calls
+        .iter()
+        .filter(|c| c.ask == Ask::Actions)
+        .map(|c| {
+            let turn = &c.schema["properties"]["action_items"]["items"]["properties"]["turn"];
+            (
+                turn["minimum"].as_u64().unwrap(),
+                turn["maximum"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let whole = ranges[0];
+    assert!(ranges.len() > 1, "no second question: {ranges:?}");
+    for &(first, last) in &ranges[1..] {
+        assert!(whole.0 <= first && last <= whole.1 && last - first < whole.1 - whole.0);
+    }
+    let again = &walker
+        .calls
+        .iter()
+        .filter(|c| c.ask == Ask::Actions)
+        .nth(1)
+        .unwrap();
+    assert!(again
+        .user
+        .contains(&format!("turns {} to {}", ranges[1].0, ranges[1].1)));
+    assert!(again.schema["properties"]["action_items"]["minItems"].as_u64() >= Some(1));
+    // What the walk missed is found on the second look: the same tasks as a model that
+    // answered the first question in full.
+    let tasks = |s: &Summary| -> Vec<(String, String)> {
+        s.note
+            .action_items
+            .iter()
+            .map(|i| (i.text.clone(), i.owner.clone()))
+            .collect()
+    };
+    assert_eq!(tasks(&summary), tasks(&expected));
+    // A list that reached every promise is not asked again.
+    let asked = answers_all
+        .calls
+        .iter()
+        .filter(|c| c.ask == Ask::Actions)
+        .count();
+    assert_eq!(asked, 1);
 }
 
 #[test]

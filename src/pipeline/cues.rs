@@ -368,6 +368,24 @@ pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
 
 /// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn)` picks, at
 /// most [`MAX_CUES`], the first in the window, each cut to [`MAX_CUE_WORDS`].
+/// The spans of turns (first, last) whose quoted sentences no item of an answer cites,
+/// within two turns as grounding allows: where a list walked the window's talk from its
+/// top and closed before it reached the promises. Cues two turns apart or less share a span.
+pub fn unanswered(cues: &[Cue<'_>], cited: &[usize]) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let missed = cues
+        .iter()
+        .map(|c| c.turn)
+        .filter(|&turn| !cited.iter().any(|&c| c.abs_diff(turn) <= 2));
+    for turn in missed {
+        match spans.last_mut() {
+            Some((_, last)) if turn <= *last + 2 => *last = (*last).max(turn),
+            _ => spans.push((turn, turn)),
+        }
+    }
+    spans
+}
+
 fn quoted<'a>(
     turns: &NumberedTurns<'a>,
     is_cue: impl Fn(usize, &str, bool) -> bool,
@@ -507,6 +525,24 @@ mod tests {
         assert_eq!(task_sentences(&numbered)[1].speaker, "Bo");
         assert!(carries_task(&numbered, 1) && carries_task(&numbered, 2));
         assert!(!carries_task(&numbered, 5), "no task in the launch date");
+    }
+
+    #[test]
+    fn promises_no_item_cites_are_spans_to_ask_about_again() {
+        let cue = |turn| Cue {
+            turn,
+            speaker: "Ana",
+            sentence: "I'll send it.".to_string(),
+        };
+        let cues = [cue(10), cue(12), cue(20), cue(31), cue(40)];
+        // The answer cited turns 3 and 42: the promise at 40 is within two of 42.
+        assert_eq!(
+            unanswered(&cues, &[3, 42]),
+            [(10, 12), (20, 20), (31, 31)],
+            "10 and 12 are one span, 20 and 31 each their own"
+        );
+        assert_eq!(unanswered(&cues, &[11, 21, 30, 39]), []);
+        assert_eq!(unanswered(&[], &[5]), []);
     }
 
     #[test]

@@ -247,6 +247,12 @@ pub fn form(text: &str, names: &Names) -> Form {
     if ASKING.contains(&first.as_str()) && ASKED.contains(&after(1)) {
         return Form::Question;
     }
+    // "Is this the final one", "Leave that one on there, shouldn't I": a question too.
+    if (["is", "are", "was", "were"].contains(&first.as_str()) && after(1) == "this")
+        || tag_question().is_match(text)
+    {
+        return Form::Question;
+    }
     // "What does anybody think about that", "How can we make it cheaper".
     if QUESTION_WORDS.contains(&first.as_str()) && ASKING.contains(&after(1)) {
         return Form::Question;
@@ -319,10 +325,16 @@ const OPENERS: [&str; 12] = [
     "ah", "oh", "so", "well", "and", "but", "okay", "ok", "yeah", "right", "then", "um",
 ];
 
+/// A question tagged on at the end: "…, shouldn't I", "…, don't we". Not "…, could you",
+/// which asks for the task.
+const TAG_QUESTION: &str = r"(?i)\b(?:should|shall|do|does|did|is|are|was|were|can|could|will|would|have|has)(?:n't|n’t| not)? (?:i|we|it|they|he|she)[.!]?$";
+
 /// Words of someone who has not settled: a decision says what was chosen.
 const HEDGE: &str = r"(?i)\b(maybe|might|perhaps|i don't know|i dunno|not sure|i guess)\b";
 
 cached_regex!(hedge, HEDGE);
+
+cached_regex!(tag_question, TAG_QUESTION);
 
 /// A condition with what would follow from it ("If we keep the December date we'd be
 /// cutting corners"): a choice weighed, not made. "If the tests pass we ship" stays.
@@ -549,10 +561,18 @@ mod tests {
             "Should we go with the yellow case",
             "What does anybody think about that",
             "So how can we make it cheaper",
+            "Is this is there anything else I need to do for the next meeting",
+            "Leave that one on there shouldn't I",
+            "We ship on Friday, don't we.",
         ] {
             assert_eq!(form(text, &names), Form::Question, "{text}");
         }
-        for text in ["Do the review by Friday", "Can you send the deck to Ana"] {
+        for text in [
+            "Do the review by Friday",
+            "Can you send the deck to Ana",
+            "Send the deck to Ana, could you",
+            "Do this by Friday",
+        ] {
             assert_eq!(form(text, &names), Form::Instruction, "{text}");
         }
     }

@@ -115,6 +115,14 @@ impl<'a> NumberedTurns<'a> {
         windows
     }
 
+    /// Turns `first` to `last` (both included) when the chunk holds them all.
+    pub fn span(&self, first: usize, last: usize) -> Option<NumberedTurns<'a>> {
+        let from = first.checked_sub(self.first)?;
+        let to = last.checked_sub(self.first)?;
+        let turns = self.turns.get(from..=to)?;
+        Some(NumberedTurns::new(turns, first))
+    }
+
     /// Turn `number`, when the chunk holds it.
     pub fn turn(&self, number: usize) -> Option<&'a Turn> {
         self.turns.get(number.checked_sub(self.first)?)
@@ -229,6 +237,18 @@ mod tests {
         assert_eq!(chunk.range(), (7, 9));
         assert!(chunk.text().starts_with("[7] Ana: Can you send"));
         assert!(chunk.text().contains("\n[9] Ana: We go with"));
+    }
+
+    #[test]
+    fn a_span_keeps_the_meeting_wide_numbers() {
+        let turns = turns();
+        let chunk = NumberedTurns::new(&turns, 7);
+        let span = chunk.span(8, 9).unwrap();
+        assert_eq!(span.range(), (8, 9));
+        assert!(span.text().starts_with("[8] Sam: Sure"));
+        assert_eq!(chunk.span(7, 7).unwrap().range(), (7, 7));
+        assert!(chunk.span(6, 8).is_none(), "turn 6 is not in the chunk");
+        assert!(chunk.span(9, 10).is_none(), "turn 10 is not in the chunk");
     }
 
     #[test]

@@ -414,12 +414,32 @@ impl ChunkReader<'_> {
         let mut decisions = DecisionsAnswer::default();
         for window in turns.windows(LIST_WINDOW_CHARS) {
             let range = window.range();
+            let least = u64::from(cues::task_promised(&window));
             let answer: ActionsAnswer = parse(ask_pass(
                 Pass::Actions,
                 &window,
-                &meeting.actions_schema(range, cues::task_promised(&window)),
+                &meeting.actions_schema(range, (least, ANSWER_LIMITS.action_items)),
             )?)?;
+            let cited: Vec<usize> = answer.action_items.iter().map(|a| a.turn).collect();
             actions.action_items.extend(answer.action_items);
+            // A list that walked the window's talk and closed before its promises: asked
+            // again about the promised turns alone (and the turn after, which may accept),
+            // for an item each sentence quoted at most.
+            for (first, last) in cues::unanswered(&cues::task_sentences(&window), &cited) {
+                let Some(span) = window.span(first, (last + 1).min(range.1)) else {
+                    continue;
+                };
+                let quoted = cues::task_sentences(&span).len() as u64;
+                if quoted == 0 {
+                    continue;
+                }
+                let answer: ActionsAnswer = parse(ask_pass(
+                    Pass::Actions,
+                    &span,
+                    &meeting.actions_schema(span.range(), (1, quoted)),
+                )?)?;
+                actions.action_items.extend(answer.action_items);
+            }
             let answer: DecisionsAnswer = parse(ask_pass(
                 Pass::Decisions,
                 &window,
@@ -654,14 +674,15 @@ impl Meeting {
     /// list holds at least one item: the 1.5B model otherwise closed the list at once on a
     /// 1:1 with five spoken commitments. A request alone or "I'll go first" does not count:
     /// on AMI's chatter forcing there filled lists with ice-breaker lines.
-    fn actions_schema(&self, range: (usize, usize), committed: bool) -> Value {
+    /// The action-items answer for turns `range`, with `least` to `most` items.
+    fn actions_schema(&self, range: (usize, usize), (least, most): (u64, u64)) -> Value {
         json!({
             "type": "object",
             "properties": {
                 "action_items": {
                     "type": "array",
-                    "minItems": usize::from(committed),
-                    "maxItems": ANSWER_LIMITS.action_items,
+                    "minItems": least,
+                    "maxItems": most,
                     "items": {
                         "type": "object",
                         "properties": {
