@@ -366,8 +366,6 @@ pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     quoted(turns, is_cue)
 }
 
-/// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn)` picks, at
-/// most [`MAX_CUES`], the first in the window, each cut to [`MAX_CUE_WORDS`].
 /// The spans of turns (first, last) whose quoted sentences no item of an answer cites,
 /// within two turns as grounding allows: where a list walked the window's talk from its
 /// top and closed before it reached the promises. Cues two turns apart or less share a span.
@@ -386,6 +384,8 @@ pub fn unanswered(cues: &[Cue<'_>], cited: &[usize]) -> Vec<(usize, usize)> {
     spans
 }
 
+/// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn)` picks, at
+/// most [`MAX_CUES`], the first in the window, each cut to [`MAX_CUE_WORDS`].
 fn quoted<'a>(
     turns: &NumberedTurns<'a>,
     is_cue: impl Fn(usize, &str, bool) -> bool,

@@ -668,13 +668,13 @@ impl Meeting {
         context
     }
 
-    /// The action-items pass's answer: each item cites its turn first (the model finds
-    /// the words before it writes them), then names an owner from this meeting. Where a task
-    /// is promised or accepted in so many words (`committed`, [`cues::task_promised`]), the
-    /// list holds at least one item: the 1.5B model otherwise closed the list at once on a
-    /// 1:1 with five spoken commitments. A request alone or "I'll go first" does not count:
-    /// on AMI's chatter forcing there filled lists with ice-breaker lines.
-    /// The action-items answer for turns `range`, with `least` to `most` items.
+    /// The action-items pass's answer for turns `range`, with `least` to `most` items:
+    /// each item cites its turn first (the model finds the words before it writes them),
+    /// then names an owner from this meeting. Where a task is promised or accepted in so
+    /// many words ([`cues::task_promised`]), a window's list holds at least one item: the
+    /// 1.5B model otherwise closed the list at once on a 1:1 with five spoken commitments.
+    /// A request alone or "I'll go first" does not count: on AMI's chatter forcing there
+    /// filled lists with ice-breaker lines.
     fn actions_schema(&self, range: (usize, usize), (least, most): (u64, u64)) -> Value {
         json!({
             "type": "object",
