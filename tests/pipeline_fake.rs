@@ -915,6 +915,44 @@ fn three_people_make_a_meeting_note_without_a_person() {
 }
 
 #[test]
+fn work_handed_out_to_several_in_one_sentence_is_a_task_for_each() {
+    let transcript = in_memory(
+        &[
+            ("Ana", BUDGET_TALK),
+            ("Bo", "Fine by me."),
+            ("Cy", "Same here, it works for me."),
+            (
+                "Ana",
+                "I'll give you each a task for Friday: Bo, you draft the hotel shortlist, and Cy, you reserve the train seats.",
+            ),
+        ],
+        Some("2025-11-07"),
+    );
+    let mut fake = FakeGenerator::new(2400);
+    let (result, _) = run(&transcript, &settings(None), &mut fake);
+    let note = result.unwrap().note;
+    let tasks: Vec<(&str, &str, Option<&str>)> = note
+        .action_items
+        .iter()
+        .map(|a| (a.text.as_str(), a.owner.as_str(), a.due.as_deref()))
+        .collect();
+    // The model wrote one item for Ana; each person she turned to has their part, and
+    // the sentence's deadline. Its preamble, which speaks to the group, is no task.
+    assert_eq!(
+        tasks,
+        [
+            (
+                "Bo, you draft the hotel shortlist",
+                "Bo",
+                Some("2025-11-14")
+            ),
+            ("Cy, you reserve the train seats", "Cy", Some("2025-11-14")),
+        ]
+    );
+    assert_eq!(errors(&note), Vec::<String>::new());
+}
+
+#[test]
 fn copied_turns_lose_their_label_and_introductions_and_the_meeting_s_own_running_are_in_no_list() {
     let transcript = in_memory(
         &[

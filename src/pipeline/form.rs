@@ -188,11 +188,16 @@ impl Names {
     }
 
     /// The person `words` open with and how many words name them: a participant by full
-    /// name, then by first name, then a name said in the transcript.
-    fn person_at(&self, words: &[String]) -> Option<(String, usize)> {
+    /// name, then by first name, then a name said in the transcript. A participant known
+    /// by a role is named as people say it: "Industrial Design" or "the industrial
+    /// designer" for "Industrial Designer", "User Interface Designer" for "User Interface".
+    pub(crate) fn person_at(&self, words: &[String]) -> Option<(String, usize)> {
         for (name, parts) in &self.participants {
-            if words.len() >= parts.len() && words[..parts.len()] == parts[..] {
-                return Some((name.clone(), parts.len()));
+            if words.len() >= parts.len() && words.iter().zip(parts).all(|(w, p)| same_word(w, p)) {
+                let role_noun = words
+                    .get(parts.len())
+                    .is_some_and(|w| ROLE_NOUNS.contains(&w.as_str()));
+                return Some((name.clone(), parts.len() + usize::from(role_noun)));
             }
         }
         let first = words.first()?;
@@ -205,6 +210,29 @@ impl Names {
             .contains(first)
             .then(|| (super::tidy::capitalised(first), 1))
     }
+}
+
+/// Nouns said after a role to name the one who holds it: "User Interface *Designer*",
+/// "Marketing *Expert*".
+const ROLE_NOUNS: [&str; 6] = [
+    "designer",
+    "expert",
+    "executive",
+    "specialist",
+    "manager",
+    "lead",
+];
+
+/// Whether a said word is a participant's: the same word, or one of its forms ("design"
+/// for "designer", "market" for "marketing"). Short words must be equal, so "Dan" is
+/// never "Dana".
+fn same_word(said: &str, part: &str) -> bool {
+    let (short, long) = if said.len() <= part.len() {
+        (said, part)
+    } else {
+        (part, said)
+    };
+    said == part || (short.len() >= 5 && long.len() - short.len() <= 3 && long.starts_with(short))
 }
 
 /// The form of `text`, reading its names with `names`.
@@ -370,7 +398,7 @@ pub fn reported<'a>(text: &'a str, names: &Names) -> Option<&'a str> {
 }
 
 /// A word without the punctuation around it.
-fn bare(word: &str) -> &str {
+pub(crate) fn bare(word: &str) -> &str {
     word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
         .trim_end_matches("'s")
 }
@@ -601,6 +629,40 @@ mod tests {
                 verb: Verb::Plain
             }
         );
+    }
+
+    #[test]
+    fn a_role_is_named_as_people_say_it() {
+        let transcript = Transcript::new(Vec::new(), Metadata::new(Format::Plain));
+        let roles = ["Industrial Designer", "User Interface", "Marketing"].map(String::from);
+        let names = Names::new(&roles, &transcript);
+        for (text, role, verb) in [
+            (
+                "The User Interface Designer will do the user interface concept.",
+                "User Interface",
+                Verb::Future,
+            ),
+            (
+                "Industrial Design is going to do the components",
+                "Industrial Designer",
+                Verb::Future,
+            ),
+            (
+                "Marketing expert needs to watch trends",
+                "Marketing",
+                Verb::Obligation,
+            ),
+        ] {
+            assert_eq!(form(text, &names), person(role, verb), "{text}");
+        }
+        // A word only like a role's is no role: "Market" is not "Marketing" unless a verb
+        // follows, and short words must be the same.
+        assert_eq!(
+            form("Market research shows demand", &names),
+            Form::Instruction
+        );
+        assert!(!same_word("dan", "dana"));
+        assert!(same_word("design", "designer"));
     }
 
     #[test]

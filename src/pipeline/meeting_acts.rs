@@ -39,7 +39,14 @@ const AFTER_A_VERB: &[&str] = &[
     "out", "on", "in", "at", "to",
 ];
 
+/// Parting words: "See you next week", "Meet you in about ten minutes", "Be back in a
+/// bit". When the meeting resumes is said as a promise, and is no one's task, whatever
+/// time it names.
+const PARTING: &str = r"(?i)^(?:(?:okay|ok|so|and|then|right|i'll|i will|we'll|we will)[,\s]+)*(?:(?:see|meet) (?:you|everyone|everybody)(?: all| guys)?(?:$|[.,!]| (?:in|at|on|next|tomorrow|later|soon|then|after|back|there|again)\b)|(?:be|come) back (?:in|after)\b|talk (?:soon|later|next)\b)";
+
 cached_regex!(mechanics, MECHANICS);
+
+cached_regex!(parting, PARTING);
 
 cached_regex!(later, LATER);
 
@@ -53,7 +60,7 @@ cached_regex!(recipient, RECIPIENT);
 /// afterwards: with no time after the meeting, the meeting's mechanics, something done
 /// now, or something told to the room.
 pub fn done_in_the_meeting(text: &str) -> bool {
-    in_the_room(text.trim(), true)
+    parting().is_match(text.trim()) || in_the_room(text.trim(), true)
 }
 
 /// Whether the decision `text` is the meeting's own business, so that nothing about the
@@ -141,6 +148,9 @@ mod tests {
             "Let's start with the look and feel design presentation first.",
             "Let's start by looking at the look and feel design presentation first.",
             "This time I will take the minutes.",
+            "Meet you in about a half an hour, I think.",
+            "See you next week",
+            "Be back in about ten minutes to show you the final presentation",
         ] {
             assert!(done_in_the_meeting(text), "{text}");
         }
@@ -194,6 +204,8 @@ mod tests {
             "Hand over the keys to facilities",
             "Take the minutes at next week's review",
             "Sit down with Sam tomorrow to plan the move",
+            "Meet the vendor next week",
+            "See you can get the quote by Friday",
         ] {
             assert!(!done_in_the_meeting(text), "{text}");
         }

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod form;
 pub mod generator;
 pub mod grounding;
+pub mod handout;
 pub mod local;
 pub mod meeting_acts;
 pub mod merge;

@@ -22,6 +22,7 @@ use super::extract::{
 use super::form::{self, Form, Names, Subject, Verb};
 use super::generator::{Chat, Generator, Progress, Usage};
 use super::grounding::NumberedTurns;
+use super::handout;
 use super::meeting_acts;
 use super::merge;
 use super::plan::{self, TokenCounter};
@@ -819,6 +820,12 @@ impl Meeting {
             &committed,
             &carries_task,
         );
+        // "Industrial Design, your components concept, User Interface, the interface": one
+        // task for each person a hand-out turns to.
+        extract.action_items = std::mem::take(&mut extract.action_items)
+            .into_iter()
+            .flat_map(|a| handout::split(a, &self.names, &self.owners))
+            .collect();
         // Whichever pass wrote it, how the meeting itself runs is no choice about the work,
         // and what is done in the meeting itself ("share my screen") is neither a task nor
         // a choice.
@@ -828,7 +835,27 @@ impl Meeting {
         extract
             .action_items
             .retain(|a| !meeting_acts::done_in_the_meeting(&a.text));
+        // "Send me the mockups", asked by Mei of Alex: Alex's task names Mei.
+        for a in &mut extract.action_items {
+            let Some(evidence) = &a.evidence else {
+                continue;
+            };
+            let request = cues::accepted_request(turns, evidence.turn).and_then(|n| turns.turn(n));
+            let asker = request.map_or(evidence.speaker.as_str(), |r| r.speaker.as_str());
+            if asker != a.owner {
+                a.text = tidy::asked_by(&a.text, self.called(asker));
+            }
+        }
         extract
+    }
+
+    /// How a note's task names `participant`: by first name in a meeting of two, as
+    /// [`Self::addressee_of`] does, else in full ("Project Manager" is no "Project").
+    fn called<'a>(&self, participant: &'a str) -> &'a str {
+        match participant.split_whitespace().next() {
+            Some(first) if self.participants.len() == 2 => first,
+            _ => participant,
+        }
     }
 
     /// The first name of the one other participant of a meeting of two, as `speaker`

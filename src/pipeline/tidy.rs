@@ -4,7 +4,7 @@
 //! has: leading interjections, a name called out, "can you", "I'll".
 
 /// Words that open a spoken sentence without adding to it.
-const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks|agreed)\b[,.!]?\s+";
+const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|'kay|’kay|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks|agreed)\b[,.!]?\s+";
 
 /// How a choice is proposed: "Let's go with Allied".
 const PROPOSAL: &str = r"(?i)^(let's|let’s|let us)\s+";
@@ -14,7 +14,7 @@ const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
 
 /// How a spoken task starts before its verb.
-const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?)";
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?|make sure to )";
 
 /// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
 const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
@@ -218,6 +218,18 @@ pub fn addressed(task: &str, addressee: &str) -> String {
             (_, Some(_)) => c[0].to_string(),
             ("your", None) => format!("{addressee}'s"),
             _ => addressee.to_string(),
+        })
+        .into_owned()
+}
+
+/// `task`, asked for by `asker` of someone else, with "me" and "my" naming the one who
+/// asked: "Send me the mockups by Thursday", asked by Mei of Alex, is "Send Mei the mockups
+/// by Thursday" in Alex's list.
+pub fn asked_by(task: &str, asker: &str) -> String {
+    me_word()
+        .replace_all(task, |c: &regex::Captures<'_>| match &c[1] {
+            "my" => format!("{asker}'s"),
+            _ => asker.to_string(),
         })
         .into_owned()
 }
@@ -466,6 +478,11 @@ const YOU_WORD: &str = r"\b(you|your)\b(['’]\w+)?";
 
 cached_regex!(you_word, YOU_WORD);
 
+/// The asker's words for themselves, lower case as said inside a task.
+const ME_WORD: &str = r"\b(me|my|myself)\b";
+
+cached_regex!(me_word, ME_WORD);
+
 /// The first "it" of a sentence, as a whole word.
 const IT_WORD: &str = r"\bit\b";
 
@@ -586,6 +603,14 @@ mod tests {
             "Send them a note this afternoon."
         );
         assert_eq!(task("could you please book the room"), "Book the room");
+        assert_eq!(
+            task("'kay I'll type up the minutes and email those out"),
+            "Type up the minutes and email those out"
+        );
+        assert_eq!(
+            task("I'll make sure to put up the minutes"),
+            "Put up the minutes"
+        );
         assert_eq!(
             task("And maybe you can look at what trends there are in this market."),
             "Look at what trends there are in this market.",
@@ -783,6 +808,20 @@ mod tests {
             addressed("You decide by Friday", "Sam"),
             "You decide by Friday"
         );
+    }
+
+    #[test]
+    fn me_in_a_task_is_the_one_who_asked() {
+        assert_eq!(
+            asked_by("Send me the updated mockups by Thursday", "Mei"),
+            "Send Mei the updated mockups by Thursday"
+        );
+        assert_eq!(
+            asked_by("Put it on my calendar and let me know", "Dana Whitfield"),
+            "Put it on Dana Whitfield's calendar and let Dana Whitfield know"
+        );
+        // "Me" opening a sentence and words that hold "me" are left as said.
+        assert_eq!(asked_by("Come meet the team", "Mei"), "Come meet the team");
     }
 
     #[test]
