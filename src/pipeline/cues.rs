@@ -70,16 +70,23 @@ const DEFERRAL: &str = r"(?i)^(?:let's |let us |we'll |we can )?(?:leave|park|ta
 
 cached_regex!(deferral, DEFERRAL);
 
-/// How the meeting itself runs: its start, end, purpose, agenda or time left.
-const MEETING_ITSELF: &str = r"(?i)\b(?:(?:start|end|close|objective|purpose|goal|agenda) of (?:the|this|our) meeting|(?:start|open|end|close|summari[sz]e) (?:the|this|our) meeting|kick-?off meeting|minutes left)\b";
+/// How the meeting itself runs: its start, end, purpose, agenda, time left, next item,
+/// who it is "just waiting for", and when it resumes after a break.
+const MEETING_ITSELF: &str = r"(?i)\b(?:(?:start|end|close|objective|purpose|goal|agenda) of (?:the|this|our) meeting|(?:start|open|end|close|summari[sz]e) (?:the|this|our) meeting|kick-?off meeting|minutes left|move on to (?:the )?next (?:presentation|item|point|topic|one)|(?:next|following) meeting(?:'s| is| will be| starts)(?: gonna be| going to be)? in (?:about |another )?(?:\w+ )?(?:minutes|an hour)|(?:we're|we are) just waiting for|^we(?:'re| are) done)\b";
 
 cached_regex!(meeting_itself, MEETING_ITSELF);
+
+/// Closing the meeting ("We'll have to wrap up pretty quickly", "Before we wrap up,"), not
+/// a piece of work ("wrap up the pilot").
+const WRAP_UP: &str = r"(?i)\bwrap (?:it |things )?up(?: (?:pretty |very |quite )?(?:quickly|soon|now|here)\b|\s*[.,!]|\s*$)";
+
+cached_regex!(wrap_up, WRAP_UP);
 
 /// Whether `text` is about how the meeting itself runs ("that's the end of the meeting",
 /// "we've got about ten minutes left"): the decisions pass copies such lines, and the
 /// group chose nothing about its work in them.
 pub fn runs_the_meeting(text: &str) -> bool {
-    meeting_itself().is_match(text)
+    meeting_itself().is_match(text) || wrap_up().is_match(text)
 }
 
 /// Whether `text` only puts off what it points at: a task the model makes of "Let's leave
@@ -838,6 +845,13 @@ mod tests {
             "The final objective of this meeting is to reach a decision on the concepts.",
             "We will close this meeting and after this meeting we'll have a lunch.",
             "We've got about five or ten minutes left for discussion.",
+            "We'll have to wrap up pretty quickly in the next couple of minutes.",
+            "Before we wrap up, just to make sure we're all on the same page here.",
+            "We can move on to next presentation then please.",
+            "The next meeting's gonna be in thirty minutes.",
+            "Our next meeting starts in thirty minutes, you each have things to do.",
+            "We are just waiting for Matthew.",
+            "We are done. Thank you everyone.",
         ] {
             assert!(runs_the_meeting(text), "{text}");
         }
@@ -846,6 +860,9 @@ mod tests {
             "This meeting becomes a monthly review.",
             "We cancel the Friday meeting.",
             "The remote will have a kinetic battery.",
+            "We wrap up the pilot at the end of March.",
+            "The next meeting is in Berlin.",
+            "We are waiting for legal before we sign, so the launch moves.",
         ] {
             assert!(!runs_the_meeting(text), "{text}");
         }

@@ -24,6 +24,10 @@ pub enum Form {
     Question,
     /// Hedged ("maybe", "might", "I don't know") or holding a question: not settled.
     Tentative,
+    /// Opens with a word that ties it to talk around it ("Because right now…", "Or
+    /// possibly a description of it"): a piece of talk, which asks nothing and settles
+    /// nothing.
+    Fragment,
     /// Opens with a subject: "The launch moves", "Sam will send".
     Statement { subject: Subject, verb: Verb },
 }
@@ -269,6 +273,9 @@ pub fn form(text: &str, names: &Names) -> Form {
     let Some(first) = words.first() else {
         return Form::Instruction;
     };
+    if FRAGMENT_OPENERS.contains(&first.as_str()) {
+        return Form::Fragment;
+    }
     let after = |n: usize| words.get(n).map(String::as_str).unwrap_or("");
     // "Can we draw it on the board", "Is it yellow": asked, though written without its
     // question mark.
@@ -347,6 +354,11 @@ const QUESTION_WORDS: [&str; 7] = ["what", "how", "why", "where", "who", "which"
 /// Pronouns that, after one of [`ASKING`], make a question. Not "you": "Can you send the
 /// deck" is a request, a task for the one asked.
 const ASKED: [&str; 8] = ["we", "i", "they", "it", "he", "she", "there", "that"];
+
+/// Words that open a piece of talk, never a task (which opens with its verb) or a
+/// statement (with its subject): a reason, an alternative, a gloss. Not "like", which
+/// may be a verb ("Like the post").
+const FRAGMENT_OPENERS: [&str; 6] = ["because", "'cause", "cause", "or", "basically", "some"];
 
 /// Words that open a spoken sentence before its subject.
 const OPENERS: [&str; 12] = [
@@ -600,6 +612,26 @@ mod tests {
             "Can you send the deck to Ana",
             "Send the deck to Ana, could you",
             "Do this by Friday",
+        ] {
+            assert_eq!(form(text, &names), Form::Instruction, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_piece_of_talk_is_a_fragment() {
+        let names = names();
+        for text in [
+            "Because right now I don't have price in head but for next meeting I'm sure yeah be able to do that.",
+            "Or possibly a description of it.",
+            "Basically it depends on the remote",
+            "Some fashion watchers in Paris and Milan commented on some things",
+            "So 'cause it's cheaper",
+        ] {
+            assert_eq!(form(text, &names), Form::Fragment, "{text}");
+        }
+        for text in [
+            "Order the test machines, or ask finance first",
+            "Like the post on the company page",
         ] {
             assert_eq!(form(text, &names), Form::Instruction, "{text}");
         }

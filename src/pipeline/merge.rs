@@ -141,9 +141,11 @@ pub fn sort(
                 actions.push(action);
             }
             // "I think one factor is cost": how someone sees things, not a task; nor is a
-            // hedge ("maybe…, I don't know") or a question ("Can we draw it").
+            // hedge ("maybe…, I don't know"), a question ("Can we draw it") or a piece of
+            // talk ("Because right now…").
             Form::Question
             | Form::Tentative
+            | Form::Fragment
             | Form::Statement {
                 subject: Subject::Speaker | Subject::Addressee,
                 verb: Verb::Plain,
@@ -165,6 +167,7 @@ pub fn sort(
             // view ("I think that's up to us") is not a choice the group made.
             Form::Question
             | Form::Tentative
+            | Form::Fragment
             | Form::Statement {
                 subject: Subject::Speaker | Subject::Addressee,
                 verb: Verb::Plain,

@@ -405,10 +405,19 @@ pub fn with_requested_task(item: &str, request: &str) -> String {
     asked_task
 }
 
-/// The thing `said[at - 1]` names, when that sentence only names one ([`names_a_thing`]).
+/// The thing `said[at - 1]` names, when that sentence only names one ([`names_a_thing`])
+/// or ends on one someone wants ("For billing questions I'd like a macro that answers the
+/// top five" names "a macro that answers the top five").
 fn thing_before<'a>(said: &[&'a str], at: usize) -> Option<&'a str> {
-    let before = said.get(at.checked_sub(1)?)?;
-    Some(before.trim().trim_end_matches(['.', '!'])).filter(|s| names_a_thing(s))
+    let before = said
+        .get(at.checked_sub(1)?)?
+        .trim()
+        .trim_end_matches(['.', '!']);
+    if names_a_thing(before) {
+        return Some(before);
+    }
+    let wanted = wanted_thing().captures(before)?.get(1)?.as_str();
+    (wanted.split_whitespace().count() >= 2).then_some(wanted)
 }
 
 /// `task`, whose "it" is the thing another speaker just asked for with the same verb
@@ -447,7 +456,8 @@ pub fn with_thing_asked(task: &str, asked: &str) -> Option<String> {
     (thing.len() >= 2).then(|| with_thing(task, &thing.join(" ")))?
 }
 
-/// `text` with its first "it" replaced by `thing`; `None` when it says no "it".
+/// `text` with its first "it" (or "those") replaced by `thing`; `None` when it says
+/// neither.
 fn with_thing(text: &str, thing: &str) -> Option<String> {
     let it = it_word().find(text)?;
     Some(format!(
@@ -483,10 +493,17 @@ const ME_WORD: &str = r"\b(me|my|myself)\b";
 
 cached_regex!(me_word, ME_WORD);
 
-/// The first "it" of a sentence, as a whole word.
-const IT_WORD: &str = r"\bit\b";
+/// The first "it" of a sentence, or "those", as a whole word.
+const IT_WORD: &str = r"\b(?:it|those)\b";
 
 cached_regex!(it_word, IT_WORD);
+
+/// What someone says they want, to the end of the sentence: "I'd like a macro that…",
+/// "we need the signed contract".
+const WANTED_THING: &str =
+    r"(?i)\b(?:i'd|i would|we'd|we would|i|we) (?:like|want|need)\s+((?:a|an|the|some)\s.+)$";
+
+cached_regex!(wanted_thing, WANTED_THING);
 
 /// "them", as a whole word.
 const THEM_WORD: &str = r"\bthem\b";
@@ -637,6 +654,23 @@ mod tests {
         assert_eq!(
             with_named_thing("Send the deck.", turn, &[]),
             "Send the deck."
+        );
+        // A thing someone wants, said just before the promise to make it.
+        assert_eq!(
+            with_named_thing(
+                "Draft those this week",
+                "For billing questions I'd like a macro that answers the top five. I can draft those this week.",
+                &[]
+            ),
+            "Draft a macro that answers the top five this week"
+        );
+        assert_eq!(
+            with_named_thing(
+                "Write it by Friday",
+                "We need a one-pager on pricing. Can you write it by Friday?",
+                &[]
+            ),
+            "Write a one-pager on pricing by Friday"
         );
     }
 
