@@ -445,8 +445,9 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
     assert_eq!(
         items,
         [
+            // What to tell is what the turn said just before.
             (
-                "Tell the billing team today so nobody is surprised",
+                "Tell the billing team today that Lena stays on offline sync until it ships, and billing waits, so nobody is surprised",
                 "Myself",
                 '?'
             ),
@@ -1106,7 +1107,10 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
                 "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with Priya first"
             ),
             ('x', ticked_text),
-            ('?', "Tell the billing team today so nobody is surprised"),
+            (
+                '?',
+                "Tell the billing team today that Lena stays on offline sync until it ships, and billing waits, so nobody is surprised"
+            ),
         ]
     );
     assert_eq!(

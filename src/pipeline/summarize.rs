@@ -274,6 +274,7 @@ pub fn summarize(
         merge::merge(&partials, overview, &same)
     };
 
+    let extract = told_news(extract, &numbered);
     let note = meeting.assemble(&extract, source_ref, settings.evidence);
     let rendered = note.render();
     let problems: Vec<String> =
@@ -748,12 +749,17 @@ impl Meeting {
             if cues::is_introduction(&said) || cues::is_deferral(&a.text) {
                 return false;
             }
-            let Some(evidence) = turns
-                .ground(a.turn, &a.text, same)
-                .filter(|_| says_enough(&a.text))
-            else {
+            let Some(evidence) = turns.ground(a.turn, &a.text, same) else {
                 return false;
             };
+            // "I'll tell product." says enough with the news it passes on, which is added
+            // once the lists are merged ([`told_news`]).
+            let told = turns
+                .turn(evidence.turn)
+                .map(|turn| tidy::with_told_news(&a.text, &turn.text));
+            if !says_enough(told.as_deref().unwrap_or(&a.text)) {
+                return false;
+            }
             if let Some(turn) = turns.turn(evidence.turn) {
                 if let Some(own) = tidy::in_own_words(&a.text, &turn.text) {
                     a.text = own;
@@ -1029,6 +1035,22 @@ fn remove_phrase(text: &str, phrase: &str) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// Each task that passes news on without saying what ("Tell product.") with the news its
+/// turn gave just before ([`tidy::with_told_news`]). Done after merging: the news is often
+/// a decision, which the merge would otherwise drop as a restatement of the task.
+fn told_news(mut extract: Extract, numbered: &[NumberedTurns<'_>]) -> Extract {
+    for a in &mut extract.action_items {
+        let turn = a
+            .evidence
+            .as_ref()
+            .and_then(|e| numbered.iter().find_map(|turns| turns.turn(e.turn)));
+        if let Some(turn) = turn {
+            a.text = tidy::with_told_news(&a.text, &turn.text);
+        }
+    }
+    extract
 }
 
 /// Whether an item has the words of a task or a decision: "Go ahead" or "Sounds good",

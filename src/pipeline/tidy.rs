@@ -381,8 +381,9 @@ pub fn refers_to(task: &str, said: &str) -> bool {
 /// `item`, said in a turn that accepts a request, as the request's own task when the
 /// item only points back at it: "Leave it with me. I'll send it over tomorrow", said to
 /// "Grace, can you get the banner text to the mobile team?", is "Get the banner text to
-/// the mobile team". A task that says what it is about ("Sure, I'll call the landlord
-/// this afternoon") is kept as written.
+/// the mobile team tomorrow": the request says what, and the acceptance when, if the
+/// request said no deadline. A task that says what it is about ("Sure, I'll call the
+/// landlord this afternoon") is kept as written.
 pub fn with_requested_task(item: &str, request: &str) -> String {
     let asked = crate::words::content_tokens(request);
     let own = crate::words::content_tokens(item);
@@ -402,7 +403,117 @@ pub fn with_requested_task(item: &str, request: &str) -> String {
     if asked_task.split_whitespace().count() < 3 {
         return item.to_string();
     }
-    asked_task
+    // A time put after a clause ("…until we've passed the tests this afternoon") would
+    // read as the clause's: then the due date alone carries it.
+    const CLAUSES: [&str; 8] = [
+        "until", "before", "after", "when", "if", "so", "because", "that",
+    ];
+    let one_clause = !crate::words::words(&asked_task)
+        .iter()
+        .any(|w| CLAUSES.contains(&w.as_str()));
+    match (
+        super::due::deadline_in(&asked_task),
+        super::due::deadline_in(item).and_then(|when| said_as(item, &when)),
+    ) {
+        (None, Some(when)) if one_clause => format!("{asked_task} {when}"),
+        _ => asked_task,
+    }
+}
+
+/// The deadline `phrase` (lower-case words, as [`super::due::deadline_in`] gives it) as
+/// `text` says it, with its capitals, and only as far as its words name a time: "by
+/// Friday" of "by friday and tell".
+fn said_as<'a>(text: &'a str, phrase: &str) -> Option<&'a str> {
+    use super::due::{MONTHS, WEEKDAYS};
+    const TIME_WORDS: [&str; 14] = [
+        "by",
+        "before",
+        "today",
+        "tonight",
+        "tomorrow",
+        "this",
+        "end",
+        "of",
+        "the",
+        "day",
+        "morning",
+        "noon",
+        "afternoon",
+        "evening",
+    ];
+    let timed = |w: &&str| {
+        TIME_WORDS.contains(w)
+            || WEEKDAYS.contains(w)
+            || MONTHS.contains(w)
+            || ["st", "nd", "rd", "th", ""]
+                .iter()
+                .filter_map(|end| w.strip_suffix(end))
+                .any(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    let words: Vec<String> = phrase
+        .split_whitespace()
+        .take_while(timed)
+        .map(regex::escape)
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let pattern = format!(r"(?i)\b{}\b", words.join(r"\W+"));
+    regex::Regex::new(&pattern)
+        .ok()?
+        .find(text)
+        .map(|m| m.as_str())
+}
+
+/// A task to pass news on that does not say what: "Tell product.", "Tell the billing
+/// team today so nobody is surprised". Whom, when and why, as said.
+const TELL: &str = r"(?i)^(?P<verb>tell|inform|notify) (?P<who>(?:the )?[\w'’-]+(?: (?:team|group|department))?)(?P<when> (?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|by \w+))?(?P<why> so\b[^.!?]*)?[.!]?$";
+
+cached_regex!(tell, TELL);
+
+/// `task`, passing news on without saying what (`TELL`), with the news its turn stated
+/// in the sentence before: "Then we agreed to drop the legacy export feature from the Q1
+/// plan. I'll tell product." gives "Tell product that we agreed to drop the legacy export
+/// feature from the Q1 plan". What follows a colon there is the news ("Let's decide it
+/// now: Lena stays on offline sync…"); a question, or fewer than four words, is none.
+pub fn with_told_news(task: &str, turn: &str) -> String {
+    let Some(c) = tell().captures(task.trim()) else {
+        return task.to_string();
+    };
+    let (verb, who) = (&c["verb"], &c["who"]);
+    let said = crate::words::sentences(turn);
+    let Some(at) = said.iter().position(|s| {
+        let s = s.to_lowercase();
+        s.contains(&verb.to_lowercase()) && s.contains(&who.to_lowercase())
+    }) else {
+        return task.to_string();
+    };
+    let Some(before) = at.checked_sub(1).map(|i| said[i].trim()) else {
+        return task.to_string();
+    };
+    let mut news = before
+        .rsplit_once(':')
+        .map_or(before, |(_, after)| after)
+        .trim()
+        .trim_end_matches(['.', '!']);
+    while let Some(m) = filler().find(news) {
+        news = news[m.end()..].trim_start();
+    }
+    if before.ends_with('?') || news.split_whitespace().count() < 4 {
+        return task.to_string();
+    }
+    // "We agreed…" reads on after "that"; a name keeps its capital.
+    let opener = news.split_whitespace().next().unwrap_or("").to_lowercase();
+    let news = if ["we", "the", "it", "they", "our", "this", "a", "an"].contains(&opener.as_str()) {
+        lowercase_first(news)
+    } else {
+        news.to_string()
+    };
+    let when = c.name("when").map_or("", |m| m.as_str());
+    let why = c
+        .name("why")
+        .map_or(String::new(), |m| format!(",{}", m.as_str()));
+    format!("{verb} {who}{when} that {news}{why}")
 }
 
 /// The thing `said[at - 1]` names, when that sentence only names one ([`names_a_thing`])
@@ -636,6 +747,39 @@ mod tests {
     }
 
     #[test]
+    fn news_to_pass_on_is_what_the_turn_said_before() {
+        assert_eq!(
+            with_told_news(
+                "Tell product.",
+                "Then we agreed to drop the legacy export feature from the Q1 plan. I'll tell product."
+            ),
+            "Tell product that we agreed to drop the legacy export feature from the Q1 plan"
+        );
+        assert_eq!(
+            with_told_news(
+                "Tell the billing team today so nobody is surprised.",
+                "Then let's decide it now: Lena stays on offline sync until it ships, and billing waits. I'll tell the billing team today so nobody is surprised."
+            ),
+            "Tell the billing team today that Lena stays on offline sync until it ships, and billing waits, so nobody is surprised"
+        );
+        for (task, turn) in [
+            // It says what.
+            (
+                "Tell Sam about the budget.",
+                "We cut travel. I'll tell Sam about the budget.",
+            ),
+            // Nothing was said before it, or only a question.
+            ("Tell legal.", "I'll tell legal."),
+            (
+                "Tell legal.",
+                "Do we still need the clause? I'll tell legal.",
+            ),
+        ] {
+            assert_eq!(with_told_news(task, turn), task, "{task}");
+        }
+    }
+
+    #[test]
     fn a_task_copied_without_its_thing_gets_it_from_the_turn() {
         let turn = "A one-page summary of the release scope. I'll write it by Wednesday evening.";
         assert_eq!(
@@ -706,9 +850,40 @@ mod tests {
     fn an_accepted_request_that_only_points_back_is_the_request() {
         let request =
             "Okay, the banner it is. Grace, can you get the banner text to the mobile team?";
+        // The request says what, the acceptance when.
         assert_eq!(
             with_requested_task("Send it over tomorrow.", request),
-            "Get the banner text to the mobile team"
+            "Get the banner text to the mobile team tomorrow"
+        );
+        assert_eq!(
+            with_requested_task(
+                "Update it by Friday and tell the agency.",
+                "Daniel, could you update the job posting?"
+            ),
+            "Update the job posting by Friday"
+        );
+        assert_eq!(
+            with_requested_task(
+                "Sure, I'll update it this afternoon.",
+                "Daniel, could you update the job posting?"
+            ),
+            "Update the job posting this afternoon"
+        );
+        assert_eq!(
+            with_requested_task(
+                "Send them a note this afternoon.",
+                "Can you also ask sales not to give the hospitals a date until we've passed the tests?"
+            ),
+            "Ask sales not to give the hospitals a date until we've passed the tests",
+            "a time after a clause would read as the clause's"
+        );
+        assert_eq!(
+            with_requested_task(
+                "Have them to you by Thursday noon.",
+                "Can you send me the updated mockups by Thursday?"
+            ),
+            "Send me the updated mockups by Thursday",
+            "the request's own deadline stands"
         );
         assert_eq!(
             with_requested_task("Call the landlord this afternoon.", request),
