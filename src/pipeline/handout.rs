@@ -17,7 +17,8 @@ const GROUP: [&str; 6] = ["each", "everyone", "everybody", "all", "both", "team"
 
 /// `action` as one task per participant its words turn to, or as it was when it turns to
 /// no one past its start. A participant is turned to where their name (or role) opens a
-/// clause: at the start, after a comma or semicolon, or after "and". What comes before the
+/// clause (at the start, after a comma, semicolon or colon, or after "and", "then" or
+/// "while") and words of their own follow it. What comes before the
 /// first such name stays the owner's own task, unless it speaks to the whole group; a part
 /// that says too little to be a task leaves the item whole.
 pub fn split(action: ActionDraft, names: &Names, owners: &[String]) -> Vec<ActionDraft> {
@@ -40,7 +41,16 @@ pub fn split(action: ActionDraft, names: &Names, owners: &[String]) -> Vec<Actio
             // "Project Manager".
             let by_first_name = len < person.split_whitespace().count();
             let written = tokens[i].1.starts_with(char::is_uppercase);
-            if owners.contains(&person) && person != OWNER_TBD && (written || !by_first_name) {
+            // A name set off by itself ("Send the deck, Sam, and book the room", "…,
+            // Sam.") calls on someone; it does not start their part.
+            let aside = words
+                .get(i + len)
+                .is_none_or(|next| JOINERS.contains(&next.as_str()) || next == "or");
+            if owners.contains(&person)
+                && person != OWNER_TBD
+                && (written || !by_first_name)
+                && !aside
+            {
                 turned_to.push((*start, person, len));
             }
         }
@@ -231,6 +241,8 @@ mod tests {
             "Think about our user interface, the buttons first",
             // The parts would hand out nothing.
             "Review the draft, Priya and Sam",
+            // A name called out in passing.
+            "Send the deck, Sam, and book the room",
             // A role's first word is not its holder: "project" is no Project Manager.
             "Put up the minutes, and project documentation for the team",
         ] {
