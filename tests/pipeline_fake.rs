@@ -51,7 +51,7 @@ struct Call {
 }
 
 /// Answers deterministically from the user message's numbered turns: an action item per
-/// "I'll" (owned by the speaker), the shared action where a turn asks to circulate the
+/// "I'll" (owned by the speaker) and per "Marco can", the shared action where a turn asks to circulate the
 /// notes, an invented action; a decision per "we agreed", and the shared decision where a
 /// turn mentions the status format; a summary and title quoting the chunk's first words.
 /// Every answer is checked against the schema it was asked for.
@@ -64,6 +64,9 @@ struct FakeGenerator {
     /// a small model that walks the window's talk from its top and closes the list before
     /// the promises; asked again about fewer turns, it answers as usual.
     walks: bool,
+    /// Lists only the promises the question quotes, as the 1.5B model did where a
+    /// meeting's promises came thick: one the question left unquoted was in no list.
+    quoted_only: bool,
 }
 
 impl FakeGenerator {
@@ -73,6 +76,7 @@ impl FakeGenerator {
             calls: Vec::new(),
             reverse: false,
             walks: false,
+            quoted_only: false,
         }
     }
 
@@ -168,11 +172,27 @@ impl FakeGenerator {
                 if self.walks && !asked_before {
                     return json!({ "action_items": [invented] });
                 }
-                let mut actions = if self.walks { vec![] } else { vec![invented] };
-                for (turn, speaker, text) in lines.iter().filter(|(turn, _, _)| in_range(*turn)) {
+                let mut actions = if self.walks || self.quoted_only {
+                    vec![]
+                } else {
+                    vec![invented]
+                };
+                let quoted: Vec<u64> = chat
+                    .user
+                    .split_once("Sentences whose words often mark a task:\n")
+                    .map(|(_, after)| transcript_lines(after).iter().map(|l| l.0).collect())
+                    .unwrap_or_default();
+                let listed =
+                    |turn: u64| in_range(turn) && (!self.quoted_only || quoted.contains(&turn));
+                for (turn, speaker, text) in lines.iter().filter(|(turn, _, _)| listed(*turn)) {
                     if text.contains("circulate the notes") {
                         actions.push(json!({ "turn": turn, "owner": "TBD",
                             "text": SHARED_ACTION, "due": null }));
+                    }
+                    // A promise for someone named, as the model writes it.
+                    if let Some(task) = after(text, "Marco can ") {
+                        actions.push(json!({ "turn": turn, "owner": "TBD",
+                            "text": truncate(&format!("Marco can {task}"), text_max), "due": null }));
                     }
                     if let Some(task) = after(text, "I'll ") {
                         let owner = if owners.contains(&speaker.as_str()) {
@@ -462,6 +482,12 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
                 // Sam's "I'll write it" names what his turn named just before.
                 "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with Priya first",
                 "Sam Okafor",
+                '?'
+            ),
+            // "Marco can ship a patch release": Marco is not in the meeting.
+            (
+                "Marco to ship a patch release next Monday, November 17",
+                "TBD",
                 '?'
             ),
         ]
@@ -954,6 +980,47 @@ fn work_handed_out_to_several_in_one_sentence_is_a_task_for_each() {
 }
 
 #[test]
+fn every_promise_of_a_meeting_dense_with_them_is_asked_about() {
+    const TASKS: [&str; 10] = [
+        "book the train to Lyon",
+        "call the caterer about the menu",
+        "draft the welcome speech",
+        "order the name badges",
+        "print the seating plan",
+        "reserve the projector",
+        "email the speakers their slots",
+        "collect the dietary forms",
+        "update the budget sheet",
+        "sign the venue contract",
+    ];
+    let texts: Vec<String> = TASKS.iter().map(|t| format!("I'll {t}.")).collect();
+    let turns: Vec<(&str, &str)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (["Ana", "Bo"][i % 2], t.as_str()))
+        .collect();
+    let transcript = in_memory(&turns, Some("2025-11-07"));
+    let mut fake = FakeGenerator::new(2400);
+    fake.quoted_only = true;
+    let (result, _) = run(&transcript, &settings(None), &mut fake);
+    let note = result.unwrap().note;
+    let listed: Vec<String> = note
+        .action_items
+        .iter()
+        .map(|a| a.text.to_lowercase())
+        .collect();
+    // A question quotes eight sentences at most; the ninth and tenth promises, which no
+    // item says, are asked about again.
+    for task in TASKS {
+        assert!(
+            listed.iter().any(|l| l.starts_with(&task.to_lowercase())),
+            "{task} not in {listed:?}"
+        );
+    }
+    assert_eq!(errors(&note), Vec::<String>::new());
+}
+
+#[test]
 fn copied_turns_lose_their_label_and_introductions_and_the_meeting_s_own_running_are_in_no_list() {
     let transcript = in_memory(
         &[
@@ -1102,6 +1169,10 @@ fn regenerate_keeps_a_ticked_item_a_user_tag_and_a_user_section() {
     assert_eq!(
         statuses,
         [
+            (
+                '?',
+                "Marco to ship a patch release next Monday, November 17"
+            ),
             (
                 '?',
                 "Write a one-page summary of the release scope, with offline sync marked as at risk by Wednesday evening and share it with Priya first"

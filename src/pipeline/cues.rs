@@ -362,6 +362,19 @@ pub fn task_promised(turns: &NumberedTurns<'_>) -> bool {
 /// only say where to look. At most [`MAX_CUES`], the first in the window, each cut to
 /// [`MAX_CUE_WORDS`].
 pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
+    task_cues_up_to(turns, MAX_CUES)
+}
+
+/// Every task sentence of `turns`, however many: those past the ones a question quotes
+/// are asked about again when no item says them ([`unanswered`]). Where promises come
+/// thick ("I can take the 24th" "I'll do the 26th." "I'll put it in the rota"), a question
+/// quotes the first eight, and the list held those alone.
+pub fn all_task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
+    task_cues_up_to(turns, usize::MAX)
+}
+
+/// The task sentences of `turns`, at most `max`.
+fn task_cues_up_to<'a>(turns: &NumberedTurns<'a>, max: usize) -> Vec<Cue<'a>> {
     let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
         promises_task(sentence)
             || volunteers(sentence)
@@ -370,18 +383,46 @@ pub fn task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
             || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
     };
-    quoted(turns, is_cue)
+    quoted(turns, is_cue, max)
 }
 
-/// The spans of turns (first, last) whose quoted sentences no item of an answer cites,
-/// within two turns as grounding allows: where a list walked the window's talk from its
-/// top and closed before it reached the promises. Cues two turns apart or less share a span.
-pub fn unanswered(cues: &[Cue<'_>], cited: &[usize]) -> Vec<(usize, usize)> {
+/// The spans of turns (first, last) whose task sentences no item of an answer cites:
+/// where a list walked the window's talk from its top and closed before it reached the
+/// promises. `cues` are the window's task sentences in order, of which the question
+/// quoted the first [`MAX_CUES`]; `cited` holds each item's turn and text, and `turns`
+/// are the window's. A quoted sentence is answered by an item that cites its turn within
+/// two, as grounding allows. One past those the question quoted ("I'll do the 26th.",
+/// after eight quoted promises) was never shown as a task, so an item beside it answers
+/// it only by saying it: one of its content words, or of the turn that accepts it when
+/// it is a request ("Sure, I'll send the invites today"). Cues two turns apart or less
+/// share a span.
+pub fn unanswered(
+    turns: &NumberedTurns<'_>,
+    cues: &[Cue<'_>],
+    cited: &[(usize, &str)],
+) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
+    let says = |cue: &Cue<'_>, text: &str| {
+        let mut wanted = crate::words::content_tokens(&cue.sentence);
+        if is_request(&cue.sentence) {
+            if let Some(next) = turns.turn(cue.turn + 1) {
+                wanted.extend(crate::words::content_tokens(&next.text));
+            }
+        }
+        wanted.is_empty()
+            || crate::words::content_tokens(text)
+                .iter()
+                .any(|w| wanted.contains(w))
+    };
     let missed = cues
         .iter()
-        .map(|c| c.turn)
-        .filter(|&turn| !cited.iter().any(|&c| c.abs_diff(turn) <= 2));
+        .enumerate()
+        .filter(|&(i, cue)| {
+            !cited.iter().any(|&(turn, text)| {
+                turn.abs_diff(cue.turn) <= 2 && (i < MAX_CUES || says(cue, text))
+            })
+        })
+        .map(|(_, c)| c.turn);
     for turn in missed {
         match spans.last_mut() {
             Some((_, last)) if turn <= *last + 2 => *last = (*last).max(turn),
@@ -392,10 +433,11 @@ pub fn unanswered(cues: &[Cue<'_>], cited: &[usize]) -> Vec<(usize, usize)> {
 }
 
 /// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn)` picks, at
-/// most [`MAX_CUES`], the first in the window, each cut to [`MAX_CUE_WORDS`].
+/// most `max`, the first in the window, each cut to [`MAX_CUE_WORDS`].
 fn quoted<'a>(
     turns: &NumberedTurns<'a>,
     is_cue: impl Fn(usize, &str, bool) -> bool,
+    max: usize,
 ) -> Vec<Cue<'a>> {
     let (first, last) = turns.range();
     let mut cues = Vec::new();
@@ -414,7 +456,7 @@ fn quoted<'a>(
                 .filter(|c| !c.is_empty())
         });
         for (i, sentence) in clauses.enumerate() {
-            if cues.len() == MAX_CUES {
+            if cues.len() == max {
                 return cues;
             }
             if is_cue(number, sentence, i == 0) {
@@ -455,9 +497,11 @@ cached_regex!(second_promise, SECOND_PROMISE);
 /// in the window, each cut to [`MAX_CUE_WORDS`]. What was decided is the model's to
 /// write; "Let's do that." names its choice only in the turn before.
 pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
-    quoted(turns, |_, sentence, _| {
-        settled().is_match(sentence) || settled_by_name().is_match(sentence)
-    })
+    quoted(
+        turns,
+        |_, sentence, _| settled().is_match(sentence) || settled_by_name().is_match(sentence),
+        MAX_CUES,
+    )
 }
 
 /// `text`'s first `max` words, with "…" where words were left out.
@@ -539,17 +583,38 @@ mod tests {
         let cue = |turn| Cue {
             turn,
             speaker: "Ana",
-            sentence: "I'll send it.".to_string(),
+            sentence: "I'll send the report.".to_string(),
         };
+        let turns: Vec<Turn> = (0..50)
+            .map(|_| Turn::new("Ana", None, None, "Hm."))
+            .collect();
+        let turns = NumberedTurns::new(&turns, 1);
         let cues = [cue(10), cue(12), cue(20), cue(31), cue(40)];
+        let said = |turns: &[usize]| -> Vec<(usize, &str)> {
+            turns.iter().map(|&t| (t, "Send the report")).collect()
+        };
         // The answer cited turns 3 and 42: the promise at 40 is within two of 42.
         assert_eq!(
-            unanswered(&cues, &[3, 42]),
+            unanswered(&turns, &cues, &said(&[3, 42])),
             [(10, 12), (20, 20), (31, 31)],
             "10 and 12 are one span, 20 and 31 each their own"
         );
-        assert_eq!(unanswered(&cues, &[11, 21, 30, 39]), []);
-        assert_eq!(unanswered(&[], &[5]), []);
+        assert_eq!(unanswered(&turns, &cues, &said(&[11, 21, 30, 39])), []);
+        assert_eq!(unanswered(&turns, &[], &said(&[5])), []);
+        // Past the quoted ones, an item beside a promise answers it only by saying it.
+        let mut many: Vec<Cue> = (1..=MAX_CUES).map(|t| cue(t * 3)).collect();
+        many.push(cue(30));
+        let beside = |text| {
+            let mut cited: Vec<(usize, &str)> =
+                (1..=MAX_CUES).map(|t| (t * 3, "Send the report")).collect();
+            cited.push((29, text));
+            cited
+        };
+        assert_eq!(
+            unanswered(&turns, &many, &beside("We could drop one contractor")),
+            [(30, 30)]
+        );
+        assert_eq!(unanswered(&turns, &many, &beside("Send the report")), []);
     }
 
     #[test]

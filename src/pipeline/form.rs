@@ -191,6 +191,53 @@ impl Names {
         self.only_people(&words)
     }
 
+    /// Whether `text` only says who holds a participant's role ("Laura is the project
+    /// manager.", "I'm the Marketing Expert", "Be the Project Manager."): where the
+    /// participants are known by their roles, that tells who is who and settles nothing.
+    pub fn tells_role(&self, text: &str) -> bool {
+        const OPENINGS: [&[&str]; 5] = [
+            &["i'm"],
+            &["i", "am"],
+            &["be"],
+            &["i'll", "be"],
+            &["i", "will", "be"],
+        ];
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(|w| bare(w).to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let opening = OPENINGS
+            .iter()
+            .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o))
+            .map(|o| o.len())
+            .or_else(|| {
+                // "Laura is the…", not "It is the…".
+                let named = text.trim_start().starts_with(char::is_uppercase)
+                    && words.first().is_some_and(|w| {
+                        !["it", "this", "that", "there", "what", "which"].contains(&w.as_str())
+                    });
+                (named && words.get(1).is_some_and(|w| w == "is")).then_some(2)
+            });
+        let Some(mut at) = opening else {
+            return false;
+        };
+        if words
+            .get(at)
+            .is_some_and(|w| ["the", "your", "our"].contains(&w.as_str()))
+        {
+            at += 1;
+        }
+        let role = &words[at..];
+        self.participants.iter().any(|(_, parts)| {
+            let named =
+                role.len() >= parts.len() && role.iter().zip(parts).all(|(w, p)| same_word(w, p));
+            let noun =
+                role.len() == parts.len() + 1 && ROLE_NOUNS.contains(&role[parts.len()].as_str());
+            named && (role.len() == parts.len() || noun)
+        })
+    }
+
     /// The person `words` open with and how many words name them: a participant by full
     /// name, then by first name, then a name said in the transcript. A participant known
     /// by a role is named as people say it: "Industrial Design" or "the industrial
@@ -693,6 +740,20 @@ mod tests {
             form("Market research shows demand", &names),
             Form::Instruction
         );
+        for text in [
+            "Laura is the industrial designer.",
+            "Be the Marketing Expert.",
+            "I'm your User Interface Designer",
+        ] {
+            assert!(names.tells_role(text), "{text}");
+        }
+        for text in [
+            "Laura is the industrial designer of the case.",
+            "It is marketing.",
+            "Be the first to test the marketing plan",
+        ] {
+            assert!(!names.tells_role(text), "{text}");
+        }
         assert!(!same_word("dan", "dana"));
         assert!(same_word("design", "designer"));
     }

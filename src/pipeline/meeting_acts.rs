@@ -6,8 +6,9 @@
 //! of the action items.
 
 /// The mechanics of a meeting: the screen, the chat, the pen, the minutes, the seats, the
-/// whiteboard, a score given to a design under review.
-const MECHANICS: &str = r"(?i)\b(?:share (?:my|the|your) screen|(?:put|drop|paste|post) (?:it |that |this |the link |a link |them )?in(?:to)? the chat|(?:un)?mute (?:me|myself|you|yourself)|sit down|take (?:a|your|my) (?:seat|chair)\b|(?:remove|take off|put on|clip on|switch on|switch off|turn on|turn off) (?:my |your |the )?(?:mic|microphone)s?\b|plug (?:me |it |this |that )?in(?:to)?|hand (?:me|you)\b|(?:hand over|pass) the (?:pen|marker|mic|microphone|floor)|take (?:the |some )?(?:notes|minutes)|write your names?|draw (?:in|on|like)\b|give it an? (?:one|two|three|four|five|six|seven|eight|nine|ten|[0-9]+)\b|pull (?:it|that|this) up|(?:get|got|getting) (?:my |the |your )?(?:presentation|slides?|laptop|projector|screen) (?:running|working)|(?:write|put|draw|drawing|sketch|jot)\b[^.;]{0,40}\bon the (?:white)?board\b)";
+/// microphones, the whiteboard, a score given to a design under review, bringing it to a
+/// close.
+const MECHANICS: &str = r"(?i)\b(?:share (?:my|the|your) screen|(?:put|drop|paste|post) (?:it |that |this |the link |a link |them )?in(?:to)? the chat|(?:un)?mute (?:me|myself|you|yourself)|sit down|take (?:a|your|my) (?:seat|chair)\b|(?:remove|take off|take|put on|clip on|switch on|switch off|turn on|turn off) (?:my |your |the )?(?:mic|microphone)s?\b|(?:call|bring) (?:this|it|the meeting|things) to a close\b|plug (?:me |it |this |that )?in(?:to)?|hand (?:me|you)\b|(?:hand over|pass) the (?:pen|marker|mic|microphone|floor)|take (?:the |some )?(?:notes|minutes)|write your names?|draw (?:in|on|like)\b|give it an? (?:one|two|three|four|five|six|seven|eight|nine|ten|[0-9]+)\b|pull (?:it|that|this) up|(?:get|got|getting) (?:my |the |your )?(?:presentation|slides?|laptop|projector|screen) (?:running|working)|(?:write|put|draw|drawing|sketch|jot)\b[^.;]{0,40}\bon the (?:white)?board\b)";
 
 /// A time after the meeting: a task said with one is for later, even when it is said
 /// as the meeting runs ("Walk you through the numbers on Friday", "Take the minutes at
@@ -126,6 +127,8 @@ mod tests {
             "Sit down I think.",
             "Take your chair",
             "This is to do this I will not remove my microphone.",
+            "I'm gonna take the microphones, 'cause it's too lazy to take them off again.",
+            "Call this to a close.",
             "Plug me in",
             "Give it a three.",
             "I'm gonna give it a four, 'cause I think that you can still see it",

@@ -422,12 +422,20 @@ impl ChunkReader<'_> {
                 &window,
                 &meeting.actions_schema(range, (least, ANSWER_LIMITS.action_items)),
             )?)?;
-            let cited: Vec<usize> = answer.action_items.iter().map(|a| a.turn).collect();
+            let said: Vec<(usize, String)> = answer
+                .action_items
+                .iter()
+                .map(|a| (a.turn, a.text.clone()))
+                .collect();
+            let said: Vec<(usize, &str)> = said.iter().map(|(t, s)| (*t, s.as_str())).collect();
             actions.action_items.extend(answer.action_items);
-            // A list that walked the window's talk and closed before its promises: asked
-            // again about the promised turns alone (and the turn after, which may accept),
+            // A list that walked the window's talk and closed before its promises, or
+            // a window with more promises than its question quotes: asked again about
+            // the promised turns no item says (and the turn after, which may accept),
             // for an item each sentence quoted at most.
-            for (first, last) in cues::unanswered(&cues::task_sentences(&window), &cited) {
+            for (first, last) in
+                cues::unanswered(&window, &cues::all_task_sentences(&window), &said)
+            {
                 let Some(span) = window.span(first, (last + 1).min(range.1)) else {
                     continue;
                 };
@@ -746,12 +754,30 @@ impl Meeting {
             let said = unlabelled(&a.text);
             a.text = tidy::task(&tidy::fluent(&said));
             // Saying who one is, or putting off what one only points at, sets no task.
-            if cues::is_introduction(&said) || cues::is_deferral(&a.text) {
+            if cues::is_introduction(&said)
+                || self.names.tells_role(&said)
+                || cues::is_deferral(&a.text)
+            {
                 return false;
             }
             let Some(evidence) = turns.ground(a.turn, &a.text, same) else {
                 return false;
             };
+            // "Who's covering the 26th?" "I'll do the 26th.": the question says what the
+            // doing is.
+            let said_by = turns.turn(evidence.turn).map(|t| t.speaker.as_str());
+            let asked_who = (1..=2)
+                .filter_map(|back| evidence.turn.checked_sub(back))
+                .filter_map(|n| turns.turn(n))
+                .filter(|t| Some(t.speaker.as_str()) != said_by)
+                .find(|t| tidy::with_asked_verb(&a.text, &t.text).is_some());
+            let answering = |task: &str| {
+                asked_who
+                    .and_then(|t| tidy::with_asked_verb(task, &t.text))
+                    .unwrap_or_else(|| task.to_string())
+            };
+            let written = std::mem::take(&mut a.text);
+            a.text = answering(&written);
             // "I'll tell product." says enough with the news it passes on, which is added
             // once the lists are merged ([`told_news`]).
             let told = turns
@@ -761,8 +787,8 @@ impl Meeting {
                 return false;
             }
             if let Some(turn) = turns.turn(evidence.turn) {
-                if let Some(own) = tidy::in_own_words(&a.text, &turn.text) {
-                    a.text = own;
+                if let Some(own) = tidy::in_own_words(&written, &turn.text) {
+                    a.text = answering(&own);
                 }
                 a.text = tidy::with_named_thing(&a.text, &turn.text, &self.participants);
                 // "Just send me the registration link." "I'll send it after this call."
@@ -792,6 +818,9 @@ impl Meeting {
             // "I'll share it with you first", said by the owner in a 1:1: the "you" is
             // the other person, whom the note names.
             if request.is_none() && a.owner == evidence.speaker {
+                // "Approve it today, just send me the registration link": the sending is
+                // the listener's, and a task of its own when they take it on.
+                a.text = tidy::without_ask_of_listener(&a.text);
                 if let Some(addressee) = self.addressee_of(&evidence.speaker) {
                     a.text = tidy::addressed(&a.text, addressee);
                 }
@@ -802,7 +831,7 @@ impl Meeting {
         });
         extract.decisions.retain_mut(|d| {
             d.text = tidy::unprefaced(&tidy::fluent(&unlabelled(&d.text)));
-            if cues::is_introduction(&d.text) {
+            if cues::is_introduction(&d.text) || self.names.tells_role(&d.text) {
                 return false;
             }
             let Some(evidence) = turns

@@ -63,8 +63,8 @@ fn spoken_key(word: &str) -> String {
 }
 
 /// `text` without what only speech has: "uh"s and "you know"s, words or pairs of words
-/// said twice in a row ("the the", "I think I think"), and a letter that starts a word
-/// again ("y you").
+/// said twice in a row ("the the", "I think I think"), and a letter or two that start a
+/// word again ("y you", "mi minutes").
 pub fn fluent(text: &str) -> String {
     let text = disfluency().replace_all(text, "$1");
     let mut kept: Vec<&str> = Vec::new();
@@ -76,9 +76,9 @@ pub fn fluent(text: &str) -> String {
         if let Some(&last) = kept.last() {
             let last_key = key(last);
             let repeat = !k.is_empty() && last_key == k && !last.ends_with(['.', '!', '?']);
-            let false_start = last_key.len() == 1
-                && !matches!(last_key.as_str(), "a" | "i")
-                && k.len() > 1
+            let false_start = (1..=2).contains(&last_key.len())
+                && !SHORT_WORDS.contains(&last_key.as_str())
+                && k.len() > last_key.len()
                 && k.starts_with(&last_key);
             if repeat || false_start {
                 kept.pop();
@@ -90,8 +90,21 @@ pub fn fluent(text: &str) -> String {
             kept.drain(n - 4..n - 2);
         }
     }
-    capitalised(kept.join(" ").trim_matches([',', ' ']))
+    // A quote cut from the middle of a sentence opens with "…".
+    capitalised(
+        kept.join(" ")
+            .trim_start_matches(['…', ' '])
+            .trim_matches([',', ' ']),
+    )
 }
+
+/// Words of one or two letters, which a false start ("mi minutes", "wa watching") is
+/// not: "on one", "we were", "us use" are said as meant.
+const SHORT_WORDS: &[&str] = &[
+    "a", "i", "ah", "am", "an", "as", "at", "be", "by", "do", "eh", "go", "he", "hi", "if", "in",
+    "is", "it", "me", "mm", "my", "no", "of", "oh", "ok", "on", "or", "so", "to", "uh", "um", "up",
+    "us", "we", "ye",
+];
 
 /// What `text` says after the speaker's label of the turn it was copied from ("Project
 /// Manager: 'We've decided not to worry about that.'"), without quotes around it; `None`
@@ -463,6 +476,112 @@ fn said_as<'a>(text: &'a str, phrase: &str) -> Option<&'a str> {
         .ok()?
         .find(text)
         .map(|m| m.as_str())
+}
+
+/// A question asking who will do something: "Who's covering the 24th to the 26th?", "Who
+/// can handle the vendor call?"; the verb is the `verb` group.
+const WHO_WILL: &str = r"(?i)\bwho(?:'s|’s| is| will| can| could| wants to)\s+(?:going to\s+|gonna\s+)?(?P<verb>[a-z]+)\b[^?]*\?";
+
+cached_regex!(who_will, WHO_WILL);
+
+/// Verbs that stand in for the one a question asked with: "Who's covering the 26th?" "I'll
+/// do the 26th."
+const PRO_VERBS: [&str; 3] = ["do", "take", "grab"];
+
+/// Words after "who's" that are no verb of a task: "Who's in?", "Who's going?", "Who is
+/// here?".
+const NOT_TASK_VERBS: [&str; 14] = [
+    "in",
+    "on",
+    "at",
+    "the",
+    "a",
+    "going",
+    "coming",
+    "here",
+    "there",
+    "next",
+    "free",
+    "available",
+    "up",
+    "that",
+];
+
+/// Verbs ending in "e" that lose it before "-ing" ("taking", "handling"); others lose only
+/// "-ing" ("covering", "booking") or a doubled consonant with it ("running").
+const E_VERBS: [&str; 21] = [
+    "take",
+    "make",
+    "write",
+    "drive",
+    "handle",
+    "schedule",
+    "prepare",
+    "share",
+    "update",
+    "organize",
+    "organise",
+    "manage",
+    "coordinate",
+    "use",
+    "close",
+    "create",
+    "move",
+    "give",
+    "provide",
+    "arrange",
+    "chase",
+];
+
+/// `task` told with a stand-in verb ("Do the 26th", "Take the 24th and 25th") in answer to
+/// `asked`, a question of who will do something: the question's verb in its place ("Cover
+/// the 26th"). `None` when `task` opens with no stand-in verb or `asked` asks no such
+/// question.
+pub fn with_asked_verb(task: &str, asked: &str) -> Option<String> {
+    let (first, rest) = task.trim().split_once(' ')?;
+    if !PRO_VERBS.contains(&first.to_lowercase().as_str()) {
+        return None;
+    }
+    let verb = who_will().captures(asked)?["verb"].to_lowercase();
+    if NOT_TASK_VERBS.contains(&verb.as_str()) || PRO_VERBS.contains(&verb.as_str()) {
+        return None;
+    }
+    let verb = match verb.strip_suffix("ing") {
+        None => verb.clone(),
+        Some(stem) => {
+            let with_e = format!("{stem}e");
+            let bytes = stem.as_bytes();
+            let doubled = bytes.len() >= 2
+                && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
+                && !matches!(bytes[bytes.len() - 1], b'l' | b's');
+            if E_VERBS.contains(&with_e.as_str()) {
+                with_e
+            } else if doubled {
+                stem[..stem.len() - 1].to_string()
+            } else {
+                stem.to_string()
+            }
+        }
+    };
+    Some(format!("{} {rest}", capitalised(&verb)))
+}
+
+/// A clause asking the listener for something, after the speaker's own task: ", just
+/// send me the registration link", ", and get me the numbers".
+const ASK_OF_LISTENER: &str = r"(?i),\s+(?:and\s+|then\s+|but\s+)?(?:just\s+)?(?:send|give|forward|email|show|bring|get|pass)\s+me\b.*$";
+
+cached_regex!(ask_of_listener, ASK_OF_LISTENER);
+
+/// `task`, the speaker's own, without a clause that asks the listener for something
+/// ("Approve it today, just send me the registration link" gives "Approve it today");
+/// as it is when nothing would be left before that clause.
+pub fn without_ask_of_listener(task: &str) -> String {
+    match ask_of_listener().find(task) {
+        Some(m) if task[..m.start()].split_whitespace().count() >= 2 => {
+            task[..m.start()].trim_end().to_string()
+        }
+        _ => task.to_string(),
+    }
 }
 
 /// A task to pass news on that does not say what: "Tell product.", "Tell the billing
@@ -923,6 +1042,65 @@ mod tests {
         assert_eq!(
             fluent("Send a note to Ana. Ana agreed."),
             "Send a note to Ana. Ana agreed."
+        );
+        assert_eq!(
+            fluent("Type up mi minutes, market trend wa watching"),
+            "Type up minutes, market trend watching"
+        );
+        // Short words said as meant stay, and a quote's opening "…" goes.
+        assert_eq!(
+            fluent("… we were on one button, let us use it"),
+            "We were on one button, let us use it"
+        );
+    }
+
+    #[test]
+    fn what_the_listener_is_asked_for_is_not_the_speaker_s_task() {
+        assert_eq!(
+            without_ask_of_listener("Approve it today, just send me the registration link."),
+            "Approve it today"
+        );
+        assert_eq!(
+            without_ask_of_listener("Review the draft tonight, and get me the numbers"),
+            "Review the draft tonight"
+        );
+        for kept in [
+            "Send me the registration link",
+            "Sure, send me the link",
+            "Book the room, then send the invite",
+        ] {
+            assert_eq!(without_ask_of_listener(kept), kept);
+        }
+    }
+
+    #[test]
+    fn a_stand_in_verb_takes_the_verb_of_the_question_it_answers() {
+        let asked = "Good. Last thing, holiday on-call. Who's covering the 24th to the 26th?";
+        assert_eq!(
+            with_asked_verb("Take the 24th and 25th.", asked).as_deref(),
+            Some("Cover the 24th and 25th.")
+        );
+        assert_eq!(
+            with_asked_verb("Do the 26th", asked).as_deref(),
+            Some("Cover the 26th")
+        );
+        assert_eq!(
+            with_asked_verb("Take it", "Who can handle the vendor call?").as_deref(),
+            Some("Handle it")
+        );
+        assert_eq!(
+            with_asked_verb("Do it", "Who's running the retro?").as_deref(),
+            Some("Run it")
+        );
+        // A task with its own verb, or a question of who is there, stays as it is.
+        assert_eq!(with_asked_verb("Send the rota", asked), None);
+        assert_eq!(
+            with_asked_verb("Take the notes", "Who's in tomorrow?"),
+            None
+        );
+        assert_eq!(
+            with_asked_verb("Take the notes", "Who covered it last time."),
+            None
         );
     }
 
