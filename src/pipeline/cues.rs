@@ -402,25 +402,35 @@ pub fn unanswered(
     cited: &[(usize, &str)],
 ) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let says = |cue: &Cue<'_>, text: &str| {
+    // The content words that say `cue`: its own, and its acceptance's for a request.
+    let words_of = |cue: &Cue<'_>| {
         let mut wanted = crate::words::content_tokens(&cue.sentence);
         if is_request(&cue.sentence) {
             if let Some(next) = turns.turn(cue.turn + 1) {
                 wanted.extend(crate::words::content_tokens(&next.text));
             }
         }
-        wanted.is_empty()
-            || crate::words::content_tokens(text)
-                .iter()
-                .any(|w| wanted.contains(w))
+        wanted
     };
     let missed = cues
         .iter()
         .enumerate()
         .filter(|&(i, cue)| {
-            !cited.iter().any(|&(turn, text)| {
-                turn.abs_diff(cue.turn) <= 2 && (i < MAX_CUES || says(cue, text))
-            })
+            let near: Vec<&str> = cited
+                .iter()
+                .filter(|&&(turn, _)| turn.abs_diff(cue.turn) <= 2)
+                .map(|&(_, text)| text)
+                .collect();
+            if i < MAX_CUES || near.is_empty() {
+                return near.is_empty();
+            }
+            let wanted = words_of(cue);
+            !wanted.is_empty()
+                && !near.iter().any(|text| {
+                    crate::words::content_tokens(text)
+                        .iter()
+                        .any(|w| wanted.contains(w))
+                })
         })
         .map(|(_, c)| c.turn);
     for turn in missed {

@@ -229,12 +229,21 @@ impl Names {
             at += 1;
         }
         let role = &words[at..];
-        self.participants.iter().any(|(_, parts)| {
-            let named =
-                role.len() >= parts.len() && role.iter().zip(parts).all(|(w, p)| same_word(w, p));
-            let noun =
-                role.len() == parts.len() + 1 && ROLE_NOUNS.contains(&role[parts.len()].as_str());
-            named && (role.len() == parts.len() || noun)
+        self.participant_at(role)
+            .is_some_and(|(_, len)| len == role.len())
+    }
+
+    /// The participant `words` open with by their full name or role, as people say it
+    /// (see [`Self::person_at`]), and how many words name them.
+    fn participant_at(&self, words: &[String]) -> Option<(String, usize)> {
+        self.participants.iter().find_map(|(name, parts)| {
+            (words.len() >= parts.len() && words.iter().zip(parts).all(|(w, p)| same_word(w, p)))
+                .then(|| {
+                    let role_noun = words
+                        .get(parts.len())
+                        .is_some_and(|w| ROLE_NOUNS.contains(&w.as_str()));
+                    (name.clone(), parts.len() + usize::from(role_noun))
+                })
         })
     }
 
@@ -243,13 +252,8 @@ impl Names {
     /// by a role is named as people say it: "Industrial Design" or "the industrial
     /// designer" for "Industrial Designer", "User Interface Designer" for "User Interface".
     pub(crate) fn person_at(&self, words: &[String]) -> Option<(String, usize)> {
-        for (name, parts) in &self.participants {
-            if words.len() >= parts.len() && words.iter().zip(parts).all(|(w, p)| same_word(w, p)) {
-                let role_noun = words
-                    .get(parts.len())
-                    .is_some_and(|w| ROLE_NOUNS.contains(&w.as_str()));
-                return Some((name.clone(), parts.len() + usize::from(role_noun)));
-            }
+        if let Some(found) = self.participant_at(words) {
+            return Some(found);
         }
         let first = words.first()?;
         for (name, parts) in &self.participants {

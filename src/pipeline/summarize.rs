@@ -422,20 +422,18 @@ impl ChunkReader<'_> {
                 &window,
                 &meeting.actions_schema(range, (least, ANSWER_LIMITS.action_items)),
             )?)?;
-            let said: Vec<(usize, String)> = answer
-                .action_items
-                .iter()
-                .map(|a| (a.turn, a.text.clone()))
-                .collect();
-            let said: Vec<(usize, &str)> = said.iter().map(|(t, s)| (*t, s.as_str())).collect();
-            actions.action_items.extend(answer.action_items);
             // A list that walked the window's talk and closed before its promises, or
             // a window with more promises than its question quotes: asked again about
             // the promised turns no item says (and the turn after, which may accept),
             // for an item each sentence quoted at most.
-            for (first, last) in
-                cues::unanswered(&window, &cues::all_task_sentences(&window), &said)
-            {
+            let said: Vec<(usize, &str)> = answer
+                .action_items
+                .iter()
+                .map(|a| (a.turn, a.text.as_str()))
+                .collect();
+            let unanswered = cues::unanswered(&window, &cues::all_task_sentences(&window), &said);
+            actions.action_items.extend(answer.action_items);
+            for (first, last) in unanswered {
                 let Some(span) = window.span(first, (last + 1).min(range.1)) else {
                     continue;
                 };
@@ -765,15 +763,15 @@ impl Meeting {
             };
             // "Who's covering the 26th?" "I'll do the 26th.": the question says what the
             // doing is.
-            let said_by = turns.turn(evidence.turn).map(|t| t.speaker.as_str());
-            let asked_who = (1..=2)
+            let asked_verb = (1..=2)
                 .filter_map(|back| evidence.turn.checked_sub(back))
                 .filter_map(|n| turns.turn(n))
-                .filter(|t| Some(t.speaker.as_str()) != said_by)
-                .find(|t| tidy::with_asked_verb(&a.text, &t.text).is_some());
+                .filter(|t| t.speaker != evidence.speaker)
+                .find_map(|t| tidy::verb_asked_for(&t.text));
             let answering = |task: &str| {
-                asked_who
-                    .and_then(|t| tidy::with_asked_verb(task, &t.text))
+                asked_verb
+                    .as_deref()
+                    .and_then(|verb| tidy::with_verb(task, verb))
                     .unwrap_or_else(|| task.to_string())
             };
             let written = std::mem::take(&mut a.text);

@@ -538,15 +538,17 @@ const E_VERBS: [&str; 21] = [
 /// the 26th"). `None` when `task` opens with no stand-in verb or `asked` asks no such
 /// question.
 pub fn with_asked_verb(task: &str, asked: &str) -> Option<String> {
-    let (first, rest) = task.trim().split_once(' ')?;
-    if !PRO_VERBS.contains(&first.to_lowercase().as_str()) {
-        return None;
-    }
+    with_verb(task, &verb_asked_for(asked)?)
+}
+
+/// The verb of a task that `asked` asks who will do ("Who's covering the 26th?" gives
+/// "cover"), as a task would open with it; `None` when it asks no such question.
+pub fn verb_asked_for(asked: &str) -> Option<String> {
     let verb = who_will().captures(asked)?["verb"].to_lowercase();
     if NOT_TASK_VERBS.contains(&verb.as_str()) || PRO_VERBS.contains(&verb.as_str()) {
         return None;
     }
-    let verb = match verb.strip_suffix("ing") {
+    Some(match verb.strip_suffix("ing") {
         None => verb.clone(),
         Some(stem) => {
             let with_e = format!("{stem}e");
@@ -562,8 +564,16 @@ pub fn with_asked_verb(task: &str, asked: &str) -> Option<String> {
                 stem.to_string()
             }
         }
-    };
-    Some(format!("{} {rest}", capitalised(&verb)))
+    })
+}
+
+/// `task` with `verb` in place of the stand-in verb it opens with ("Do the 26th" and
+/// "cover" give "Cover the 26th"); `None` when it opens with none.
+pub fn with_verb(task: &str, verb: &str) -> Option<String> {
+    let (first, rest) = task.trim().split_once(' ')?;
+    PRO_VERBS
+        .contains(&first.to_lowercase().as_str())
+        .then(|| format!("{} {rest}", capitalised(verb)))
 }
 
 /// A clause asking the listener for something, after the speaker's own task: ", just
