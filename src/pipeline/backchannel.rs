@@ -14,6 +14,11 @@ const ACKNOWLEDGEMENTS: &[&str] = &[
     "exactly", "well", "huh",
 ];
 
+/// Whether `word`, lowercase, is one that acknowledges ("yeah", "okay", "mm").
+pub fn acknowledges(word: &str) -> bool {
+    ACKNOWLEDGEMENTS.contains(&word)
+}
+
 /// At most this many words make an acknowledgement; a longer run of them is a turn with
 /// some weight ("Yeah, yeah, okay, right, good.") and is kept.
 const MAX_WORDS: usize = 4;

@@ -54,7 +54,14 @@ const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
 /// The start of a turn that accepts a request.
 const ACCEPTANCE: &str = r"(?i)^\W*(?:(?:sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|absolutely|fine|leave it with me|on it|happy to|consider it done|got it)\b|i can(?:$|[^'’\w]))";
 
+/// The start of a turn that takes a task on however it was asked for: "Will do.", "On
+/// it.", "Leave it with me." After "Just put it in the leave calendar", an instruction with
+/// no "can you", these accept it all the same.
+const SURE_ACCEPTANCE: &str = r"(?i)^\W*(?:will do|on it|i'm on it|consider it done|leave it with me|i'll do (?:that|it)|i will do (?:that|it))\b";
+
 cached_regex!(commitment, COMMITMENT);
+
+cached_regex!(sure_acceptance, SURE_ACCEPTANCE);
 
 cached_regex!(request, REQUEST);
 
@@ -149,13 +156,14 @@ pub fn is_request(sentence: &str) -> bool {
 }
 
 /// The number of the request that turn `number` accepts: the turn before it, by another
-/// speaker, asks ("Can you send the deck?") and this one agrees ("Sure, tomorrow.").
+/// speaker, asks ("Can you send the deck?") and this one agrees ("Sure, tomorrow."), or
+/// this one takes on whatever it asked in words that only accept a task ("Just put it in
+/// the leave calendar." "Will do.").
 pub fn accepted_request(turns: &NumberedTurns<'_>, number: usize) -> Option<usize> {
     let (asked, answer) = (turns.turn(number.checked_sub(1)?)?, turns.turn(number)?);
-    (asked.speaker != answer.speaker
-        && request().is_match(&asked.text)
-        && acceptance().is_match(&answer.text))
-    .then_some(number - 1)
+    let agreed = request().is_match(&asked.text) && acceptance().is_match(&answer.text);
+    (asked.speaker != answer.speaker && (agreed || sure_acceptance().is_match(&answer.text)))
+        .then_some(number - 1)
 }
 
 cached_regex!(task_cues, TASK_CUES);
@@ -219,7 +227,20 @@ fn promises_task(sentence: &str) -> bool {
     promise().captures_iter(sentence).any(|c| {
         let verb = c["verb"].to_lowercase();
         let passive = c["mods"].to_lowercase().contains("be ") && verb.ends_with("ed");
-        !PROCEDURE.contains(&verb.as_str()) && !passive
+        let after = c.get(0).map_or("", |m| &sentence[m.end()..]);
+        (!PROCEDURE.contains(&verb.as_str()) || (verb == "let" && tells_others(after))) && !passive
+    })
+}
+
+/// After "I'll let", someone outside the room to tell: "the account managers know", not
+/// "you know" (news promised to the room, mostly when something turns up) nor "you go".
+const TELL_OTHERS: &str = r"(?i)^\s+(?P<who>[\w'-]+)(?:\s+[\w'-]+){0,2}\s+know\b";
+
+cached_regex!(tell_others, TELL_OTHERS);
+
+fn tells_others(after_let: &str) -> bool {
+    tell_others().captures(after_let).is_some_and(|c| {
+        !["you", "us", "everyone", "everybody", "y'all"].contains(&c["who"].to_lowercase().as_str())
     })
 }
 
@@ -375,12 +396,22 @@ pub fn all_task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
 
 /// The task sentences of `turns`, at most `max`.
 fn task_cues_up_to<'a>(turns: &NumberedTurns<'a>, max: usize) -> Vec<Cue<'a>> {
-    let is_cue = |number: usize, sentence: &str, opens_turn: bool| {
+    // A request the next turn accepts is its sentence that asks, or, asked as an
+    // instruction ("Just put it in the leave calendar." "Will do."), the turn's last.
+    let asks = |number: usize, sentence: &str, closes_turn: bool| {
+        request().is_match(sentence)
+            || (closes_turn
+                && turns
+                    .turn(number)
+                    .is_some_and(|t| !request().is_match(&t.text)))
+    };
+    let is_cue = |number: usize, sentence: &str, opens_turn: bool, closes_turn: bool| {
         promises_task(sentence)
             || volunteers(sentence)
             || let_me_later().is_match(sentence)
             || hands_out_task(sentence)
-            || (request().is_match(sentence) && accepted_request(turns, number + 1).is_some())
+            || (asks(number, sentence, closes_turn)
+                && accepted_request(turns, number + 1).is_some())
             || (opens_turn && accepted_request(turns, number).is_some())
     };
     quoted(turns, is_cue, max)
@@ -442,11 +473,11 @@ pub fn unanswered(
     spans
 }
 
-/// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn)` picks, at
-/// most `max`, the first in the window, each cut to [`MAX_CUE_WORDS`].
+/// The sentences of `turns` that `is_cue(turn number, sentence, opens its turn, closes
+/// it)` picks, at most `max`, the first in the window, each cut to [`MAX_CUE_WORDS`].
 fn quoted<'a>(
     turns: &NumberedTurns<'a>,
-    is_cue: impl Fn(usize, &str, bool) -> bool,
+    is_cue: impl Fn(usize, &str, bool, bool) -> bool,
     max: usize,
 ) -> Vec<Cue<'a>> {
     let (first, last) = turns.range();
@@ -459,17 +490,20 @@ fn quoted<'a>(
         // a patch release" is copied whole, and read as a statement about the fix. So is a
         // second promise ("I'll do that today and I'll report the numbers in January"),
         // which the model otherwise folds into the first item.
-        let clauses = sentences(&turn.text).into_iter().flat_map(|s| {
-            s.split("; ")
-                .flat_map(split_promises)
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-        });
-        for (i, sentence) in clauses.enumerate() {
+        let clauses: Vec<&str> = sentences(&turn.text)
+            .into_iter()
+            .flat_map(|s| {
+                s.split("; ")
+                    .flat_map(split_promises)
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+            })
+            .collect();
+        for (i, &sentence) in clauses.iter().enumerate() {
             if cues.len() == max {
                 return cues;
             }
-            if is_cue(number, sentence, i == 0) {
+            if is_cue(number, sentence, i == 0, i + 1 == clauses.len()) {
                 cues.push(Cue {
                     turn: number,
                     speaker: &turn.speaker,
@@ -509,9 +543,23 @@ cached_regex!(second_promise, SECOND_PROMISE);
 pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     quoted(
         turns,
-        |_, sentence, _| settled().is_match(sentence) || settled_by_name().is_match(sentence),
+        |_, sentence, _, _| settled().is_match(sentence) || settled_by_name().is_match(sentence),
         MAX_CUES,
     )
+}
+
+/// The last sentence of the two turns before turn `number` that states a choice as
+/// settled ("We'll go with three accounts per senior agent."): the news that a promise to
+/// tell someone, opening its turn, passes on.
+pub fn settled_before<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
+    (1..=2)
+        .filter_map(|back| turns.turn(number.checked_sub(back)?))
+        .find_map(|turn| {
+            sentences(&turn.text)
+                .into_iter()
+                .rev()
+                .find(|s| settled().is_match(s) || settled_by_name().is_match(s))
+        })
 }
 
 /// `text`'s first `max` words, with "…" where words were left out.
@@ -841,6 +889,23 @@ mod tests {
             "not seeing why, nor what someone cannot do, nor \"let me\" for now"
         );
         assert_eq!(accepted_request(&numbered, 2), Some(1));
+        let asked_plainly = [
+            Turn::new(
+                "Hana",
+                None,
+                None,
+                "Yes, approved. Just put it in the calendar.",
+            ),
+            Turn::new("Ben", None, None, "Will do."),
+        ];
+        assert_eq!(
+            quoted_tasks(&NumberedTurns::new(&asked_plainly, 1)),
+            [
+                (1, "Just put it in the calendar.".to_string()),
+                (2, "Will do.".to_string())
+            ],
+            "an instruction that \"will do\" takes on is the request"
+        );
         // An offer is quoted, but does not oblige the answer to hold an item.
         let offered = [Turn::new("Leo", None, None, "I can draft those this week.")];
         assert!(!task_promised(&NumberedTurns::new(&offered, 1)));
@@ -882,6 +947,16 @@ mod tests {
             "I'll just show you this."
         ]));
         assert!(!promised(&["You'll see it on the slide.", "Let me think."]));
+        assert!(promised(&[
+            "And I'll let the account managers know, so they stop."
+        ]));
+        assert!(!promised(&["If I get more pictures, I'll let you know."]));
+        assert!(!promised(&["I'll let you go first."]));
+        assert!(promised(&[
+            "Just put it in the leave calendar.",
+            "Will do."
+        ]));
+        assert!(!promised(&["The calendar is full.", "Okay."]));
     }
 
     #[test]

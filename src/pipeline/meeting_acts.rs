@@ -24,7 +24,7 @@ const NOW: &str = r"(?i)\b(?:right now|(?:for |until |till )?now(?: that| on)?|i
 /// "Talk about the functional requirements", "Recap the minutes", "Start with the agenda",
 /// "Let's start by looking at the presentation", "First I will introduce myself". Starting with anything else ("Start with
 /// the Berlin office") is an order of work, which may be a task or a choice.
-const TALK: &str = r"(?i)^(?:(?:just|now|so|then|okay|ok|first|let's|let us|i'll|i will|i'm gonna|i'm going to)[,\s]+)*(?:introduce (?:myself|ourselves|yourselves|everyone)\b|(?:tell|show|inform|give|walk|take) (?:you|us|everyone|everybody|the team|the group)\b|talk (?:about|a little|a bit)\b|describe\b|explain\b|go (?:through|over|back to)\b|recap\b|review the minutes\b|(?:start|begin) (?:off\b|with (?:the agenda|the first|a quick|a recap|introductions|a round)\b|with (?:the |a |my |our |your )?(?:[\w-]+ ){0,4}presentation\b|by (?:looking|going|reviewing|talking|discussing)\b))";
+const TALK: &str = r"(?i)^(?:(?:just|now|so|then|okay|ok|first|let's|let us|i'll|i will|i'm gonna|i'm going to)[,\s]+)*(?:introduce (?:myself|ourselves|yourselves|everyone)\b|(?:do|give|make) (?:an|the|a|my|our) (?:quick |short |little )?(?:opening|introduction|intro)\b|(?:tell|show|inform|give|walk|take) (?:you|us|everyone|everybody|the team|the group)\b|talk (?:about|a little|a bit)\b|describe\b|explain\b|go (?:through|over|back to)\b|recap\b|review the minutes\b|(?:start|begin) (?:off\b|with (?:the agenda|the first|a quick|a recap|introductions|a round)\b|with (?:the |a |my |our |your )?(?:[\w-]+ ){0,4}presentation\b|by (?:looking|going|reviewing|talking|discussing)\b))";
 
 /// A person or group the talk is for, after "to" or "with": "Explain the pricing to
 /// sales". The word after it tells an infinitive ("to make a decision") from a recipient.
@@ -146,6 +146,7 @@ mod tests {
             "Review the minutes of the last meeting",
             "Describe the concept of the user interface of this device.",
             "Start with the agenda for this meeting.",
+            "Do an opening, talk about did you all get the minutes",
             "Start off then.",
             "First I will introduce myself.",
             "Let's start with the look and feel design presentation first.",

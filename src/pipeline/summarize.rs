@@ -14,6 +14,7 @@ use crate::embed::Embedder;
 use crate::note::{self, ActionItem, Frontmatter, Note};
 use crate::transcript::Transcript;
 
+use super::backchannel;
 use super::cues;
 use super::due;
 use super::extract::{
@@ -750,11 +751,14 @@ impl Meeting {
         });
         extract.action_items.retain_mut(|a| {
             let said = unlabelled(&a.text);
-            a.text = tidy::task(&tidy::fluent(&said));
-            // Saying who one is, or putting off what one only points at, sets no task.
+            let spoken = tidy::fluent(&said);
+            a.text = tidy::task(&spoken);
+            // Saying who one is, putting off what one only points at, or what will
+            // happen to the listener ("You'll get a message") sets no task.
             if cues::is_introduction(&said)
                 || self.names.tells_role(&said)
                 || cues::is_deferral(&a.text)
+                || tidy::befalls_listener(&spoken)
             {
                 return false;
             }
@@ -778,9 +782,10 @@ impl Meeting {
             a.text = answering(&written);
             // "I'll tell product." says enough with the news it passes on, which is added
             // once the lists are merged ([`told_news`]).
-            let told = turns
-                .turn(evidence.turn)
-                .map(|turn| tidy::with_told_news(&a.text, &turn.text));
+            let told = turns.turn(evidence.turn).map(|turn| {
+                let settled = cues::settled_before(turns, evidence.turn);
+                tidy::with_told_news(&a.text, &turn.text, settled)
+            });
             if !says_enough(told.as_deref().unwrap_or(&a.text)) {
                 return false;
             }
@@ -1069,12 +1074,13 @@ fn remove_phrase(text: &str, phrase: &str) -> String {
 /// a decision, which the merge would otherwise drop as a restatement of the task.
 fn told_news(mut extract: Extract, numbered: &[NumberedTurns<'_>]) -> Extract {
     for a in &mut extract.action_items {
-        let turn = a
-            .evidence
-            .as_ref()
-            .and_then(|e| numbered.iter().find_map(|turns| turns.turn(e.turn)));
-        if let Some(turn) = turn {
-            a.text = tidy::with_told_news(&a.text, &turn.text);
+        let said = a.evidence.as_ref().and_then(|e| {
+            numbered
+                .iter()
+                .find_map(|turns| Some((turns.turn(e.turn)?, cues::settled_before(turns, e.turn))))
+        });
+        if let Some((turn, settled)) = said {
+            a.text = tidy::with_told_news(&a.text, &turn.text, settled);
         }
     }
     extract
@@ -1082,9 +1088,27 @@ fn told_news(mut extract: Extract, numbered: &[NumberedTurns<'_>]) -> Extract {
 
 /// Whether an item has the words of a task or a decision: "Go ahead" or "Sounds good",
 /// grounded in a turn that says so, is neither, nor "Let's do that." copied from a turn
-/// that names its choice only in the turn before (one content word).
+/// that names its choice only in the turn before (one content word), nor "No, it's true,
+/// yeah.", whose words only answer (an acknowledgement, or "no", is no content word), nor
+/// speech that broke off ("Tell to get it off my", "We should go with the shape of a lemon
+/// or"); an item the answer's length bound cut is mended when the note is written
+/// ([`unclipped`]).
 fn says_enough(text: &str) -> bool {
-    text.split_whitespace().count() >= 3 && crate::words::content_tokens(text).len() >= 2
+    const DANGLING: [&str; 14] = [
+        "the", "a", "an", "my", "your", "our", "their", "his", "her", "its", "of", "or", "and",
+        "but",
+    ];
+    let words = crate::words::words(text);
+    let content = words
+        .iter()
+        .filter(|w| *w != "no" && !backchannel::acknowledges(w))
+        .filter(|w| !crate::words::STOPWORDS.contains(&w.as_str()))
+        .count();
+    let clipped = text.chars().count() + 2 >= ANSWER_LIMITS.item_chars as usize;
+    let broke_off = !clipped
+        && !text.trim_end().ends_with(['.', '!', '?', '…'])
+        && words.last().is_some_and(|w| DANGLING.contains(&w.as_str()));
+    text.split_whitespace().count() >= 3 && content >= 2 && !broke_off
 }
 
 /// Whether the deadline `phrase` was said in `nearby` (lowercase text): one of its
@@ -1150,6 +1174,18 @@ mod tests {
         assert!(says_enough("I'll tell product."));
         assert!(!says_enough("Go ahead"), "too short");
         assert!(!says_enough("Let's do that."), "one content word");
+        assert!(!says_enough("No, it's true, yeah."), "an answer's words");
+        assert!(!says_enough("To produce it, yeah"), "an answer's words");
+        assert!(says_enough("Go with the right colour."));
+        assert!(!says_enough("Tell to get it off my"), "broke off");
+        assert!(
+            !says_enough("We should go with the shape of a lemon or"),
+            "broke off"
+        );
+        assert!(
+            says_enough("Walk them through it"),
+            "a pronoun can end a task"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
 
 /// How a spoken task starts before its verb.
-const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|let me|i need to|i should|i have to) (also )?|make sure to )";
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to )";
 
 /// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
 const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
@@ -272,7 +272,56 @@ pub fn task(text: &str) -> String {
     if rest.split_whitespace().count() < 2 {
         return text.trim().to_string();
     }
-    capitalised(rest)
+    // "You're gonna be working on the components": "Work on the components".
+    let progressive = rest
+        .split_once(' ')
+        .filter(|(be, _)| be.eq_ignore_ascii_case("be"))
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .filter(|(verb, _)| verb.len() > 5 && verb.to_lowercase().ends_with("ing"));
+    match progressive {
+        Some((verb, object)) => {
+            capitalised(&format!("{} {object}", base_form(&verb.to_lowercase())))
+        }
+        None => capitalised(rest),
+    }
+}
+
+/// Whether `text` says what will happen to the one spoken to, not what they will do:
+/// "You'll get a message", "You'll all get specific instructions", "You'll be okay",
+/// "You're going to have a presentation". A task of theirs has a verb of doing ("You're
+/// gonna be working on…", "You'll have to send…").
+pub fn befalls_listener(text: &str) -> bool {
+    let mut rest = text.trim();
+    while let Some(m) = filler().find(rest) {
+        rest = &rest[m.end()..];
+    }
+    let words = crate::words::words(rest);
+    let rest = match words.as_slice() {
+        [you, will, rest @ ..] if you == "you" && (will == "ll" || will == "will") => rest,
+        [you, re, going, to, rest @ ..]
+            if you == "you" && (re == "re" || re == "are") && going == "going" && to == "to" =>
+        {
+            rest
+        }
+        [you, re, gonna, rest @ ..]
+            if you == "you" && (re == "re" || re == "are") && gonna == "gonna" =>
+        {
+            rest
+        }
+        _ => return false,
+    };
+    let rest = match rest {
+        [also, rest @ ..] if ["also", "all", "just", "both", "each"].contains(&also.as_str()) => {
+            rest
+        }
+        _ => rest,
+    };
+    match rest {
+        [verb, next, ..] if verb == "be" => !next.ends_with("ing"),
+        [verb, next, ..] if verb == "have" => next != "to",
+        [verb, ..] => ["be", "have", "get", "receive"].contains(&verb.as_str()),
+        [] => false,
+    }
 }
 
 /// The sentence of `text` that commits or asks, when it has several; else all of it. When
@@ -306,7 +355,7 @@ fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
 /// with Allied by Friday"). The copied sentence is the turn's sentence sharing the most
 /// words with the task, at least three.
 pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
-    if !back_word().is_match(task) {
+    if !back_word().is_match(task) && !them_word().is_match(task) {
         return task.to_string();
     }
     let said = crate::words::sentences(turn);
@@ -332,7 +381,8 @@ pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
         .and_then(|thing| with_thing(task, thing))
         .or_else(|| {
             let name = name_before(&said, at, people)?;
-            let them = them_word().find(task)?;
+            let c = them_word().captures(task)?;
+            let them = c.get(1).or(c.get(2))?;
             Some(format!(
                 "{}{name}{}",
                 &task[..them.start()],
@@ -356,7 +406,10 @@ fn name_before(said: &[&str], at: usize, people: &[String]) -> Option<String> {
     };
     let mut names: Vec<Vec<&str>> = Vec::new();
     let mut run_open = false;
-    for word in before.split_whitespace().skip(1) {
+    // A sentence's first word is capitalised whatever it is, unless it answers who will
+    // ("Amira will.").
+    let skip = usize::from(!answers_who(before.trim()));
+    for word in before.split_whitespace().skip(skip) {
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
         let capitalised = bare.chars().next().is_some_and(char::is_uppercase);
         let lower = bare.to_lowercase();
@@ -548,23 +601,27 @@ pub fn verb_asked_for(asked: &str) -> Option<String> {
     if NOT_TASK_VERBS.contains(&verb.as_str()) || PRO_VERBS.contains(&verb.as_str()) {
         return None;
     }
-    Some(match verb.strip_suffix("ing") {
-        None => verb.clone(),
-        Some(stem) => {
-            let with_e = format!("{stem}e");
-            let bytes = stem.as_bytes();
-            let doubled = bytes.len() >= 2
-                && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
-                && !matches!(bytes[bytes.len() - 1], b'l' | b's');
-            if E_VERBS.contains(&with_e.as_str()) {
-                with_e
-            } else if doubled {
-                stem[..stem.len() - 1].to_string()
-            } else {
-                stem.to_string()
-            }
-        }
-    })
+    Some(base_form(&verb))
+}
+
+/// A lowercase verb as a task opens with it: "covering" is "cover", "taking" "take",
+/// "running" "run"; a verb without "-ing" as it is.
+fn base_form(verb: &str) -> String {
+    let Some(stem) = verb.strip_suffix("ing") else {
+        return verb.to_string();
+    };
+    let with_e = format!("{stem}e");
+    let bytes = stem.as_bytes();
+    let doubled = bytes.len() >= 2
+        && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
+        && !matches!(bytes[bytes.len() - 1], b'l' | b's');
+    if E_VERBS.contains(&with_e.as_str()) {
+        with_e
+    } else if doubled {
+        stem[..stem.len() - 1].to_string()
+    } else {
+        stem.to_string()
+    }
 }
 
 /// `task` with `verb` in place of the stand-in verb it opens with ("Do the 26th" and
@@ -595,8 +652,9 @@ pub fn without_ask_of_listener(task: &str) -> String {
 }
 
 /// A task to pass news on that does not say what: "Tell product.", "Tell the billing
-/// team today so nobody is surprised". Whom, when and why, as said.
-const TELL: &str = r"(?i)^(?P<verb>tell|inform|notify) (?P<who>(?:the )?[\w'’-]+(?: (?:team|group|department))?)(?P<when> (?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|by \w+))?(?P<why> so\b[^.!?]*)?[.!]?$";
+/// team today so nobody is surprised", "Let the account managers know". Whom (`who`, or
+/// `whom` between "let" and "know"), when and why, as said.
+const TELL: &str = r"(?i)^(?:(?P<verb>tell|inform|notify) (?P<who>(?:the )?[\w'’-]+(?: (?:team|group|department))?)|let (?P<whom>(?:the )?[\w'’-]+(?: [\w'’-]+)?) know)(?P<when> (?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|by \w+|at (?:the )?[\w'’-]+(?: [\w'’-]+)?|on \w+))?(?P<why>,? so\b[^.!?]*)?[.!]?$";
 
 cached_regex!(tell, TELL);
 
@@ -605,11 +663,18 @@ cached_regex!(tell, TELL);
 /// plan. I'll tell product." gives "Tell product that we agreed to drop the legacy export
 /// feature from the Q1 plan". What follows a colon there is the news ("Let's decide it
 /// now: Lena stays on offline sync…"); a question, or fewer than four words, is none.
-pub fn with_told_news(task: &str, turn: &str) -> String {
+/// When the promise opens its turn, the news is `settled`, a choice settled in the turns
+/// just before ("We'll go with three accounts per senior agent." "I'll tell the seniors
+/// at Thursday's stand-up.").
+pub fn with_told_news(task: &str, turn: &str, settled: Option<&str>) -> String {
     let Some(c) = tell().captures(task.trim()) else {
         return task.to_string();
     };
-    let (verb, who) = (&c["verb"], &c["who"]);
+    let (verb, who) = match (c.name("verb"), c.name("who"), c.name("whom")) {
+        (Some(verb), Some(who), _) => (verb.as_str(), who.as_str()),
+        (_, _, Some(whom)) => ("let", whom.as_str()),
+        _ => return task.to_string(),
+    };
     let said = crate::words::sentences(turn);
     let Some(at) = said.iter().position(|s| {
         let s = s.to_lowercase();
@@ -617,7 +682,11 @@ pub fn with_told_news(task: &str, turn: &str) -> String {
     }) else {
         return task.to_string();
     };
-    let Some(before) = at.checked_sub(1).map(|i| said[i].trim()) else {
+    let Some(before) = at
+        .checked_sub(1)
+        .map(|i| said[i].trim())
+        .or(settled.map(str::trim))
+    else {
         return task.to_string();
     };
     let mut news = before
@@ -633,15 +702,23 @@ pub fn with_told_news(task: &str, turn: &str) -> String {
     }
     // "We agreed…" reads on after "that"; a name keeps its capital.
     let opener = news.split_whitespace().next().unwrap_or("").to_lowercase();
-    let news = if ["we", "the", "it", "they", "our", "this", "a", "an"].contains(&opener.as_str()) {
+    let news = if [
+        "we", "we'll", "we're", "we've", "the", "it", "it's", "they", "they'll", "our", "this",
+        "a", "an",
+    ]
+    .contains(&opener.as_str())
+    {
         lowercase_first(news)
     } else {
         news.to_string()
     };
     let when = c.name("when").map_or("", |m| m.as_str());
-    let why = c
-        .name("why")
-        .map_or(String::new(), |m| format!(",{}", m.as_str()));
+    let why = c.name("why").map_or(String::new(), |m| {
+        format!(", {}", m.as_str().trim_start_matches([',', ' ']))
+    });
+    if c.name("whom").is_some() {
+        return format!("Let {who} know{when} that {news}{why}");
+    }
     format!("{verb} {who}{when} that {news}{why}")
 }
 
@@ -656,8 +733,55 @@ fn thing_before<'a>(said: &[&'a str], at: usize) -> Option<&'a str> {
     if names_a_thing(before) {
         return Some(before);
     }
-    let wanted = wanted_thing().captures(before)?.get(1)?.as_str();
-    (wanted.split_whitespace().count() >= 2).then_some(wanted)
+    let wanted = wanted_thing()
+        .captures(before)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+        .filter(|wanted| wanted.split_whitespace().count() >= 2);
+    wanted
+        .or_else(|| subject_thing(before))
+        .or_else(|| given_thing(before))
+}
+
+/// Words that end a sentence's subject: "The pricing page | still shows last year's
+/// tiers", "The deck | is late".
+const SUBJECT_ENDS: [&str; 22] = [
+    "is", "are", "was", "were", "has", "have", "had", "still", "will", "won't", "can", "can't",
+    "needs", "isn't", "aren't", "doesn't", "don't", "keeps", "looks", "also", "just", "already",
+];
+
+/// The subject of `sentence` when it is a thing named with "the" or "our" and at most
+/// three words ("Also, the pricing page still shows last year's tiers" gives "the pricing
+/// page"): what a promise right after it ("Could you flag it to marketing?") is about.
+fn subject_thing(sentence: &str) -> Option<&str> {
+    let mut rest = sentence.trim();
+    while let Some(m) = filler().find(rest) {
+        rest = &rest[m.end()..];
+    }
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let article = words.first()?.to_lowercase();
+    if !["the", "our", "your", "their"].contains(&article.as_str()) {
+        return None;
+    }
+    let end =
+        (2..words.len().min(5)).find(|&i| SUBJECT_ENDS.contains(&spoken_key(words[i]).as_str()))?;
+    let last = words[end - 1];
+    let thing = &rest[..last.as_ptr() as usize - rest.as_ptr() as usize + last.len()];
+    (!thing.contains([',', ';', ':'])).then_some(thing)
+}
+
+/// What a choice said just before gives someone ("We'll give analytics a separate
+/// warehouse capped at two thousand dollars a month" gives "a separate warehouse capped
+/// at two thousand dollars a month"): what "Would you set it up?" right after it sets up.
+const GIVEN_THING: &str = r"(?i)^(?:(?:so|and|then|okay|ok)[,\s]+)*(?:we'll|we will|we're going to|we are going to|let's)\s+\w+\s+(?:[\w'-]+\s+){0,3}?((?:a|an)\s+[^,;:]+)$";
+
+cached_regex!(given_thing_re, GIVEN_THING);
+
+fn given_thing(sentence: &str) -> Option<&str> {
+    let thing = given_thing_re().captures(sentence.trim())?.get(1)?.as_str();
+    (2..=12)
+        .contains(&thing.split_whitespace().count())
+        .then_some(thing)
 }
 
 /// `task`, whose "it" is the thing another speaker just asked for with the same verb
@@ -700,13 +824,20 @@ pub fn with_thing_asked(task: &str, asked: &str) -> Option<String> {
 /// neither.
 fn with_thing(text: &str, thing: &str) -> Option<String> {
     let it = it_word().find(text)?;
-    Some(format!(
-        "{}{}{}",
-        &text[..it.start()],
-        lowercase_first(thing),
-        &text[it.end()..]
-    ))
+    let (before, after) = (&text[..it.start()], &text[it.end()..]);
+    // "Set it up" names its thing after the particle: "Set up a separate warehouse".
+    let particle = PARTICLES.iter().find_map(|p| {
+        let rest = after.strip_prefix(' ')?.strip_prefix(p)?;
+        (rest.is_empty() || rest.starts_with([' ', '.', ',', '!'])).then_some((p, rest))
+    });
+    Some(match particle {
+        Some((p, rest)) => format!("{before}{p} {}{rest}", lowercase_first(thing)),
+        None => format!("{before}{}{after}", lowercase_first(thing)),
+    })
 }
+
+/// Particles of a phrasal verb that come after its "it" ("set it up", "send it out").
+const PARTICLES: [&str; 7] = ["up", "out", "down", "over", "off", "back", "together"];
 
 /// Whether `sentence` only names a thing: it opens with an article and has none of the
 /// verbs a statement would ("The deck is late" says something of the deck).
@@ -745,8 +876,36 @@ const WANTED_THING: &str =
 
 cached_regex!(wanted_thing, WANTED_THING);
 
-/// "them", as a whole word.
-const THEM_WORD: &str = r"\bthem\b";
+/// "them", as a whole word, or "her" or "him" right after the task's verb ("Tell her
+/// this week"), where "her" cannot be "her documents".
+const THEM_WORD: &str = r"\b(them)\b|^\w+ (her|him)\b";
+
+/// A name answering who will do something: "Amira will.", "Sam can, yes."
+const ANSWERS_WHO: &str = r"^(?P<who>[A-Z][a-z]+) (?:will|can|does)(?:[.!,]|$)";
+
+cached_regex!(answers_who_re, ANSWERS_WHO);
+
+fn answers_who(sentence: &str) -> bool {
+    const NOT_NAMES: [&str; 14] = [
+        "it",
+        "that",
+        "this",
+        "we",
+        "they",
+        "he",
+        "she",
+        "you",
+        "everyone",
+        "everybody",
+        "nobody",
+        "someone",
+        "somebody",
+        "one",
+    ];
+    answers_who_re()
+        .captures(sentence)
+        .is_some_and(|c| !NOT_NAMES.contains(&c["who"].to_lowercase().as_str()))
+}
 
 cached_regex!(them_word, THEM_WORD);
 
@@ -847,8 +1006,8 @@ mod tests {
         );
         assert_eq!(
             task("The deck is late. I'll send it tomorrow."),
-            "Send it tomorrow.",
-            "a sentence with a verb is not a thing to stand for \"it\""
+            "Send the deck tomorrow.",
+            "the subject of the sentence before, not the sentence, stands for \"it\""
         );
         assert_eq!(
             task("Yes, I'll send them a note this afternoon."),
@@ -880,14 +1039,16 @@ mod tests {
         assert_eq!(
             with_told_news(
                 "Tell product.",
-                "Then we agreed to drop the legacy export feature from the Q1 plan. I'll tell product."
+                "Then we agreed to drop the legacy export feature from the Q1 plan. I'll tell product.",
+                None
             ),
             "Tell product that we agreed to drop the legacy export feature from the Q1 plan"
         );
         assert_eq!(
             with_told_news(
                 "Tell the billing team today so nobody is surprised.",
-                "Then let's decide it now: Lena stays on offline sync until it ships, and billing waits. I'll tell the billing team today so nobody is surprised."
+                "Then let's decide it now: Lena stays on offline sync until it ships, and billing waits. I'll tell the billing team today so nobody is surprised.",
+                None
             ),
             "Tell the billing team today that Lena stays on offline sync until it ships, and billing waits, so nobody is surprised"
         );
@@ -904,8 +1065,34 @@ mod tests {
                 "Do we still need the clause? I'll tell legal.",
             ),
         ] {
-            assert_eq!(with_told_news(task, turn), task, "{task}");
+            assert_eq!(with_told_news(task, turn, None), task, "{task}");
         }
+        let settled = Some("We'll go with three accounts per senior agent.");
+        assert_eq!(
+            with_told_news(
+                "Tell the seniors at Thursday's stand-up.",
+                "I'll tell the seniors at Thursday's stand-up.",
+                settled
+            ),
+            "Tell the seniors at Thursday's stand-up that we'll go with three accounts per senior agent"
+        );
+        assert_eq!(
+            with_told_news(
+                "Let the account managers know, so they stop escalating",
+                "And I'll let the account managers know, so they stop escalating.",
+                settled
+            ),
+            "Let the account managers know that we'll go with three accounts per senior agent, so they stop escalating"
+        );
+        assert_eq!(
+            with_told_news(
+                "Tell product.",
+                "We cut the travel budget. I'll tell product.",
+                Some("We'll keep the trial.")
+            ),
+            "Tell product that we cut the travel budget",
+            "the turn's own news first"
+        );
     }
 
     #[test]
@@ -921,8 +1108,34 @@ mod tests {
                 "The deck is late. I'll write it by Wednesday evening.",
                 &[]
             ),
-            "Write it by Wednesday evening.",
+            "Write the deck by Wednesday evening.",
             "the sentence before says something of the deck"
+        );
+        assert_eq!(
+            with_named_thing(
+                "Flag it to marketing",
+                "Also, the pricing page still shows last year's tiers. Could you flag it to marketing?",
+                &[]
+            ),
+            "Flag the pricing page to marketing"
+        );
+        assert_eq!(
+            with_named_thing(
+                "Chase it today",
+                "The report from the audit team is late. I'll chase it today.",
+                &[]
+            ),
+            "Chase it today",
+            "a subject of more than three words is not taken"
+        );
+        assert_eq!(
+            with_named_thing(
+                "Set it up",
+                "I like that. We'll give analytics a separate warehouse capped at two thousand dollars a month. Farah, would you set it up?",
+                &[]
+            ),
+            "Set up a separate warehouse capped at two thousand dollars a month",
+            "what a choice gives, with the particle before it"
         );
         assert_eq!(
             with_named_thing("Send the deck.", turn, &[]),
@@ -950,6 +1163,24 @@ mod tests {
     #[test]
     fn them_is_the_one_outside_name_the_sentence_before_gives() {
         let people = ["Hannah Cole".to_string(), "Omar Haddad".to_string()];
+        assert_eq!(
+            with_named_thing(
+                "Tell her this week and set up a handover call.",
+                "Amira will. I'll tell her this week and set up a handover call.",
+                &people
+            ),
+            "Tell Amira this week and set up a handover call.",
+            "a name that answers who will"
+        );
+        assert_eq!(
+            with_named_thing(
+                "Send her notes this week and set up a call.",
+                "It will. I'll send her notes this week and set up a call.",
+                &people
+            ),
+            "Send her notes this week and set up a call.",
+            "\"It will\" names nobody"
+        );
         let turn =
             "I agree. We'll go with Allied. Omar, please sign the contract with them by Friday.";
         let task = "Sign the contract with them by Friday";
@@ -1062,6 +1293,47 @@ mod tests {
             fluent("… we were on one button, let us use it"),
             "We were on one button, let us use it"
         );
+    }
+
+    #[test]
+    fn work_handed_to_the_listener_is_their_instruction() {
+        assert_eq!(
+            task("You're gonna be thinking about our user interface"),
+            "Think about our user interface"
+        );
+        assert_eq!(
+            task("you're going to be writing the test plan"),
+            "Write the test plan"
+        );
+        assert_eq!(task("You'll send the deck to Ana"), "Send the deck to Ana");
+        assert_eq!(task("I'm gonna type up the minutes"), "Type up the minutes");
+        assert_eq!(
+            task("Be there at nine"),
+            "Be there at nine",
+            "only \"be\" with a verb in -ing is a task in progress"
+        );
+    }
+
+    #[test]
+    fn what_befalls_the_listener_is_no_task_of_theirs() {
+        for said in [
+            "And then you'll get a message.",
+            "You'll all get specific instructions as well.",
+            "You will get specific instructions sent by your personal coach.",
+            "You'll be okay, I think.",
+            "You're going to have a presentation.",
+        ] {
+            assert!(befalls_listener(said), "{said}");
+        }
+        for said in [
+            "You're gonna be working on the components concept.",
+            "You'll have to send the contract by Friday.",
+            "You'll send the deck to Ana.",
+            "I'll get the minutes up.",
+            "Get a quote from the vendor.",
+        ] {
+            assert!(!befalls_listener(said), "{said}");
+        }
     }
 
     #[test]
