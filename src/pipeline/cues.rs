@@ -44,6 +44,35 @@ const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? dec
 /// "Agreed," ("Agreed, dark mode waits until January.").
 const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+";
 
+/// A proposal that concludes ("Let's split it by region then.", "Then let's take you off
+/// the small accounts in January"): the verb is the `verb` group. Not "go", whose choice
+/// [`SETTLED`] reads ("let's go with five then") and whose "let's go to the next slide
+/// then" is the agenda's.
+const LETS_THEN: &str = r"(?i)\bthen,? let's (?P<verb>\w+)|\blet's (?P<verb2>\w+)[^.?!;]*\bthen\b";
+
+cached_regex!(lets_then, LETS_THEN);
+
+/// Verbs a concluding "let's" runs the meeting with: "let's move on then", "then let's
+/// start".
+const AGENDA_VERBS: &[&str] = &[
+    "go", "move", "start", "begin", "see", "look", "have", "wrap", "finish", "stop", "break",
+    "continue", "get", "call", "leave", "hear", "talk", "discuss",
+];
+
+/// Whether `sentence` concludes a discussion with a proposal ([`LETS_THEN`]) that does
+/// not run the meeting.
+fn concludes(sentence: &str) -> bool {
+    // "Let's take a look then", "let's take five then".
+    let pause = sentence.to_lowercase().contains("let's take a")
+        || sentence.to_lowercase().contains("let's take five");
+    !pause
+        && lets_then().captures_iter(sentence).any(|c| {
+            c.name("verb")
+                .or(c.name("verb2"))
+                .is_some_and(|v| !AGENDA_VERBS.contains(&v.as_str().to_lowercase().as_str()))
+        })
+}
+
 /// A speaker taking a task on themselves ("I can", but not "I can't").
 const COMMITMENT: &str =
     r"(?i)\b(?:(?:i'll|i will|i'm going to|i am going to|i'm gonna|let me)\b|i can(?:$|[^'’\w]))";
@@ -543,7 +572,11 @@ cached_regex!(second_promise, SECOND_PROMISE);
 pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     quoted(
         turns,
-        |_, sentence, _, _| settled().is_match(sentence) || settled_by_name().is_match(sentence),
+        |_, sentence, _, _| {
+            settled().is_match(sentence)
+                || settled_by_name().is_match(sentence)
+                || concludes(sentence)
+        },
         MAX_CUES,
     )
 }
@@ -751,6 +784,22 @@ mod tests {
             assert!(!named(text), "{text}");
         }
         assert!(settled().is_match("Then we're going with Priyanka and a February start."));
+        for text in [
+            "Let's split it by region then.",
+            "Then let's put the launch on hold until March.",
+            "Then let's take you off the small accounts in January.",
+        ] {
+            assert!(concludes(text), "{text}");
+        }
+        for text in [
+            "Let's move on then.",
+            "Okay, let's go to the user interface then.",
+            "Then let's start.",
+            "Let's take a short break then.",
+            "Let's split it by region.",
+        ] {
+            assert!(!concludes(text), "{text}");
+        }
         assert_eq!(
             quoted(task_sentences(&numbered)),
             [(3, "Marco can ship a patch next Monday.".to_string())],

@@ -444,6 +444,23 @@ cached_regex!(report, REPORT);
 /// designer will do the components" says "the designer will do the components"; so does
 /// "Dana decided that…" where Dana is someone `names` knows): what is left is what was
 /// chosen. `None` when there is no such frame.
+/// Whether `text` is said in a speaker's voice: in the first person singular ("…I'm gonna
+/// be up there with them", "It though the look is fine but still I will give four"), to
+/// the one spoken to ("…you're not gonna need a lot of buttons anyway"), or with an
+/// acknowledgement in it ("A snowman-shape trademark. Yeah that's cool."). A choice the
+/// group made, written in the model's own words as asked, says what was chosen, not who
+/// said it to whom; such an item is a copy of talk. A task in the first person was
+/// already sorted into the action items.
+pub fn in_a_speakers_voice(text: &str) -> bool {
+    const VOICE: [&str; 14] = [
+        "i", "me", "my", "mine", "myself", "you", "your", "yours", "yourself", "yeah", "yep",
+        "okay", "mm", "hmm",
+    ];
+    crate::words::words(text)
+        .iter()
+        .any(|w| VOICE.contains(&w.as_str()))
+}
+
 pub fn reported<'a>(text: &'a str, names: &Names) -> Option<&'a str> {
     let frame = report().captures(text)?;
     if let Some(who) = frame.name("who") {
@@ -712,6 +729,26 @@ mod tests {
                 verb: Verb::Plain
             }
         );
+    }
+
+    #[test]
+    fn talk_in_a_speaker_s_voice_is_told_from_a_choice() {
+        for talk in [
+            "There's some other ones, I will address that, yeah.",
+            "The main one for me is the process.",
+            "But if it's only for TV you're not gonna need a lot of buttons anyway.",
+            "A snowman-shape trademark. Yeah that's cool.",
+        ] {
+            assert!(in_a_speakers_voice(talk), "{talk}");
+        }
+        for choice in [
+            "We keep the 14-day free trial.",
+            "Ivy moves to the mobile team in May.",
+            "Go with the banner, no forced upgrade.",
+            "Have a nice bold colour for the buttons.",
+        ] {
+            assert!(!in_a_speakers_voice(choice), "{choice}");
+        }
     }
 
     #[test]

@@ -866,9 +866,11 @@ impl Meeting {
             .collect();
         // Whichever pass wrote it, how the meeting itself runs is no choice about the work,
         // and what is done in the meeting itself ("share my screen") is neither a task nor
-        // a choice.
+        // a choice; nor is a "decision" in a speaker's voice, a copy of their talk.
         extract.decisions.retain(|d| {
-            !cues::runs_the_meeting(&d.text) && !meeting_acts::chosen_for_the_meeting(&d.text)
+            !cues::runs_the_meeting(&d.text)
+                && !meeting_acts::chosen_for_the_meeting(&d.text)
+                && !form::in_a_speakers_voice(&d.text)
         });
         extract
             .action_items
