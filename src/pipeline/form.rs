@@ -444,6 +444,13 @@ cached_regex!(report, REPORT);
 /// designer will do the components" says "the designer will do the components"; so does
 /// "Dana decided that…" where Dana is someone `names` knows): what is left is what was
 /// chosen. `None` when there is no such frame.
+/// Whether `text` says "I": a task is an instruction once its "I'll" is gone ("Send the
+/// deck"), so one that still says "I" copies talk ("But I can I think we can just use
+/// more cheap plastic…", "Morning everybody. I'm glad you could all come.").
+pub fn says_i(text: &str) -> bool {
+    crate::words::words(text).iter().any(|w| w == "i")
+}
+
 /// Whether `text` is said in a speaker's voice: in the first person singular ("…I'm gonna
 /// be up there with them", "It though the look is fine but still I will give four"), to
 /// the one spoken to ("…you're not gonna need a lot of buttons anyway"), or with an
@@ -741,6 +748,12 @@ mod tests {
         ] {
             assert!(in_a_speakers_voice(talk), "{talk}");
         }
+        assert!(says_i(
+            "But I can I think we can just use more cheap plastic"
+        ));
+        assert!(!says_i(
+            "Let the account managers know, so they stop escalating to me"
+        ));
         for choice in [
             "We keep the 14-day free trial.",
             "Ivy moves to the mobile team in May.",

@@ -754,11 +754,13 @@ impl Meeting {
             let spoken = tidy::fluent(&said);
             a.text = tidy::task(&spoken);
             // Saying who one is, putting off what one only points at, or what will
-            // happen to the listener ("You'll get a message") sets no task.
+            // happen to the listener ("You'll get a message") sets no task, and an
+            // instruction that still says "I" copies talk.
             if cues::is_introduction(&said)
                 || self.names.tells_role(&said)
                 || cues::is_deferral(&a.text)
                 || tidy::befalls_listener(&spoken)
+                || form::says_i(&a.text)
             {
                 return false;
             }

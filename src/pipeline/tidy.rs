@@ -14,7 +14,7 @@ const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
 
 /// How a spoken task starts before its verb.
-const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to )";
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to |(have|need|got) to |gotta )";
 
 /// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
 const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
@@ -295,34 +295,22 @@ pub fn befalls_listener(text: &str) -> bool {
     while let Some(m) = filler().find(rest) {
         rest = &rest[m.end()..];
     }
-    let words = crate::words::words(rest);
-    let rest = match words.as_slice() {
-        [you, will, rest @ ..] if you == "you" && (will == "ll" || will == "will") => rest,
-        [you, re, going, to, rest @ ..]
-            if you == "you" && (re == "re" || re == "are") && going == "going" && to == "to" =>
-        {
-            rest
-        }
-        [you, re, gonna, rest @ ..]
-            if you == "you" && (re == "re" || re == "are") && gonna == "gonna" =>
-        {
-            rest
-        }
-        _ => return false,
+    let Some(c) = befalls().captures(rest) else {
+        return false;
     };
-    let rest = match rest {
-        [also, rest @ ..] if ["also", "all", "just", "both", "each"].contains(&also.as_str()) => {
-            rest
-        }
-        _ => rest,
-    };
-    match rest {
-        [verb, next, ..] if verb == "be" => !next.ends_with("ing"),
-        [verb, next, ..] if verb == "have" => next != "to",
-        [verb, ..] => ["be", "have", "get", "receive"].contains(&verb.as_str()),
-        [] => false,
+    let next = c.name("next").map_or("", |m| m.as_str());
+    match c["verb"].to_lowercase().as_str() {
+        "be" => !next.to_lowercase().ends_with("ing"),
+        "have" => !next.eq_ignore_ascii_case("to"),
+        _ => true,
     }
 }
+
+/// "You'll", "you're going to" or "you're gonna", then a verb of what happens to someone
+/// (`verb`) and the word after it (`next`).
+const BEFALLS: &str = r"(?i)^you(?:['’]ll| will|['’]re going to| are going to|['’]re gonna| are gonna)\s+(?:(?:also|all|just|both|each)\s+)?(?P<verb>get|receive|be|have)\b(?:\s+(?P<next>[\w'’]+))?";
+
+cached_regex!(befalls, BEFALLS);
 
 /// The sentence of `text` that commits or asks, when it has several; else all of it. When
 /// the sentence before it only names a thing ("A one-page summary of the scope. I'll
@@ -1307,6 +1295,10 @@ mod tests {
         );
         assert_eq!(task("You'll send the deck to Ana"), "Send the deck to Ana");
         assert_eq!(task("I'm gonna type up the minutes"), "Type up the minutes");
+        assert_eq!(
+            task("So I'll have to ask the manufacturing department."),
+            "Ask the manufacturing department."
+        );
         assert_eq!(
             task("Be there at nine"),
             "Be there at nine",
