@@ -63,8 +63,8 @@ const AGENDA_VERBS: &[&str] = &[
 /// not run the meeting.
 fn concludes(sentence: &str) -> bool {
     // "Let's take a look then", "let's take five then".
-    let pause = sentence.to_lowercase().contains("let's take a")
-        || sentence.to_lowercase().contains("let's take five");
+    let lower = sentence.to_lowercase();
+    let pause = lower.contains("let's take a") || lower.contains("let's take five");
     !pause
         && lets_then().captures_iter(sentence).any(|c| {
             c.name("verb")
@@ -572,11 +572,7 @@ cached_regex!(second_promise, SECOND_PROMISE);
 pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     quoted(
         turns,
-        |_, sentence, _, _| {
-            settled().is_match(sentence)
-                || settled_by_name().is_match(sentence)
-                || concludes(sentence)
-        },
+        |_, sentence, _, _| settles(sentence) || concludes(sentence),
         MAX_CUES,
     )
 }
@@ -587,12 +583,13 @@ pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
 pub fn settled_before<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
     (1..=2)
         .filter_map(|back| turns.turn(number.checked_sub(back)?))
-        .find_map(|turn| {
-            sentences(&turn.text)
-                .into_iter()
-                .rev()
-                .find(|s| settled().is_match(s) || settled_by_name().is_match(s))
-        })
+        .find_map(|turn| sentences(&turn.text).into_iter().rev().find(|s| settles(s)))
+}
+
+/// Whether `sentence` states a choice as settled, in so many words ([`SETTLED`]) or by
+/// naming or keeping a value ([`SETTLED_BY_NAME`]).
+fn settles(sentence: &str) -> bool {
+    settled().is_match(sentence) || settled_by_name().is_match(sentence)
 }
 
 /// `text`'s first `max` words, with "…" where words were left out.

@@ -1108,8 +1108,7 @@ fn says_enough(text: &str) -> bool {
         .filter(|w| *w != "no" && !backchannel::acknowledges(w))
         .filter(|w| !crate::words::STOPWORDS.contains(&w.as_str()))
         .count();
-    let clipped = text.chars().count() + 2 >= ANSWER_LIMITS.item_chars as usize;
-    let broke_off = !clipped
+    let broke_off = !ran_to_bound(text, ANSWER_LIMITS.item_chars)
         && !text.trim_end().ends_with(['.', '!', '?', '…'])
         && words.last().is_some_and(|w| DANGLING.contains(&w.as_str()));
     text.split_whitespace().count() >= 3 && content >= 2 && !broke_off
@@ -1124,6 +1123,12 @@ fn said_in(phrase: &str, nearby: &str) -> bool {
         .iter()
         .filter(|w| !VAGUE.contains(&w.as_str()))
         .any(|w| said.contains(w))
+}
+
+/// Whether `text` ran to an answer's length bound of `limit` characters, which counts the
+/// spaces the model wrote around the item too.
+fn ran_to_bound(text: &str, limit: u64) -> bool {
+    (text.chars().count() as u64) + 2 >= limit
 }
 
 /// `text` without a trailing fragment: an answer that hit its length bound ends mid-word,
@@ -1148,8 +1153,7 @@ fn whole_sentences(text: &str) -> String {
 /// or stops short of the bound, is kept as it is.
 fn unclipped(text: &str, limit: u64) -> String {
     let text = text.trim();
-    // The bound counts the spaces the model wrote around the item too.
-    if (text.chars().count() as u64) + 2 < limit || text.ends_with(['.', '!', '?', '…']) {
+    if !ran_to_bound(text, limit) || text.ends_with(['.', '!', '?', '…']) {
         return text.to_string();
     }
     let sentences = whole_sentences(text);

@@ -183,15 +183,22 @@ const GAP_WORDS: [&str; 22] = [
     "those", "to", "of", "for", "on", "at", "in", "with", "not",
 ];
 
+/// `text`, trimmed, without the words a spoken sentence opens with ("Yes, so the…" is
+/// "the…"; [`FILLER`]).
+fn after_fillers(text: &str) -> &str {
+    let mut rest = text.trim();
+    while let Some(m) = filler().find(rest) {
+        rest = &rest[m.end()..];
+    }
+    rest
+}
+
 /// `text`, a decision, without the words a spoken sentence opens with ("Then we decided
 /// to…", "Yes, we keep the trial") and without the "Let's" that proposed the choice
 /// ("Let's keep the patch separate" states it as "Keep the patch separate"), its first
 /// letter capitalised; returned as it was when fewer than two words would be left.
 pub fn unprefaced(text: &str) -> String {
-    let mut rest = text.trim();
-    while let Some(m) = filler().find(rest) {
-        rest = rest[m.end()..].trim_start();
-    }
+    let mut rest = after_fillers(text);
     if let Some(m) = proposal().find(rest) {
         rest = rest[m.end()..].trim_start();
     }
@@ -291,11 +298,7 @@ pub fn task(text: &str) -> String {
 /// "You're going to have a presentation". A task of theirs has a verb of doing ("You're
 /// gonna be working on…", "You'll have to send…").
 pub fn befalls_listener(text: &str) -> bool {
-    let mut rest = text.trim();
-    while let Some(m) = filler().find(rest) {
-        rest = &rest[m.end()..];
-    }
-    let Some(c) = befalls().captures(rest) else {
+    let Some(c) = befalls().captures(after_fillers(text)) else {
         return false;
     };
     let next = c.name("next").map_or("", |m| m.as_str());
@@ -677,14 +680,8 @@ pub fn with_told_news(task: &str, turn: &str, settled: Option<&str>) -> String {
     else {
         return task.to_string();
     };
-    let mut news = before
-        .rsplit_once(':')
-        .map_or(before, |(_, after)| after)
-        .trim()
+    let news = after_fillers(before.rsplit_once(':').map_or(before, |(_, after)| after))
         .trim_end_matches(['.', '!']);
-    while let Some(m) = filler().find(news) {
-        news = news[m.end()..].trim_start();
-    }
     if before.ends_with('?') || news.split_whitespace().count() < 4 {
         return task.to_string();
     }
@@ -738,14 +735,11 @@ const SUBJECT_ENDS: [&str; 22] = [
     "needs", "isn't", "aren't", "doesn't", "don't", "keeps", "looks", "also", "just", "already",
 ];
 
-/// The subject of `sentence` when it is a thing named with "the" or "our" and at most
-/// three words ("Also, the pricing page still shows last year's tiers" gives "the pricing
+/// The subject of `sentence` when it is a thing named with "the", "our", "your" or
+/// "their" and at most three words ("Also, the pricing page still shows last year's tiers" gives "the pricing
 /// page"): what a promise right after it ("Could you flag it to marketing?") is about.
 fn subject_thing(sentence: &str) -> Option<&str> {
-    let mut rest = sentence.trim();
-    while let Some(m) = filler().find(rest) {
-        rest = &rest[m.end()..];
-    }
+    let rest = after_fillers(sentence);
     let words: Vec<&str> = rest.split_whitespace().collect();
     let article = words.first()?.to_lowercase();
     if !["the", "our", "your", "their"].contains(&article.as_str()) {
