@@ -41,8 +41,9 @@ const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? dec
 /// unchanged.", "The deadline moves to January 31st."): what is named, kept or moved to
 /// starts with a capital, a digit or a number word, so "Yes it is.", "It stays in the
 /// backlog" and "Let's move to the next slide" are not; or a statement opened by
-/// "Agreed," ("Agreed, dark mode waits until January.").
-const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+";
+/// "Agreed," ("Agreed, dark mode waits until January."); a date or number taken up
+/// ("Okay, the 16th then"); a rule set "from now on"; a choice called firm or final.
+const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+|\b(?i:the) [0-9][\w'-]* then\b|(?i:\bthat's (?:firm|final)\b|\bfrom now on\b)";
 
 /// A proposal that concludes ("Let's split it by region then.", "Then let's take you off
 /// the small accounts in January"): the verb is the `verb` group. Not "go", whose choice
@@ -80,8 +81,9 @@ const COMMITMENT: &str =
 /// A request for someone else to do something.
 const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
 
-/// The start of a turn that accepts a request.
-const ACCEPTANCE: &str = r"(?i)^\W*(?:(?:sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|absolutely|fine|leave it with me|on it|happy to|consider it done|got it)\b|i can(?:$|[^'’\w]))";
+/// The start of a turn that accepts a request: "Sure", "Will do", "Should be fine", "The
+/// second is fine if Priya's number comes in".
+const ACCEPTANCE: &str = r"(?i)^\W*(?:(?:sure|yes|yeah|yep|ok|okay|will do|no problem|of course|i'll|i will|absolutely|fine|leave it with me|on it|happy to|consider it done|got it|can do|no worries|sounds good|that works|(?:that's|that is|that'd be|that would be|it's|it should be|should be) (?:fine|ok|okay|doable|no problem))\b|i can(?:$|[^'’\w])|the \w+(?: \w+)? (?:is|would be|should be|works) (?:fine|ok|okay|doable)\b)";
 
 /// The start of a turn that takes a task on however it was asked for: "Will do.", "On
 /// it.", "Leave it with me." After "Just put it in the leave calendar", an instruction with
@@ -446,29 +448,43 @@ fn task_cues_up_to<'a>(turns: &NumberedTurns<'a>, max: usize) -> Vec<Cue<'a>> {
     quoted(turns, is_cue, max)
 }
 
-/// The spans of turns (first, last) whose task sentences no item of an answer cites:
+/// The spans of turns (first, last) whose task sentences no item of an answer says:
 /// where a list walked the window's talk from its top and closed before it reached the
 /// promises. `cues` are the window's task sentences in order, of which the question
 /// quoted the first [`MAX_CUES`]; `cited` holds each item's turn and text, and `turns`
-/// are the window's. A quoted sentence is answered by an item that cites its turn within
-/// two, as grounding allows. One past those the question quoted ("I'll do the 26th.",
-/// after eight quoted promises) was never shown as a task, so an item beside it answers
-/// it only by saying it: one of its content words, or of the turn that accepts it when
-/// it is a request ("Sure, I'll send the invites today"). Cues two turns apart or less
-/// share a span.
+/// are the window's. A quoted sentence is answered by an item that cites its turn. An
+/// item that cites a turn beside it, within two as grounding allows, answers it only by
+/// saying it: one of its content words, or of the turn that accepts it when it is a
+/// request ("Sure, I'll send the invites today"), or of the request it accepts when it
+/// names nothing itself ("Can you book the room?" "Sure, I'll do that."). Else a model
+/// that misnumbers one item ("turn": 10 for the promise of turn 19) hides the promise of
+/// turn 12 beside it, and the vague request ("Could you set that up?") hides the
+/// acceptance that says what ("Sure, I'll send the invites today."). One past those the
+/// question quoted was never shown as a task, so any item answers it only by saying it.
+/// A sentence with no content word is answered by any item beside it. Cues two turns
+/// apart or less share a span.
 pub fn unanswered(
     turns: &NumberedTurns<'_>,
     cues: &[Cue<'_>],
     cited: &[(usize, &str)],
 ) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    // The content words that say `cue`: its own, and its acceptance's for a request.
+    // The content words that say `cue`: its own, its acceptance's for a request, and the
+    // request's for an acceptance that names nothing itself ("Sure, I'll do that.").
     let words_of = |cue: &Cue<'_>| {
-        let mut wanted = crate::words::content_tokens(&cue.sentence);
-        if is_request(&cue.sentence) {
-            if let Some(next) = turns.turn(cue.turn + 1) {
-                wanted.extend(crate::words::content_tokens(&next.text));
-            }
+        let mut wanted: Vec<String> = crate::words::content_tokens(&cue.sentence)
+            .into_iter()
+            .filter(|w| !super::backchannel::acknowledges(w))
+            .collect();
+        let other = if is_request(&cue.sentence) {
+            turns.turn(cue.turn + 1)
+        } else if wanted.is_empty() {
+            accepted_request(turns, cue.turn).and_then(|n| turns.turn(n))
+        } else {
+            None
+        };
+        if let Some(other) = other {
+            wanted.extend(crate::words::content_tokens(&other.text));
         }
         wanted
     };
@@ -476,17 +492,20 @@ pub fn unanswered(
         .iter()
         .enumerate()
         .filter(|&(i, cue)| {
-            let near: Vec<&str> = cited
+            let near: Vec<(usize, &str)> = cited
                 .iter()
                 .filter(|&&(turn, _)| turn.abs_diff(cue.turn) <= 2)
-                .map(|&(_, text)| text)
+                .copied()
                 .collect();
-            if i < MAX_CUES || near.is_empty() {
-                return near.is_empty();
+            if near.is_empty() {
+                return true;
+            }
+            if i < MAX_CUES && near.iter().any(|&(turn, _)| turn == cue.turn) {
+                return false;
             }
             let wanted = words_of(cue);
             !wanted.is_empty()
-                && !near.iter().any(|text| {
+                && !near.iter().any(|(_, text)| {
                     crate::words::content_tokens(text)
                         .iter()
                         .any(|w| wanted.contains(w))
@@ -515,19 +534,7 @@ fn quoted<'a>(
         let Some(turn) = turns.turn(number) else {
             continue;
         };
-        // A clause after a semicolon is quoted alone: "The fix is small; Marco can ship
-        // a patch release" is copied whole, and read as a statement about the fix. So is a
-        // second promise ("I'll do that today and I'll report the numbers in January"),
-        // which the model otherwise folds into the first item.
-        let clauses: Vec<&str> = sentences(&turn.text)
-            .into_iter()
-            .flat_map(|s| {
-                s.split("; ")
-                    .flat_map(split_promises)
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-            })
-            .collect();
+        let clauses = clauses(&turn.text);
         for (i, &sentence) in clauses.iter().enumerate() {
             if cues.len() == max {
                 return cues;
@@ -544,24 +551,61 @@ fn quoted<'a>(
     cues
 }
 
+/// The clauses of `text` a promise is read in: its sentences, each cut after a
+/// semicolon and before a second promise. A clause after a semicolon stands alone: "The
+/// fix is small; Marco can ship a patch release" is copied whole, and read as a statement
+/// about the fix. So does a second promise, joined by "and" ("I'll do that today and I'll
+/// report the numbers in January"), which the model otherwise folds into the first item,
+/// or spliced on with a comma after a clause of its own ("We'll do a dry run on the
+/// fourth, I'll put it in the calendar"), whose first half is then what its "it" points
+/// back at.
+pub fn clauses(text: &str) -> Vec<&str> {
+    crate::words::sentences(text)
+        .into_iter()
+        .flat_map(|s| {
+            s.split("; ")
+                .flat_map(split_promises)
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+        })
+        .collect()
+}
+
 /// A clause cut before each "and I'll" (or "and I will", "and I can") that joins a
-/// second promise to it.
+/// second promise to it, and before each ", I'll" that splices one onto a clause of at
+/// least three words that is not subordinate to it ("If it doesn't come in, I'll use a
+/// cut" is one promise, and so is "Okay, I'll split it out").
 fn split_promises(clause: &str) -> Vec<&str> {
+    const SUBORDINATE: [&str; 14] = [
+        "if", "when", "once", "as", "before", "after", "because", "since", "while", "until",
+        "unless", "although", "though", "whenever",
+    ];
     let mut parts = Vec::new();
     let mut from = 0;
     for c in second_promise().captures_iter(clause) {
-        let (Some(and), Some(promise)) = (c.get(0), c.get(1)) else {
+        let (Some(joint), Some(promise)) = (c.get(0), c.name("promise")) else {
             continue;
         };
-        parts.push(clause[from..and.start()].trim_end_matches([',', ' ']));
+        let before = clause[from..joint.start()].trim();
+        if c.name("and").is_none() {
+            let words: Vec<String> = crate::words::words(before);
+            if words.len() < 3
+                || words
+                    .first()
+                    .is_some_and(|w| SUBORDINATE.contains(&w.as_str()))
+            {
+                continue;
+            }
+        }
+        parts.push(before.trim_end_matches([',', ' ']));
         from = promise.start();
     }
     parts.push(&clause[from..]);
     parts
 }
 
-/// "and" before a second promise: the "and" is dropped, the promise kept.
-const SECOND_PROMISE: &str = r"(?i),?\s+and\s+(?:then\s+)?(i'll\b|i will\b|i can\b|i'm going to\b)";
+/// What joins a second promise: "and" (dropped, the promise kept) or a bare comma.
+const SECOND_PROMISE: &str = r"(?i)(?:,?\s+(?P<and>and)\s+(?:then\s+)?|,\s+)(?P<promise>i'll\b|i will\b|i can\b|i'm going to\b|i'm gonna\b)";
 
 cached_regex!(second_promise, SECOND_PROMISE);
 
@@ -689,7 +733,49 @@ mod tests {
         );
         assert_eq!(unanswered(&turns, &cues, &said(&[11, 21, 30, 39])), []);
         assert_eq!(unanswered(&turns, &[], &said(&[5])), []);
-        // Past the quoted ones, an item beside a promise answers it only by saying it.
+        // An item beside a quoted promise, not at its turn, answers it only by saying it.
+        assert_eq!(
+            unanswered(&turns, &cues[..2], &[(11, "Plan the regression pass")]),
+            [(10, 12)],
+            "a misnumbered item about something else hides no promise"
+        );
+        let asked = [
+            Turn::new("Bo", None, None, "Can you book the room?"),
+            Turn::new("Ana", None, None, "Sure, I'll do that."),
+        ];
+        let asked = NumberedTurns::new(&asked, 1);
+        let sure = Cue {
+            turn: 2,
+            speaker: "Ana",
+            sentence: "Sure, I'll do that.".to_string(),
+        };
+        let answered = |cited: &[(usize, &str)]| {
+            unanswered(&asked, std::slice::from_ref(&sure), cited).is_empty()
+        };
+        assert!(
+            answered(&[(1, "Book the room")]),
+            "an acceptance is said in the words of its request"
+        );
+        assert!(!answered(&[(1, "Plan the regression pass")]));
+        let invites = [
+            Turn::new("Olivia", None, None, "Tom, could you set that up?"),
+            Turn::new("Tom", None, None, "Sure, I'll send the invites today."),
+        ];
+        let invites = NumberedTurns::new(&invites, 1);
+        let sure = Cue {
+            turn: 2,
+            speaker: "Tom",
+            sentence: "Sure, I'll send the invites today.".to_string(),
+        };
+        assert_eq!(
+            unanswered(&invites, &[sure], &[(1, "Tom, could you set that up?")]),
+            [(2, 2)],
+            "an acceptance that says what is not answered by the vague request"
+        );
+        assert!(
+            answered(&[(2, "Plan the regression pass")]),
+            "an item at a quoted promise's own turn answers it"
+        );
         let mut many: Vec<Cue> = (1..=MAX_CUES).map(|t| cue(t * 3)).collect();
         many.push(cue(30));
         let beside = |text| {
@@ -765,6 +851,8 @@ mod tests {
             "Fine, two interns it is.",
             "Okay, the deadline moves to January 31st.",
             "Agreed, dark mode waits until January.",
+            "Okay, the 16th then, but that's firm.",
+            "So from now on, no releases after Wednesday.",
         ] {
             assert!(named(text), "{text}");
         }
@@ -777,6 +865,8 @@ mod tests {
             "That's what it is.",
             "Okay, it moves to the next slide.",
             "Agreed.",
+            "Okay then.",
+            "The first one then?",
         ] {
             assert!(!named(text), "{text}");
         }
@@ -874,6 +964,29 @@ mod tests {
         assert!(!carries_task(&numbered, 6), "seeing the screen is no task");
         assert!(promised("You will try to get the costs."));
         assert!(!promised("But you will be informed by email."));
+    }
+
+    #[test]
+    fn a_promise_spliced_on_with_a_comma_is_a_clause_of_its_own() {
+        assert_eq!(
+            clauses("Good. We'll do a dry run on the fourth, I'll put it in the calendar."),
+            [
+                "Good.",
+                "We'll do a dry run on the fourth",
+                "I'll put it in the calendar."
+            ]
+        );
+        assert_eq!(
+            clauses("I'll do that today and I'll report the numbers in January."),
+            ["I'll do that today", "I'll report the numbers in January."]
+        );
+        for one in [
+            "Okay, I'll split it out in the next version.",
+            "If it doesn't come in by then, I'll use a twenty percent cut.",
+            "Sure thing, I'll send it.",
+        ] {
+            assert_eq!(clauses(one), [one], "{one}");
+        }
     }
 
     #[test]
@@ -1031,6 +1144,29 @@ mod tests {
         assert_eq!(accepted_request(&numbered, 3), None, "no request before it");
         assert_eq!(accepted_request(&numbered, 1), None);
         assert_eq!(owner_by_wording(&numbered, 9), None);
+        let answered = |answer: &str| {
+            let turns = [
+                Turn::new(
+                    "Grace",
+                    None,
+                    None,
+                    "Can you have the forecast final by the second?",
+                ),
+                Turn::new("Marcus", None, None, answer),
+            ];
+            accepted_request(&NumberedTurns::new(&turns, 1), 2)
+        };
+        for yes in [
+            "Should be fine, it's a day of work.",
+            "The second is fine if Priya's number comes in this week.",
+            "That works.",
+            "Can do.",
+        ] {
+            assert_eq!(answered(yes), Some(1), "{yes}");
+        }
+        for no in ["The second is too early.", "That's a lot of work."] {
+            assert_eq!(answered(no), None, "{no}");
+        }
     }
 
     #[test]

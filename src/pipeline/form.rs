@@ -451,6 +451,34 @@ pub fn says_i(text: &str) -> bool {
     crate::words::words(text).iter().any(|w| w == "i")
 }
 
+/// Whether the task `text` opens as talk, not as an instruction: with a condition or a
+/// time clause ("If you like get the instruction manual…", "After this you will be free
+/// to go…"), a hope or a thought experiment ("Hope that next time…", "Imagine you have to
+/// scroll a lot."), or with what will be done to its owner ("Be given any other numbers…
+/// later").
+pub fn opens_as_talk(text: &str) -> bool {
+    const OPENERS: [&str; 11] = [
+        "if",
+        "unless",
+        "whether",
+        "because",
+        "although",
+        "though",
+        "after",
+        "hope",
+        "hopefully",
+        "imagine",
+        "suppose",
+    ];
+    const DONE_TO: [&str; 6] = ["given", "told", "sent", "shown", "informed", "emailed"];
+    let words = crate::words::words(text);
+    match words.as_slice() {
+        [first, ..] if OPENERS.contains(&first.as_str()) => true,
+        [be, done, ..] => be == "be" && DONE_TO.contains(&done.as_str()),
+        _ => false,
+    }
+}
+
 /// Whether `text` is said in a speaker's voice: in the first person singular ("…I'm gonna
 /// be up there with them", "It though the look is fine but still I will give four"), to
 /// the one spoken to ("…you're not gonna need a lot of buttons anyway"), or with an
@@ -466,6 +494,18 @@ pub fn in_a_speakers_voice(text: &str) -> bool {
     crate::words::words(text)
         .iter()
         .any(|w| VOICE.contains(&w.as_str()))
+}
+
+/// A proposal someone made, which the item reports without saying it was taken up:
+/// "Project Manager suggests changing the budget…", "Marketing proposed that we drop the
+/// logo". "The proposed design is final" is no such report.
+const ONLY_PROPOSED: &str = r"(?i)^(?:[\w'-]+\s+){1,3}?(?:suggests|proposes|recommends|(?:suggested|proposed|recommended)\s+(?:that|to|we|\w+ing)\b)";
+
+cached_regex!(only_proposed_re, ONLY_PROPOSED);
+
+/// Whether the decision `text` only reports a proposal ([`ONLY_PROPOSED`]).
+pub fn only_proposed(text: &str) -> bool {
+    only_proposed_re().is_match(text.trim())
 }
 
 pub fn reported<'a>(text: &'a str, names: &Names) -> Option<&'a str> {
@@ -761,6 +801,43 @@ mod tests {
             "Have a nice bold colour for the buttons.",
         ] {
             assert!(!in_a_speakers_voice(choice), "{choice}");
+        }
+    }
+
+    #[test]
+    fn a_reported_proposal_is_no_decision() {
+        for proposal in [
+            "Project Manager suggests changing the budget to include real reactions for more money",
+            "Marketing proposed that we drop the logo.",
+            "The designer recommended using rubber.",
+        ] {
+            assert!(only_proposed(proposal), "{proposal}");
+        }
+        for choice in [
+            "The proposed design is final.",
+            "We keep the suggested price of 25 Euro.",
+            "Go with the rubber case.",
+        ] {
+            assert!(!only_proposed(choice), "{choice}");
+        }
+    }
+
+    #[test]
+    fn a_task_that_opens_as_talk_is_told_from_an_instruction() {
+        for talk in [
+            "If you like get the instruction manual that comes with it",
+            "Imagine you have to scroll a lot.",
+            "Hope that next time you'll be able to access more of the web site",
+            "Be given any other numbers broken down in terms of age later",
+        ] {
+            assert!(opens_as_talk(talk), "{talk}");
+        }
+        for task in [
+            "Send the deck after the call",
+            "Be ready to present on Friday",
+            "Give them the figures",
+        ] {
+            assert!(!opens_as_talk(task), "{task}");
         }
     }
 

@@ -22,9 +22,10 @@ const NOW: &str = r"(?i)\b(?:right now|(?:for |until |till )?now(?: that| on)?|i
 
 /// Talking to the room, as a task opens: "Tell you a little bit about the setting",
 /// "Talk about the functional requirements", "Recap the minutes", "Start with the agenda",
-/// "Let's start by looking at the presentation", "First I will introduce myself". Starting with anything else ("Start with
-/// the Berlin office") is an order of work, which may be a task or a choice.
-const TALK: &str = r"(?i)^(?:(?:just|now|so|then|okay|ok|first|let's|let us|i'll|i will|i'm gonna|i'm going to)[,\s]+)*(?:introduce (?:myself|ourselves|yourselves|everyone)\b|(?:do|give|make) (?:an|the|a|my|our) (?:quick |short |little )?(?:opening|introduction|intro)\b|(?:tell|show|inform|give|walk|take) (?:you|us|everyone|everybody|the team|the group)\b|talk (?:about|a little|a bit)\b|describe\b|explain\b|go (?:through|over|back to)\b|recap\b|review the minutes\b|(?:start|begin) (?:off\b|with (?:the agenda|the first|a quick|a recap|introductions|a round)\b|with (?:the |a |my |our |your )?(?:[\w-]+ ){0,4}presentation\b|by (?:looking|going|reviewing|talking|discussing)\b))";
+/// "Let's start by looking at the presentation", "Continue with my presentation", "First
+/// I will introduce myself". Starting with anything else ("Start with the Berlin office")
+/// is an order of work, which may be a task or a choice.
+const TALK: &str = r"(?i)^(?:(?:just|now|so|then|okay|ok|first|let's|let us|i'll|i will|i'm gonna|i'm going to|we'll|we will|we're gonna|we're going to)[,\s]+)*(?:introduce (?:myself|ourselves|yourselves|everyone)\b|(?:do|give|make) (?:an|the|a|my|our) (?:quick |short |little )?(?:opening|introduction|intro)\b|(?:tell|show|inform|give|walk|take) (?:you|us|everyone|everybody|the team|the group)\b|talk (?:about|a little|a bit)\b|describe\b|explain\b|go (?:through|over|back to)\b|recap\b|review the minutes\b|(?:start|begin|continue|carry on|go on) (?:off\b|with (?:the agenda|the first|a quick|a recap|introductions|a round)\b|with (?:the |a |my |our |your )?(?:[\w-]+ ){0,4}presentation\b|by (?:looking|going|reviewing|talking|discussing)\b))";
 
 /// A person or group the talk is for, after "to" or "with": "Explain the pricing to
 /// sales". The word after it tells an infinitive ("to make a decision") from a recipient.
@@ -151,6 +152,7 @@ mod tests {
             "First I will introduce myself.",
             "Let's start with the look and feel design presentation first.",
             "Let's start by looking at the look and feel design presentation first.",
+            "Continue with my presentation",
             "This time I will take the minutes.",
             "Meet you in about a half an hour, I think.",
             "See you next week",
@@ -174,6 +176,7 @@ mod tests {
             "This time I will take the minutes.",
             "It's not totally simple, so I'm gonna give it a two.",
             "So here would be basically the infrared LED",
+            "We'll just go through them one at a time",
         ] {
             assert!(chosen_for_the_meeting(text), "{text}");
         }

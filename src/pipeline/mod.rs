@@ -33,3 +33,4 @@ pub mod sameness;
 pub mod summarize;
 pub mod tidy;
 pub mod trace;
+pub mod twice;

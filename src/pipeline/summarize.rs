@@ -31,6 +31,7 @@ use super::prompts::{PromptError, Prompts};
 use super::quality::{self, Rejection, Thresholds};
 use super::sameness::Sameness;
 use super::tidy;
+use super::twice;
 
 /// Bounds on one answer, tighter than the note's: terse items read better in a note, and
 /// every pass's answer must fit [`Settings::answer_tokens`] even when a small model writes
@@ -755,12 +756,14 @@ impl Meeting {
             a.text = tidy::task(&spoken);
             // Saying who one is, putting off what one only points at, or what will
             // happen to the listener ("You'll get a message") sets no task, and an
-            // instruction that still says "I" copies talk.
+            // instruction that still says "I", or opens as talk ("If you like…"), copies
+            // talk.
             if cues::is_introduction(&said)
                 || self.names.tells_role(&said)
                 || cues::is_deferral(&a.text)
                 || tidy::befalls_listener(&spoken)
                 || form::says_i(&a.text)
+                || form::opens_as_talk(&a.text)
             {
                 return false;
             }
@@ -800,6 +803,12 @@ impl Meeting {
                 let asked = evidence.turn.checked_sub(1).and_then(|n| turns.turn(n));
                 if let Some(asked) = asked.filter(|t| t.speaker != turn.speaker) {
                     if let Some(named) = tidy::with_thing_asked(&a.text, &asked.text) {
+                        a.text = named;
+                    }
+                    // "Ask Priya, she has the estimate." "I'll email her today."
+                    if let Some(named) =
+                        tidy::with_person_named_before(&a.text, &asked.text, &self.participants)
+                    {
                         a.text = named;
                     }
                 }
@@ -845,6 +854,11 @@ impl Meeting {
             else {
                 return false;
             };
+            // An answer that takes a request on ("The second is fine if Priya's number
+            // comes in this week") sets a task, not a choice.
+            if cues::accepted_request(turns, evidence.turn).is_some() {
+                return false;
+            }
             d.turn = evidence.turn;
             d.evidence = Some(evidence);
             true
@@ -868,15 +882,19 @@ impl Meeting {
             .collect();
         // Whichever pass wrote it, how the meeting itself runs is no choice about the work,
         // and what is done in the meeting itself ("share my screen") is neither a task nor
-        // a choice; nor is a "decision" in a speaker's voice, a copy of their talk.
+        // a choice; nor is a "decision" in a speaker's voice, a copy of their talk, or one
+        // that only reports a proposal.
         extract.decisions.retain(|d| {
             !cues::runs_the_meeting(&d.text)
                 && !meeting_acts::chosen_for_the_meeting(&d.text)
                 && !form::in_a_speakers_voice(&d.text)
+                && !form::only_proposed(&d.text)
         });
         extract
             .action_items
             .retain(|a| !meeting_acts::done_in_the_meeting(&a.text));
+        twice::drop_same_turn_twins(&mut extract.action_items);
+        twice::fold_when_asked(&mut extract.action_items);
         // "Send me the mockups", asked by Mei of Alex: Alex's task names Mei.
         for a in &mut extract.action_items {
             let Some(evidence) = &a.evidence else {
@@ -1095,12 +1113,12 @@ fn told_news(mut extract: Extract, numbered: &[NumberedTurns<'_>]) -> Extract {
 /// that names its choice only in the turn before (one content word), nor "No, it's true,
 /// yeah.", whose words only answer (an acknowledgement, or "no", is no content word), nor
 /// speech that broke off ("Tell to get it off my", "We should go with the shape of a lemon
-/// or"); an item the answer's length bound cut is mended when the note is written
+/// or", "…four is a good estimate for"); an item the answer's length bound cut is mended when the note is written
 /// ([`unclipped`]).
 fn says_enough(text: &str) -> bool {
-    const DANGLING: [&str; 14] = [
+    const DANGLING: [&str; 20] = [
         "the", "a", "an", "my", "your", "our", "their", "his", "her", "its", "of", "or", "and",
-        "but",
+        "but", "for", "to", "with", "from", "about", "into",
     ];
     let words = crate::words::words(text);
     let content = words
@@ -1186,6 +1204,12 @@ mod tests {
         assert!(!says_enough("To produce it, yeah"), "an answer's words");
         assert!(says_enough("Go with the right colour."));
         assert!(!says_enough("Tell to get it off my"), "broke off");
+        assert!(
+            !says_enough(
+                "Functionally you're gonna have to intercept so four is a good estimate for"
+            ),
+            "broke off on a preposition"
+        );
         assert!(
             !says_enough("We should go with the shape of a lemon or"),
             "broke off"

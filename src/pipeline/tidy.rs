@@ -276,6 +276,12 @@ pub fn task(text: &str) -> String {
         }
     }
     let rest = rest.trim_end_matches(['?', ' ']);
+    // "Approve them myself this afternoon, and we'll renew the purchase order": what the
+    // group will do is not the owner's task, and "myself" only stresses who does it.
+    let rest = group_clause()
+        .find(rest)
+        .map_or(rest, |m| &rest[..m.start()]);
+    let rest = emphatic_self().replace_all(rest, "$1");
     if rest.split_whitespace().count() < 2 {
         return text.trim().to_string();
     }
@@ -289,9 +295,22 @@ pub fn task(text: &str) -> String {
         Some((verb, object)) => {
             capitalised(&format!("{} {object}", base_form(&verb.to_lowercase())))
         }
-        None => capitalised(rest),
+        None => capitalised(&rest),
     }
 }
+
+/// A clause joined on that says what the group will do: ", and we'll renew the purchase
+/// order", "but let's keep the old one".
+const GROUP_CLAUSE: &str = r"(?i),?\s+(?:and|but|so)\s+(?:then\s+)?(?:we'll|we will|we're going to|we are going to|we're gonna|let's)\b.*$";
+
+cached_regex!(group_clause, GROUP_CLAUSE);
+
+/// A "myself" or "yourself" that only stresses who does a task, right after what is done
+/// ("Approve them myself", "Do it yourself"); one that is the object ("Introduce
+/// yourself") or follows a preposition ("by myself") is not matched.
+const EMPHATIC_SELF: &str = r"(?i)\b(it|them|that|this|those) (?:myself|yourself)\b";
+
+cached_regex!(emphatic_self, EMPHATIC_SELF);
 
 /// Whether `text` says what will happen to the one spoken to, not what they will do:
 /// "You'll get a message", "You'll all get specific instructions", "You'll be okay",
@@ -320,7 +339,7 @@ cached_regex!(befalls, BEFALLS);
 /// write it by Wednesday"), that thing takes the place of the task's first "it".
 fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
     let (open, fill) = (opening(), filler());
-    let sentences: Vec<&str> = crate::words::sentences(text);
+    let sentences: Vec<&str> = super::cues::clauses(text);
     if sentences.len() < 2 {
         return text.into();
     }
@@ -349,7 +368,7 @@ pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
     if !back_word().is_match(task) && !them_word().is_match(task) {
         return task.to_string();
     }
-    let said = crate::words::sentences(turn);
+    let said = super::cues::clauses(turn);
     let wanted: std::collections::BTreeSet<String> =
         crate::words::words(task).into_iter().collect();
     let shared = |s: &str| {
@@ -383,12 +402,20 @@ pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
         .unwrap_or_else(|| task.to_string())
 }
 
-/// The one name `said[at - 1]` gives, past its first word: a run of capitalised words
-/// that is no participant's name or part of one (`people`), no weekday or month and not
-/// "I". `None` when it gives none or several.
+/// The one name `said[at - 1]` gives, past its first word ([`names_in`]). `None` when it
+/// gives none or several.
 fn name_before(said: &[&str], at: usize, people: &[String]) -> Option<String> {
-    use super::due::{MONTHS, WEEKDAYS};
     let before = said.get(at.checked_sub(1)?)?;
+    match names_in(before, people).as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// The names `sentence` gives past its first word: runs of capitalised words that are no
+/// participant's name or part of one (`people`), no weekday or month and not "I".
+fn names_in(sentence: &str, people: &[String]) -> Vec<String> {
+    use super::due::{MONTHS, WEEKDAYS};
     let in_people = |w: &str| {
         people.iter().any(|p| {
             p.split_whitespace()
@@ -399,8 +426,8 @@ fn name_before(said: &[&str], at: usize, people: &[String]) -> Option<String> {
     let mut run_open = false;
     // A sentence's first word is capitalised whatever it is, unless it answers who will
     // ("Amira will.").
-    let skip = usize::from(!answers_who(before.trim()));
-    for word in before.split_whitespace().skip(skip) {
+    let skip = usize::from(!answers_who(sentence.trim()));
+    for word in sentence.split_whitespace().skip(skip) {
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
         let capitalised = bare.chars().next().is_some_and(char::is_uppercase);
         let lower = bare.to_lowercase();
@@ -419,10 +446,28 @@ fn name_before(said: &[&str], at: usize, people: &[String]) -> Option<String> {
         // A name runs on only while no punctuation ends a word.
         run_open = named && bare.len() == word.len();
     }
-    match names.as_slice() {
-        [one] => Some(one.join(" ")),
-        _ => None,
-    }
+    names.into_iter().map(|run| run.join(" ")).collect()
+}
+
+/// `task`, whose "her" or "him" right after its verb ("Email her today") is the one
+/// person someone else named in the turn before (`asked`: "Ask Priya, she has the
+/// estimate."), with that person named: "Email Priya today". `None` when the task has no
+/// such word or the turn names no one, or several, outside the meeting (`people`).
+pub fn with_person_named_before(task: &str, asked: &str, people: &[String]) -> Option<String> {
+    let pronoun = them_word().captures(task)?.get(2)?;
+    let mut names: Vec<String> = crate::words::sentences(asked)
+        .into_iter()
+        .flat_map(|s| names_in(s, people))
+        .collect();
+    names.dedup();
+    let [name] = names.as_slice() else {
+        return None;
+    };
+    Some(format!(
+        "{}{name}{}",
+        &task[..pronoun.start()],
+        &task[pronoun.end()..]
+    ))
 }
 
 /// Whether `task` is about what `said` says: it points back ("send them a note") or
@@ -1014,6 +1059,21 @@ mod tests {
             "Look at what trends there are in this market.",
             "a suggestion to the one spoken to is a request"
         );
+        assert_eq!(
+            task("approve them myself this afternoon, and we'll renew the purchase order for next year"),
+            "Approve them this afternoon",
+            "the group's part and the stress on who does it go"
+        );
+        assert_eq!(
+            task("I'll introduce myself to the new team"),
+            "Introduce myself to the new team",
+            "a \"myself\" that is the object stays"
+        );
+        assert_eq!(
+            task("do a dry run on the fourth, I'll put it in the calendar"),
+            "Put it in the calendar",
+            "a promise spliced on after a plan of the group's"
+        );
     }
 
     #[test]
@@ -1177,6 +1237,31 @@ mod tests {
             "Sign the contract with Swift Relocation by Friday",
             "a name of two words"
         );
+        assert_eq!(
+            with_named_thing(
+                "Put it in the calendar",
+                "Good. We'll do a dry run on the fourth, I'll put it in the calendar.",
+                &people
+            ),
+            "Put a dry run on the fourth in the calendar",
+            "the plan the promise is spliced onto gives its \"it\""
+        );
+        let named = |task: &str, asked: &str| with_person_named_before(task, asked, &people);
+        assert_eq!(
+            named("Email her today", "Ask Priya, she has the estimate.").as_deref(),
+            Some("Email Priya today")
+        );
+        assert_eq!(
+            named("Email her today", "Ask Priya or Dev.").as_deref(),
+            None,
+            "two names"
+        );
+        assert_eq!(
+            named("Email her today", "Ask Hannah, she has it.").as_deref(),
+            None,
+            "a participant"
+        );
+        assert_eq!(named("Email them today", "Ask Priya.").as_deref(), None);
         for (before, why) in [
             ("Either Allied or Cargo Kings, then.", "two names"),
             ("So Hannah agrees with the movers.", "a participant"),
