@@ -1113,8 +1113,8 @@ fn told_news(mut extract: Extract, numbered: &[NumberedTurns<'_>]) -> Extract {
 /// that names its choice only in the turn before (one content word), nor "No, it's true,
 /// yeah.", whose words only answer (an acknowledgement, or "no", is no content word), nor
 /// speech that broke off ("Tell to get it off my", "We should go with the shape of a lemon
-/// or", "…four is a good estimate for"); an item the answer's length bound cut is mended when the note is written
-/// ([`unclipped`]).
+/// or", "…four is a good estimate for"); an item the answer's length bound cut is mended
+/// when the note is written ([`unclipped`]).
 fn says_enough(text: &str) -> bool {
     const DANGLING: [&str; 20] = [
         "the", "a", "an", "my", "your", "our", "their", "his", "her", "its", "of", "or", "and",
