@@ -32,9 +32,11 @@ const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|
 
 /// A choice stated as settled, in words that rarely mean anything else: "let's decide it
 /// now", "we agreed to drop", "then we decided to launch", "let's keep the patch
-/// separate", "we keep the trial". Narrower than
+/// separate", "we keep the trial", "then we keep four tens", "so we send reminders two
+/// days ahead", "okay, we stop that", "let's park that" (a choice to wait), "let's hold
+/// at ten". Narrower than
 /// [`DECISION_CUES`], whose "will be" or "instead of" mark half of AMI's turns.
-const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with|we(?:'re| are) going with)\b";
+const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with|we(?:'re| are) going with|then,? we keep|(?:then|so|okay|ok),? we (?:stop|skip|drop|send|use|switch|cut|freeze)|let's (?:park|table|shelve) (?:that|this|it|them|the)|let's hold (?:at|off|the|it|that))\b";
 
 /// A choice settled by naming it ("Fine, Option B it is.", "Two interns it is.") or by
 /// keeping or moving a value ("Moving day stays January 16th.", "The budget remains
@@ -42,8 +44,12 @@ const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? dec
 /// starts with a capital, a digit or a number word, so "Yes it is.", "It stays in the
 /// backlog" and "Let's move to the next slide" are not; or a statement opened by
 /// "Agreed," ("Agreed, dark mode waits until January."); a date or number taken up
-/// ("Okay, the 16th then"); a rule set "from now on"; a choice called firm or final.
-const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+|\b(?i:the) [0-9][\w'-]* then\b|(?i:\bthat's (?:firm|final)\b|\bfrom now on\b)";
+/// ("Okay, the 16th then"); a rule set "from now on" or with "no exceptions"; a choice
+/// called firm or final; a
+/// plan set against what it is not ("We'll pay for the trip out of the team budget, not
+/// the travel pool."); something moved to a named time or place ("I'm moving our
+/// one-on-ones to Thursdays", "We'll move the forecast call to Tuesdays").
+const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+|\b(?i:the) [0-9][\w'-]* then\b|(?i:\bthat's (?:firm|final)\b|\bfrom now on\b|\bno exceptions\b|\bwe(?:'ll| will) [^.?!]*, not (?:the|a|an|out of|from|in|on|at|by|until)\b)|\b(?i:(?:i'm|we're|i am|we are) moving|(?:we'll|we will|let's) move) (?:the |our |my |your )?[\w'-]+(?: [\w'-]+)? to [A-Z0-9]";
 
 /// A proposal that concludes ("Let's split it by region then.", "Then let's take you off
 /// the small accounts in January"): the verb is the `verb` group. Not "go", whose choice
@@ -78,8 +84,16 @@ fn concludes(sentence: &str) -> bool {
 const COMMITMENT: &str =
     r"(?i)\b(?:(?:i'll|i will|i'm going to|i am going to|i'm gonna|let me)\b|i can(?:$|[^'’\w]))";
 
+/// Why the speaker asks, not what they take on: "send me the count every Friday so I can
+/// report it up".
+const SPEAKERS_PURPOSE: &str = r"(?i)\bso (?:that )?i (?:can|could)\b[^.!?]*";
+
 /// A request for someone else to do something.
 const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
+
+/// A clause that asks the listener to hand something over, without "can you": "Get me a
+/// draft by next Friday", "and send me the count every Friday".
+const ASK_FOR_ME: &str = r"(?i)^\W*(?:(?:and|so|then|also|just|now|but)\s+)*(?:send|give|forward|email|show|bring|get|pass)\s+me\b";
 
 /// The start of a turn that accepts a request: "Sure", "Will do", "Should be fine", "The
 /// second is fine if Priya's number comes in".
@@ -95,6 +109,8 @@ cached_regex!(commitment, COMMITMENT);
 cached_regex!(sure_acceptance, SURE_ACCEPTANCE);
 
 cached_regex!(request, REQUEST);
+cached_regex!(ask_for_me, ASK_FOR_ME);
+cached_regex!(speakers_purpose, SPEAKERS_PURPOSE);
 
 /// A speaker saying who they are ("Hi, I'm David and I'm the designer", "My name's
 /// Frank."), perhaps after the label of the turn it was copied from.
@@ -141,23 +157,73 @@ pub fn is_introduction(text: &str) -> bool {
 
 cached_regex!(acceptance, ACCEPTANCE);
 
-/// Who owns a task said in turn `number`, when the wording settles it: the speaker of a
+/// Who owns `task`, said in turn `number`, when the wording settles it: the speaker of a
 /// turn that commits ("I'll send it"), or the speaker of the next turn when it accepts a
-/// request ("Can you send it?" "Sure."). `None` leaves the model's choice.
-pub fn owner_by_wording<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
-    if let Some(speaker) = committed_speaker(turns, number) {
-        return Some(speaker);
+/// request ("Can you send it?" "Sure."). A turn that does both ("Get me a draft by
+/// Friday and I'll give you comments") gives the task the clause it shares most words
+/// with. `None` leaves the model's choice.
+pub fn owner_by_wording<'a>(
+    turns: &NumberedTurns<'a>,
+    number: usize,
+    task: &str,
+) -> Option<&'a str> {
+    let taker = || {
+        accepted_request(turns, number + 1)?;
+        turns.turn(number + 1).map(|t| t.speaker.as_str())
+    };
+    let turn = turns.turn(number)?;
+    let clause = (clauses(&turn.text).len() > 1)
+        .then(|| clause_saying(&turn.text, task))
+        .flatten();
+    if let Some(clause) = clause {
+        let listener = turns.turn(number + 1).map_or("", |t| t.speaker.as_str());
+        if asks_of(clause, listener) && !commits(clause) {
+            if let Some(taker) = taker() {
+                return Some(taker);
+            }
+        }
     }
-    accepted_request(turns, number + 1)?;
-    turns.turn(number + 1).map(|t| t.speaker.as_str())
+    committed_speaker(turns, number).or_else(taker)
+}
+
+/// The clause of `said` ([`clauses`]) that shares the most content words with `task`,
+/// the first of those that share as many; `None` when none shares one.
+pub fn clause_saying<'a>(said: &'a str, task: &str) -> Option<&'a str> {
+    let own = crate::words::content_tokens(task);
+    let shared = |clause: &str| {
+        let words = crate::words::content_tokens(clause);
+        own.iter().filter(|w| words.contains(w)).count()
+    };
+    clauses(said)
+        .into_iter()
+        .map(|c| (shared(c), c))
+        .filter(|(n, _)| *n > 0)
+        .fold(None, |best: Option<(usize, &str)>, (n, c)| match best {
+            Some((m, _)) if m >= n => best,
+            _ => Some((n, c)),
+        })
+        .map(|(_, c)| c)
+}
+
+/// The clause of `said` that accepts a request, when its first one does ("Yeah, I can
+/// move Dev and Carla over from Monday."); `None` when it opens otherwise.
+pub fn accepting_clause(said: &str) -> Option<&str> {
+    clauses(said)
+        .into_iter()
+        .next()
+        .filter(|c| acceptance().is_match(c))
+}
+
+/// Whether `text` commits its speaker ([`COMMITMENT`]), leaving out why they ask
+/// ([`SPEAKERS_PURPOSE`]).
+fn commits(text: &str) -> bool {
+    commitment().is_match(&speakers_purpose().replace_all(text, ""))
 }
 
 /// The speaker of turn `number` when they commit to something in it ("I'll send it").
 fn committed_speaker<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
     let turn = turns.turn(number)?;
-    commitment()
-        .is_match(&turn.text)
-        .then_some(turn.speaker.as_str())
+    commits(&turn.text).then_some(turn.speaker.as_str())
 }
 
 /// The speaker of turn `number` when they commit in it to doing `verb` ("I'll talk to
@@ -183,7 +249,29 @@ pub fn commits_to<'a>(turns: &NumberedTurns<'a>, number: usize, verb: &str) -> O
 /// Whether `sentence` asks someone to do something ("Can you send the deck?", "Omar,
 /// please sign the contract").
 pub fn is_request(sentence: &str) -> bool {
-    request().is_match(sentence)
+    request().is_match(sentence) || clauses(sentence).iter().any(|c| ask_for_me().is_match(c))
+}
+
+/// Whether `sentence` asks `listener` for something: a request in general words
+/// ([`is_request`]), or an instruction that opens with the listener's name ("Luis, write
+/// it up for HR"), which a question ("Luis, what do you think?") is not.
+pub fn asks_of(sentence: &str, listener: &str) -> bool {
+    is_request(sentence) || addressed_instruction(sentence, listener)
+}
+
+/// Whether a clause of `text` opens by calling `listener` by first name (or full name)
+/// and goes on for at least two words, not as a question.
+fn addressed_instruction(text: &str, listener: &str) -> bool {
+    let Some(first) = listener.split_whitespace().next() else {
+        return false;
+    };
+    clauses(text).iter().any(|c| {
+        let rest = c
+            .strip_prefix(listener)
+            .or_else(|| c.strip_prefix(first))
+            .and_then(|r| r.strip_prefix(','));
+        rest.is_some_and(|r| !r.trim_end().ends_with('?') && r.split_whitespace().count() >= 2)
+    })
 }
 
 /// The number of the request that turn `number` accepts: the turn before it, by another
@@ -192,7 +280,7 @@ pub fn is_request(sentence: &str) -> bool {
 /// the leave calendar." "Will do.").
 pub fn accepted_request(turns: &NumberedTurns<'_>, number: usize) -> Option<usize> {
     let (asked, answer) = (turns.turn(number.checked_sub(1)?)?, turns.turn(number)?);
-    let agreed = request().is_match(&asked.text) && acceptance().is_match(&answer.text);
+    let agreed = asks_of(&asked.text, &answer.speaker) && acceptance().is_match(&answer.text);
     (asked.speaker != answer.speaker && (agreed || sure_acceptance().is_match(&answer.text)))
         .then_some(number - 1)
 }
@@ -429,12 +517,13 @@ pub fn all_task_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
 fn task_cues_up_to<'a>(turns: &NumberedTurns<'a>, max: usize) -> Vec<Cue<'a>> {
     // A request the next turn accepts is its sentence that asks, or, asked as an
     // instruction ("Just put it in the leave calendar." "Will do."), the turn's last.
+    let listener = |number: usize| turns.turn(number + 1).map_or("", |t| t.speaker.as_str());
     let asks = |number: usize, sentence: &str, closes_turn: bool| {
-        request().is_match(sentence)
+        asks_of(sentence, listener(number))
             || (closes_turn
                 && turns
                     .turn(number)
-                    .is_some_and(|t| !request().is_match(&t.text)))
+                    .is_some_and(|t| !asks_of(&t.text, listener(number))))
     };
     let is_cue = |number: usize, sentence: &str, opens_turn: bool, closes_turn: bool| {
         promises_task(sentence)
@@ -1128,12 +1217,16 @@ mod tests {
         ];
         let numbered = NumberedTurns::new(&turns, 1);
         assert_eq!(
-            owner_by_wording(&numbered, 1),
+            owner_by_wording(&numbered, 1, ""),
             Some("Bo"),
             "accepted request"
         );
-        assert_eq!(owner_by_wording(&numbered, 3), Some("Ana"), "commitment");
-        assert_eq!(owner_by_wording(&numbered, 4), None);
+        assert_eq!(
+            owner_by_wording(&numbered, 3, ""),
+            Some("Ana"),
+            "commitment"
+        );
+        assert_eq!(owner_by_wording(&numbered, 4, ""), None);
         assert_eq!(accepted_request(&numbered, 2), Some(1));
         assert_eq!(commits_to(&numbered, 3, "Book"), Some("Ana"));
         assert_eq!(
@@ -1143,7 +1236,7 @@ mod tests {
         );
         assert_eq!(accepted_request(&numbered, 3), None, "no request before it");
         assert_eq!(accepted_request(&numbered, 1), None);
-        assert_eq!(owner_by_wording(&numbered, 9), None);
+        assert_eq!(owner_by_wording(&numbered, 9, ""), None);
         let answered = |answer: &str| {
             let turns = [
                 Turn::new(
@@ -1166,6 +1259,115 @@ mod tests {
         }
         for no in ["The second is too early.", "That's a lot of work."] {
             assert_eq!(answered(no), None, "{no}");
+        }
+    }
+
+    #[test]
+    fn a_request_by_name_or_for_the_asker_is_accepted_and_owned_by_who_takes_it() {
+        let turns = vec![
+            Turn::new(
+                "Rosa",
+                None,
+                None,
+                "Then we keep four tens. Luis, write it up for HR so the contracts can change.",
+            ),
+            Turn::new(
+                "Luis",
+                None,
+                None,
+                "Sure, I'll have a draft to you by the end of next week.",
+            ),
+            Turn::new(
+                "Nadia",
+                None,
+                None,
+                "Get me a draft of it by next Friday and I'll give you comments over the weekend.",
+            ),
+            Turn::new("Ben", None, None, "Okay, next Friday."),
+            Turn::new(
+                "Rosa",
+                None,
+                None,
+                "Amira, send me the count every Friday so I can report it up.",
+            ),
+            Turn::new("Amira", None, None, "Will do."),
+            Turn::new("Rosa", None, None, "Luis, what do you think?"),
+            Turn::new("Luis", None, None, "Yeah, it's fine."),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        assert_eq!(accepted_request(&numbered, 2), Some(1), "called by name");
+        assert_eq!(
+            accepted_request(&numbered, 4),
+            Some(3),
+            "asked for the asker"
+        );
+        assert_eq!(
+            accepted_request(&numbered, 8),
+            None,
+            "a question by name asks no task"
+        );
+        // The request's clause is the taker's, the promise's the speaker's.
+        assert_eq!(
+            owner_by_wording(&numbered, 3, "Get me a draft of it by next Friday"),
+            Some("Ben")
+        );
+        assert_eq!(
+            owner_by_wording(&numbered, 3, "Give Ben comments over the weekend"),
+            Some("Nadia")
+        );
+        // Why the asker asks commits her to nothing.
+        assert_eq!(
+            owner_by_wording(&numbered, 5, "Send me the count every Friday"),
+            Some("Amira")
+        );
+        let quoted: Vec<usize> = task_sentences(&numbered).iter().map(|c| c.turn).collect();
+        assert!(quoted.contains(&1) && quoted.contains(&3), "{quoted:?}");
+        assert!(asks_of("Luis, write it up.", "Luis Ortega"));
+        assert!(!asks_of("Luis, write it up.", "Amira Haddad"));
+        assert!(is_request("And send me the numbers."));
+        assert!(!is_request("They sent me the numbers."));
+    }
+
+    #[test]
+    fn the_clause_a_task_comes_from_and_the_one_that_accepts() {
+        let said = "Yeah, I can move Dev and Carla over from Monday.";
+        assert_eq!(accepting_clause(said), Some(said));
+        assert_eq!(clause_saying(said, "Move Dev and Carla over"), Some(said));
+        let two = "Yep, I'll do that today and I'll report the numbers in January.";
+        assert_eq!(accepting_clause(two), Some("Yep, I'll do that today"));
+        assert_eq!(
+            clause_saying(two, "Report the numbers in January"),
+            Some("I'll report the numbers in January.")
+        );
+        assert_eq!(clause_saying(two, "Book the room"), None);
+        assert_eq!(accepting_clause("The room is small."), None);
+    }
+
+    #[test]
+    fn choices_kept_parked_set_against_another_or_moved_are_settled() {
+        for yes in [
+            "Then we keep four tens for the whole of the first quarter.",
+            "Let's park that until we see the February volumes.",
+            "We'll pay for the trip out of the team budget, not the travel pool.",
+            "I'm moving our one-on-ones to Thursdays from next month.",
+            "We'll move the forecast call to Tuesdays at ten, starting next week.",
+            "So we send reminders two days ahead instead.",
+            "Then we stop chasing Globex this quarter.",
+            "Walk-ins only go into the walk-in slots, no exceptions.",
+            "Let's hold at ten and add the onboarding package for free instead.",
+        ] {
+            assert!(settles(yes), "{yes}");
+        }
+        for no in [
+            "So we keep losing them.",
+            "We'll see, not sure yet.",
+            "I'm moving on to the next slide.",
+            "Let's park here.",
+            "So we need to look at the budget.",
+            "Let's hold on a second.",
+            "We'll move on to the next slide.",
+        ] {
+            assert!(!settles(no), "{no}");
         }
     }
 

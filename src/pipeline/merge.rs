@@ -62,9 +62,11 @@ pub fn merge(partials: &[Extract], overview: Overview, same: &Sameness<'_>) -> E
         .action_items
         .retain(|a| a.owner != "TBD" || !decisions.iter().any(|d| same.same_item(&a.text, d)));
     let owned: Vec<String> = merged.action_items.iter().map(|a| a.text.clone()).collect();
-    merged
-        .decisions
-        .retain(|d| !owned.iter().any(|a| same.same_item(a, &d.text)));
+    merged.decisions.retain(|d| {
+        !owned
+            .iter()
+            .any(|a| same.same_item(a, &d.text) && !other_act(a, &d.text))
+    });
     let said: Vec<String> = merged
         .decisions
         .iter()
@@ -216,6 +218,25 @@ pub fn sort(
     extract.decisions = decisions;
 }
 
+/// Whether a decision worded as an instruction does something other than the task:
+/// "Run a Saturday flu clinic in February" is not "Find out which nurses can cover a
+/// Saturday flu clinic", though the task names the clinic. Both open with a verb, and
+/// the verbs differ; a decision that opens with its subject ("The clinic runs…") is
+/// compared as before.
+fn other_act(task: &str, decision: &str) -> bool {
+    const SUBJECTS: [&str; 12] = [
+        "the", "a", "an", "we", "our", "it", "this", "that", "they", "there", "these", "those",
+    ];
+    let first = |text: &str| {
+        crate::words::words(text)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let (task, decision) = (first(task), first(decision));
+    !SUBJECTS.contains(&decision.as_str()) && task != decision
+}
+
 /// Drops duplicates within one extract's lists (models sometimes repeat themselves).
 pub fn dedupe(extract: Extract, same: &Sameness<'_>) -> Extract {
     let overview = Overview {
@@ -364,6 +385,19 @@ mod tests {
         let merged = dedupe(extract, &Sameness::words_only());
         assert_eq!(texts(&merged.decisions), ["Launch in March."]);
         assert_eq!(merged.action_items.len(), 1);
+        // A task that names the choice does another thing: both stay.
+        let (task, choice) = (
+            "Staff the Saturday flu clinic for older patients in February",
+            "Run the Saturday flu clinic for older patients in February.",
+        );
+        assert!(Sameness::words_only().same_item(task, choice));
+        let extract = Extract {
+            action_items: vec![action(task, "Mei", None)],
+            decisions: vec![decision(choice)],
+            ..Extract::default()
+        };
+        let merged = dedupe(extract, &Sameness::words_only());
+        assert_eq!(texts(&merged.decisions), [choice]);
     }
 
     #[test]

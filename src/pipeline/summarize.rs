@@ -751,7 +751,7 @@ impl Meeting {
                 )
         });
         extract.action_items.retain_mut(|a| {
-            let said = unlabelled(&a.text);
+            let said = tidy::unaddressed(&unlabelled(&a.text), &self.participants);
             let spoken = tidy::fluent(&said);
             a.text = tidy::task(&spoken);
             // Saying who one is, putting off what one only points at, or what will
@@ -826,7 +826,7 @@ impl Meeting {
             if let Some(request) = request {
                 a.text = tidy::with_requested_task(&a.text, &request.text);
             }
-            if let Some(owner) = cues::owner_by_wording(turns, evidence.turn) {
+            if let Some(owner) = cues::owner_by_wording(turns, evidence.turn, &a.text) {
                 a.owner = owner.to_string();
             }
             // "I'll share it with you first", said by the owner in a 1:1: the "you" is
@@ -837,6 +837,8 @@ impl Meeting {
                 a.text = tidy::without_ask_of_listener(&a.text);
                 if let Some(addressee) = self.addressee_of(&evidence.speaker) {
                     a.text = tidy::addressed(&a.text, addressee);
+                } else if let Some(answered) = self.answered(turns, evidence.turn, &a.text) {
+                    a.text = tidy::addressed(&a.text, answered);
                 }
             }
             a.turn = evidence.turn;
@@ -858,6 +860,14 @@ impl Meeting {
             // comes in this week") sets a task, not a choice.
             if cues::accepted_request(turns, evidence.turn).is_some() {
                 return false;
+            }
+            // "What about the weekend crew?" "Let's park that until…": park what.
+            let before = evidence.turn.checked_sub(1).and_then(|n| turns.turn(n));
+            if let Some(named) = before
+                .filter(|b| b.speaker != evidence.speaker)
+                .and_then(|b| tidy::with_topic_raised(&d.text, &b.text))
+            {
+                d.text = named;
             }
             d.turn = evidence.turn;
             d.evidence = Some(evidence);
@@ -916,6 +926,29 @@ impl Meeting {
             Some(first) if self.participants.len() == 2 => first,
             _ => participant,
         }
+    }
+
+    /// Whom the "you" of `task`, promised in turn `number` of a meeting of more than two,
+    /// names: the speaker of the turn before, when it is another participant who spoke
+    /// of what the task is about ("I need their admin contact though." "I'll email you
+    /// the contact after this."), and the task gives them something right after its
+    /// verb ([`tidy::speaks_to_one`]).
+    fn answered<'a>(
+        &'a self,
+        turns: &NumberedTurns<'_>,
+        number: usize,
+        task: &str,
+    ) -> Option<&'a str> {
+        let (before, turn) = (turns.turn(number.checked_sub(1)?)?, turns.turn(number)?);
+        let speaker = self
+            .participants
+            .iter()
+            .find(|p| **p == before.speaker && **p != turn.speaker)?;
+        let said = crate::words::content_tokens(&before.text);
+        let about = crate::words::content_tokens(task)
+            .iter()
+            .any(|w| said.contains(w));
+        (about && tidy::speaks_to_one(task)).then(|| self.called(speaker))
     }
 
     /// The first name of the one other participant of a meeting of two, as `speaker`
@@ -1040,18 +1073,33 @@ impl Meeting {
 /// acceptance is dropped when the request has its own, which gains its deadline. Not a
 /// second task promised in the same breath ("Yep, I'll do that today and I'll report the
 /// numbers in January"), which neither points back nor shares a word with the request.
+/// An acceptance that says in its own words how the request will be met ("Can you lend
+/// her two from the evening shift?" "Yeah, I can move Dev and Carla over from Monday.")
+/// is the one task kept, in the words of the one who took it on, and the request's item
+/// (same owner) is dropped.
 fn join_accepted_requests(actions: &mut Vec<ActionDraft>, turns: &NumberedTurns<'_>) {
     let asked: Vec<usize> = actions.iter().map(|a| a.turn).collect();
     let mut answers = Vec::new();
+    let mut restated = Vec::new();
     let same_task = |text: &str, request: usize| {
         turns
             .turn(request)
             .is_some_and(|r| tidy::refers_to(text, &r.text))
     };
+    let restates = |text: &str, answer: usize| {
+        turns.turn(answer).is_some_and(|t| {
+            cues::accepting_clause(&t.text)
+                .is_some_and(|c| cues::clause_saying(&t.text, text) == Some(c))
+        })
+    };
     actions.retain(|a| match cues::accepted_request(turns, a.turn) {
         Some(request) if asked.contains(&request) && same_task(&a.text, request) => {
             answers.push((request, a.due.clone()));
             false
+        }
+        Some(request) if asked.contains(&request) && restates(&a.text, a.turn) => {
+            restated.push((request, a.owner.clone()));
+            true
         }
         _ => true,
     });
@@ -1059,6 +1107,23 @@ fn join_accepted_requests(actions: &mut Vec<ActionDraft>, turns: &NumberedTurns<
         if let Some(kept) = actions.iter_mut().find(|a| a.turn == request) {
             if kept.due.is_none() {
                 kept.due = due;
+            }
+        }
+    }
+    for (request, owner) in restated {
+        let Some(at) = actions
+            .iter()
+            .position(|a| a.turn == request && a.owner == owner)
+        else {
+            continue;
+        };
+        let dropped = actions.remove(at);
+        if let Some(kept) = actions
+            .iter_mut()
+            .find(|a| a.turn == request + 1 && a.owner == owner)
+        {
+            if kept.due.is_none() {
+                kept.due = dropped.due;
             }
         }
     }
@@ -1288,6 +1353,56 @@ mod tests {
         ];
         join_accepted_requests(&mut second, &numbered);
         assert_eq!(second.len(), 2);
+    }
+
+    #[test]
+    fn an_acceptance_that_says_how_is_the_task_kept() {
+        use crate::transcript::Turn;
+        let turns = vec![
+            Turn::new(
+                "Rosa",
+                None,
+                None,
+                "Luis, can you lend her two from the evening shift?",
+            ),
+            Turn::new(
+                "Luis",
+                None,
+                None,
+                "Yeah, I can move Dev and Carla over from Monday.",
+            ),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        let item = |turn: usize, text: &str, due: Option<&str>| ActionDraft {
+            turn,
+            owner: "Luis".into(),
+            text: text.into(),
+            due: due.map(Into::into),
+            evidence: None,
+        };
+        let mut actions = vec![
+            item(1, "Lend her two from the evening shift", Some("Monday")),
+            item(2, "Move Dev and Carla over from Monday", None),
+        ];
+        join_accepted_requests(&mut actions, &numbered);
+        assert_eq!(
+            actions,
+            [item(
+                2,
+                "Move Dev and Carla over from Monday",
+                Some("Monday")
+            )]
+        );
+        // Someone else's item at the request stays.
+        let mut other = vec![
+            ActionDraft {
+                owner: "Rosa".into(),
+                ..item(1, "Lend her two from the evening shift", None)
+            },
+            item(2, "Move Dev and Carla over from Monday", None),
+        ];
+        join_accepted_requests(&mut other, &numbered);
+        assert_eq!(other.len(), 2);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 const FILLER: &str = r"(?i)^(yes|yeah|yep|sure|okay|ok|'kay|’kay|so|and|well|um|uh|right|great|good|then|fine|also|alright|perfect|thanks|agreed)\b[,.!]?\s+";
 
 /// How a choice is proposed: "Let's go with Allied".
-const PROPOSAL: &str = r"(?i)^(let's|let’s|let us)\s+";
+const PROPOSAL: &str = r"(?i)^(let's|let’s|let us)\s+(say\s+(that\s+)?)?";
 
 /// A name called out before a request: "Tom, can you …".
 const VOCATIVE: &str =
@@ -120,6 +120,20 @@ pub fn after_label<'a>(text: &'a str, speakers: &[String]) -> Option<&'a str> {
         })
 }
 
+/// `text` without the name of one of `participants` it opens by calling ("Amira, send me
+/// the count" gives "Send me the count"): who is spoken to is the owner, not the task.
+pub fn unaddressed(text: &str, participants: &[String]) -> String {
+    let text = text.trim_start();
+    participants
+        .iter()
+        .flat_map(|p| [p.as_str(), p.split_whitespace().next().unwrap_or(p)])
+        .find_map(|name| {
+            let rest = text.strip_prefix(name)?.strip_prefix(',')?.trim_start();
+            (rest.split_whitespace().count() >= 2).then(|| capitalised(rest))
+        })
+        .unwrap_or_else(|| text.to_string())
+}
+
 /// `text` with its first letter in upper case.
 pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -205,8 +219,49 @@ pub fn unprefaced(text: &str) -> String {
     if rest.split_whitespace().count() < 2 {
         return text.trim().to_string();
     }
+    // "I'm moving our one-on-ones to Thursdays" states what moves, not who moves it.
+    if let Some(c) = moving().captures(rest) {
+        let what = &c["what"];
+        let verb = if what.ends_with('s') { "move" } else { "moves" };
+        return capitalised(&format!("{what} {verb} to {}", &c["to"]));
+    }
     capitalised(rest)
 }
+
+/// A choice said as the speaker's doing: "I'm moving our one-on-ones to Thursdays", "We'll
+/// move the forecast call to Tuesdays".
+const MOVING: &str = r"^(?i:(?:i'm|i am|we're|we are) moving|(?:we'll|we will) move) (?P<what>(?i:the |our |my |your )?[\w'-]+(?: [\w'-]+)?) to (?P<to>[A-Z0-9].*)$";
+
+cached_regex!(moving, MOVING);
+
+/// `text`, whose "that" or "it" is the topic the turn `before` raised by asking "What
+/// about the weekend crew?", with that topic named: "Park that until we see the February
+/// volumes." gives "Park the weekend crew until we see the February volumes." `None`
+/// when `before` raises no topic so, or `text` points at none.
+pub fn with_topic_raised(text: &str, before: &str) -> Option<String> {
+    let topic = topic_raised()
+        .captures(before.trim())?
+        .name("topic")?
+        .as_str();
+    let at = that_word().find(text)?;
+    Some(format!(
+        "{}{}{}",
+        &text[..at.start()],
+        lowercase_first(topic),
+        &text[at.end()..]
+    ))
+}
+
+/// A turn that raises a topic by asking about it, and no more: "What about the weekend
+/// crew?", "And how about your budget?".
+const TOPIC_RAISED: &str = r"^(?i:(?:and|so|but|okay|ok),?\s+)?(?i:what|how) about (?P<topic>(?i:the|our|your|their) [\w'-]+(?: [\w'-]+){0,3})\?$";
+
+cached_regex!(topic_raised, TOPIC_RAISED);
+
+/// The first "that" or "it" of a text, which may point at a topic.
+const THAT_WORD: &str = r"\b(?:that|it)\b";
+
+cached_regex!(that_word, THAT_WORD);
 
 /// A task for someone named who may do it ("Marco can ship", "Marco will ship", "Marco's
 /// going to ship"): the doer, `who`, then what it says of them.
@@ -240,6 +295,18 @@ pub fn addressed(task: &str, addressee: &str) -> String {
             _ => addressee.to_string(),
         })
         .into_owned()
+}
+
+/// Whether `task` gives something to one person spoken to, right after its verb ("Email
+/// you the contact", "Send you the deck"): not "you all", "you both" or "you guys", which
+/// speak to several, and not a "you" further on ("a device to help you find it"), which
+/// is often anyone.
+pub fn speaks_to_one(task: &str) -> bool {
+    let words = crate::words::words(task);
+    words.get(1).is_some_and(|w| w == "you")
+        && !words.get(2).is_some_and(|w| {
+            ["all", "both", "guys", "two", "three", "lot", "everyone"].contains(&w.as_str())
+        })
 }
 
 /// `task`, asked for by `asker` of someone else, with "me" and "my" naming the one who
@@ -281,7 +348,28 @@ pub fn task(text: &str) -> String {
     let rest = group_clause()
         .find(rest)
         .map_or(rest, |m| &rest[..m.start()]);
+    // "Send me the count every Friday so I can report it up": why the asker, the "me",
+    // wants it. Without a "me" before it the "I" is the owner's, and the item talk.
+    let rest = askers_purpose()
+        .find(rest)
+        .filter(|m| {
+            let before = crate::words::words(&rest[..m.start()]);
+            before.len() >= 2 && before.iter().any(|w| w == "me")
+        })
+        .map_or(rest, |m| rest[..m.start()].trim_end_matches([',', ' ']));
     let rest = emphatic_self().replace_all(rest, "$1");
+    // "Do the training session for the front desk myself": who does it is the owner.
+    let rest = match trailing_self().captures(&rest) {
+        Some(c) => {
+            let kept = &rest[..rest.len() - c[0].len()];
+            if kept.split_whitespace().count() >= 3 && !kept.to_lowercase().ends_with(" by") {
+                format!("{kept}{}", &c[1])
+            } else {
+                rest.into_owned()
+            }
+        }
+        None => rest.into_owned(),
+    };
     if rest.split_whitespace().count() < 2 {
         return text.trim().to_string();
     }
@@ -305,12 +393,23 @@ const GROUP_CLAUSE: &str = r"(?i),?\s+(?:and|but|so)\s+(?:then\s+)?(?:we'll|we w
 
 cached_regex!(group_clause, GROUP_CLAUSE);
 
+/// A clause saying why the one who asked wants the task done: ", so I can report it up",
+/// "so that I could check". Not "so I think…" or "so I'm gonna…", which go on talking.
+const ASKERS_PURPOSE: &str = r"(?i),?\s+so (?:that )?i (?:can|could)\b.*$";
+
+cached_regex!(askers_purpose, ASKERS_PURPOSE);
+
 /// A "myself" or "yourself" that only stresses who does a task, right after what is done
 /// ("Approve them myself", "Do it yourself"); one that is the object ("Introduce
 /// yourself") or follows a preposition ("by myself") is not matched.
 const EMPHATIC_SELF: &str = r"(?i)\b(it|them|that|this|those) (?:myself|yourself)\b";
 
 cached_regex!(emphatic_self, EMPHATIC_SELF);
+
+/// A "myself" or "yourself" that ends a task, which only stresses who does it.
+const TRAILING_SELF: &str = r"(?i)\s+(?:myself|yourself)\s*([.!]?)\s*$";
+
+cached_regex!(trailing_self, TRAILING_SELF);
 
 /// Whether `text` says what will happen to the one spoken to, not what they will do:
 /// "You'll get a message", "You'll all get specific instructions", "You'll be okay",
@@ -690,7 +789,7 @@ pub fn without_ask_of_listener(task: &str) -> String {
 /// A task to pass news on that does not say what: "Tell product.", "Tell the billing
 /// team today so nobody is surprised", "Let the account managers know". Whom (`who`, or
 /// `whom` between "let" and "know"), when and why, as said.
-const TELL: &str = r"(?i)^(?:(?P<verb>tell|inform|notify) (?P<who>(?:the )?[\w'’-]+(?: (?:team|group|department))?)|let (?P<whom>(?:the )?[\w'’-]+(?: [\w'’-]+)?) know)(?P<when> (?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|by \w+|at (?:the )?[\w'’-]+(?: [\w'’-]+)?|on \w+))?(?P<why>,? so\b[^.!?]*)?[.!]?$";
+const TELL: &str = r"(?i)^(?:(?P<verb>tell|inform|notify) (?P<who>(?:the )?[\w'’-]+(?: (?:team|group|department|staff|crew|desk))?)|let (?P<whom>(?:the )?[\w'’-]+(?: [\w'’-]+)?) know)(?P<when>(?: (?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|by \w+|at (?:the )?[\w'’-]+(?: [\w'’-]+)?|on \w+)){0,2})(?P<why>,? so\b[^.!?]*)?[.!]?$";
 
 cached_regex!(tell, TELL);
 
@@ -958,6 +1057,67 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_name_called_and_the_askers_purpose_are_no_part_of_a_task() {
+        let people = ["Rosa Delgado".to_string(), "Amira Haddad".to_string()];
+        assert_eq!(
+            unaddressed("Amira, send me the count every Friday.", &people),
+            "Send me the count every Friday."
+        );
+        assert_eq!(
+            unaddressed("Amira Haddad, send me the count.", &people),
+            "Send me the count."
+        );
+        assert_eq!(unaddressed("Amira, thanks.", &people), "Amira, thanks.");
+        assert_eq!(unaddressed("Monday, send it.", &people), "Monday, send it.");
+        assert_eq!(
+            task("Send me the count every Friday so I can report it up."),
+            "Send me the count every Friday"
+        );
+        assert_eq!(
+            task("I'm going to do the training session for the front desk myself."),
+            "Do the training session for the front desk."
+        );
+        assert_eq!(task("I'll do it by myself."), "Do it by myself.");
+        assert_eq!(task("Introduce yourself."), "Introduce yourself.");
+        assert!(speaks_to_one("Email you the contact after this."));
+        assert!(!speaks_to_one("Email you all the contact."));
+        assert!(!speaks_to_one("Send each of you the deck."));
+        assert!(!speaks_to_one("Build a device to help you find it."));
+        assert_eq!(
+            task("Just need to know so I can write it down."),
+            "Just need to know so I can write it down."
+        );
+        assert_eq!(
+            task("Give it a two, so I'm gonna give it a two."),
+            "Give it a two, so I'm gonna give it a two."
+        );
+        assert_eq!(
+            task("Write it down so the next person doesn't move it back."),
+            "Write it down so the next person doesn't move it back."
+        );
+    }
+
+    #[test]
+    fn a_topic_asked_about_names_what_is_parked() {
+        assert_eq!(
+            with_topic_raised(
+                "Park that until we see the February volumes.",
+                "What about the weekend crew?"
+            )
+            .as_deref(),
+            Some("Park the weekend crew until we see the February volumes.")
+        );
+        assert_eq!(
+            with_topic_raised("Park that.", "What about it? I don't know."),
+            None
+        );
+        assert_eq!(
+            with_topic_raised("Keep the plan.", "And what about our budget?"),
+            None
+        );
+    }
+
+    #[test]
     fn a_task_for_someone_not_there_is_handed_to_them() {
         for (said, task) in [
             (
@@ -1134,6 +1294,14 @@ mod tests {
             ),
             "Tell product that we cut the travel budget",
             "the turn's own news first"
+        );
+        assert_eq!(
+            with_told_news(
+                "Tell the reception staff at the morning briefing tomorrow.",
+                "I'll tell the reception staff at the morning briefing tomorrow.",
+                Some("Walk-ins only go into the walk-in slots, no exceptions.")
+            ),
+            "Tell the reception staff at the morning briefing tomorrow that Walk-ins only go into the walk-in slots, no exceptions"
         );
     }
 
@@ -1521,6 +1689,22 @@ mod tests {
         assert_eq!(
             unprefaced("Great. Let's keep the patch separate."),
             "Keep the patch separate."
+        );
+        assert_eq!(
+            unprefaced("Then let's say the backlog is cleared by the twentieth."),
+            "The backlog is cleared by the twentieth."
+        );
+        assert_eq!(
+            unprefaced("I'm moving our one-on-ones to Thursdays from next month."),
+            "Our one-on-ones move to Thursdays from next month."
+        );
+        assert_eq!(
+            unprefaced("We're moving the launch to March."),
+            "The launch moves to March."
+        );
+        assert_eq!(
+            unprefaced("We'll move the forecast call to Tuesdays at ten."),
+            "The forecast call moves to Tuesdays at ten."
         );
         assert_eq!(unprefaced("Let's not."), "Let's not.");
         assert_eq!(

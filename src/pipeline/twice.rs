@@ -10,28 +10,24 @@ use super::extract::ActionDraft;
 /// tasks promised in one turn ("I'll send the deck and I'll book the room") share no
 /// such words and both stay.
 pub fn drop_same_turn_twins(actions: &mut Vec<ActionDraft>) {
-    let mut kept: Vec<ActionDraft> = Vec::with_capacity(actions.len());
+    let mut kept: Vec<(ActionDraft, Vec<String>)> = Vec::with_capacity(actions.len());
     for action in actions.drain(..) {
         let words = crate::words::content_tokens(&action.text);
-        let twin = kept.iter_mut().find(|k| {
+        let twin = kept.iter_mut().find(|(k, said)| {
             k.turn == action.turn
                 && k.owner == action.owner
-                && crate::words::content_tokens(&k.text)
-                    .iter()
-                    .filter(|w| words.contains(w))
-                    .count()
-                    >= 2
+                && said.iter().filter(|w| words.contains(w)).count() >= 2
         });
         match twin {
-            Some(first) => {
+            Some((first, _)) => {
                 if first.due.is_none() {
                     first.due = action.due;
                 }
             }
-            None => kept.push(action),
+            None => kept.push((action, words)),
         }
     }
-    *actions = kept;
+    *actions = kept.into_iter().map(|(a, _)| a).collect();
 }
 
 /// A task that only says when something pointed back at is done: "Get that done before
@@ -49,32 +45,44 @@ const WHEN_REACH: usize = 3;
 /// release script for that before 4.3") and its due date, and the request's own item,
 /// which names no task, is dropped. One with no such promise before it stays.
 pub fn fold_when_asked(actions: &mut Vec<ActionDraft>) {
-    let mut i = 0;
-    while i < actions.len() {
-        let when = when_only()
-            .captures(actions[i].text.trim())
+    let when_of = |a: &ActionDraft| {
+        when_only()
+            .captures(a.text.trim())
             .and_then(|c| c.name("when"))
-            .map(|m| m.as_str().trim().to_string());
-        let (turn, owner) = (actions[i].turn, actions[i].owner.clone());
-        let promised = when.as_ref().and_then(|_| {
-            actions
-                .iter()
-                .rposition(|a| a.owner == owner && a.turn < turn && turn - a.turn <= WHEN_REACH)
-        });
-        let (Some(when), Some(at)) = (when, promised) else {
-            i += 1;
-            continue;
-        };
-        let asked = actions.remove(i);
-        let task = &mut actions[if at > i { at - 1 } else { at }];
+            .map(|m| m.as_str().trim().to_string())
+    };
+    // (the request's index, the promised task's, the words of time), found before any
+    // item moves.
+    let folds: Vec<(usize, usize, String)> = actions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, asked)| {
+            let when = when_of(asked)?;
+            let at = actions.iter().rposition(|a| {
+                a.owner == asked.owner
+                    && a.turn < asked.turn
+                    && asked.turn - a.turn <= WHEN_REACH
+                    && when_of(a).is_none()
+            })?;
+            Some((i, at, when))
+        })
+        .collect();
+    for (i, at, when) in &folds {
+        let due = actions[*i].due.clone();
+        let task = &mut actions[*at];
         if !task.text.to_lowercase().contains(&when.to_lowercase()) {
             let text = task.text.trim_end_matches(['.', ' ']);
             task.text = format!("{text} {when}");
         }
         if task.due.is_none() {
-            task.due = asked.due;
+            task.due = due;
         }
     }
+    let mut index = 0;
+    actions.retain(|_| {
+        index += 1;
+        !folds.iter().any(|(i, _, _)| *i == index - 1)
+    });
 }
 
 #[cfg(test)]
