@@ -88,8 +88,9 @@ const COMMITMENT: &str =
 /// report it up".
 const SPEAKERS_PURPOSE: &str = r"(?i)\bso (?:that )?i (?:can|could)\b[^.!?]*";
 
-/// A request for someone else to do something.
-const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please)\b";
+/// A request for someone else to do something, or for their team to ("Victor, can your
+/// team change that in the booking system?").
+const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please|(?:can|could|would|will) your (?:team|group|people|folks|side))\b";
 
 /// A clause that asks the listener to hand something over, without "can you": "Get me a
 /// draft by next Friday", "and send me the count every Friday".
@@ -1325,6 +1326,8 @@ mod tests {
         assert!(asks_of("Luis, write it up.", "Luis Ortega"));
         assert!(!asks_of("Luis, write it up.", "Amira Haddad"));
         assert!(is_request("And send me the numbers."));
+        assert!(is_request("Victor, can your team change that?"));
+        assert!(!is_request("Your team changed that."));
         assert!(!is_request("They sent me the numbers."));
     }
 

@@ -14,7 +14,7 @@ const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
 
 /// How a spoken task starts before its verb.
-const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to |(have|need|got) to |gotta )";
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|(can|could|would|will) your (team|group|people|folks|side) |please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to |(have|need|got) to |gotta )";
 
 /// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
 const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
@@ -1068,6 +1068,10 @@ mod tests {
             "Send me the count."
         );
         assert_eq!(unaddressed("Amira, thanks.", &people), "Amira, thanks.");
+        assert_eq!(
+            task("Can your team change that in the booking system?"),
+            "Change that in the booking system"
+        );
         assert_eq!(unaddressed("Monday, send it.", &people), "Monday, send it.");
         assert_eq!(
             task("Send me the count every Friday so I can report it up."),
