@@ -85,7 +85,8 @@ const COMMITMENT: &str =
     r"(?i)\b(?:(?:i'll|i will|i'm going to|i am going to|i'm gonna|let me)\b|i can(?:$|[^'’\w]))";
 
 /// Why the speaker asks, not what they take on: "send me the count every Friday so I can
-/// report it up".
+/// report it up", "so that I could check". Not "so I think…" or "so I'm gonna…", which
+/// go on talking.
 const SPEAKERS_PURPOSE: &str = r"(?i)\bso (?:that )?i (?:can|could)\b[^.!?]*";
 
 /// A request for someone else to do something, or for their team to ("Victor, can your
@@ -221,6 +222,22 @@ fn commits(text: &str) -> bool {
     commitment().is_match(&speakers_purpose().replace_all(text, ""))
 }
 
+/// Where `text` says why its speaker asks ([`SPEAKERS_PURPOSE`]: "so I can report it
+/// up"), if it does.
+pub fn speakers_purpose_at(text: &str) -> Option<usize> {
+    speakers_purpose().find(text).map(|m| m.start())
+}
+
+/// What `text` says after calling `person` by full or first name and a comma ("Luis,
+/// write it up" gives "write it up"), trimmed; `None` when it opens otherwise.
+pub fn after_called_name<'a>(text: &'a str, person: &str) -> Option<&'a str> {
+    let first = person.split_whitespace().next()?;
+    text.strip_prefix(person)
+        .or_else(|| text.strip_prefix(first))?
+        .strip_prefix(',')
+        .map(str::trim_start)
+}
+
 /// The speaker of turn `number` when they commit to something in it ("I'll send it").
 fn committed_speaker<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'a str> {
     let turn = turns.turn(number)?;
@@ -263,15 +280,9 @@ pub fn asks_of(sentence: &str, listener: &str) -> bool {
 /// Whether a clause of `text` opens by calling `listener` by first name (or full name)
 /// and goes on for at least two words, not as a question.
 fn addressed_instruction(text: &str, listener: &str) -> bool {
-    let Some(first) = listener.split_whitespace().next() else {
-        return false;
-    };
     clauses(text).iter().any(|c| {
-        let rest = c
-            .strip_prefix(listener)
-            .or_else(|| c.strip_prefix(first))
-            .and_then(|r| r.strip_prefix(','));
-        rest.is_some_and(|r| !r.trim_end().ends_with('?') && r.split_whitespace().count() >= 2)
+        after_called_name(c, listener)
+            .is_some_and(|r| !r.trim_end().ends_with('?') && r.split_whitespace().count() >= 2)
     })
 }
 

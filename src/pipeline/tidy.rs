@@ -126,9 +126,8 @@ pub fn unaddressed(text: &str, participants: &[String]) -> String {
     let text = text.trim_start();
     participants
         .iter()
-        .flat_map(|p| [p.as_str(), p.split_whitespace().next().unwrap_or(p)])
-        .find_map(|name| {
-            let rest = text.strip_prefix(name)?.strip_prefix(',')?.trim_start();
+        .find_map(|p| {
+            let rest = super::cues::after_called_name(text, p)?;
             (rest.split_whitespace().count() >= 2).then(|| capitalised(rest))
         })
         .unwrap_or_else(|| text.to_string())
@@ -350,13 +349,12 @@ pub fn task(text: &str) -> String {
         .map_or(rest, |m| &rest[..m.start()]);
     // "Send me the count every Friday so I can report it up": why the asker, the "me",
     // wants it. Without a "me" before it the "I" is the owner's, and the item talk.
-    let rest = askers_purpose()
-        .find(rest)
-        .filter(|m| {
-            let before = crate::words::words(&rest[..m.start()]);
+    let rest = super::cues::speakers_purpose_at(rest)
+        .filter(|&at| {
+            let before = crate::words::words(&rest[..at]);
             before.len() >= 2 && before.iter().any(|w| w == "me")
         })
-        .map_or(rest, |m| rest[..m.start()].trim_end_matches([',', ' ']));
+        .map_or(rest, |at| rest[..at].trim_end_matches([',', ' ']));
     let rest = emphatic_self().replace_all(rest, "$1");
     // "Do the training session for the front desk myself": who does it is the owner.
     let rest = match trailing_self().captures(&rest) {
@@ -392,12 +390,6 @@ pub fn task(text: &str) -> String {
 const GROUP_CLAUSE: &str = r"(?i),?\s+(?:and|but|so)\s+(?:then\s+)?(?:we'll|we will|we're going to|we are going to|we're gonna|let's)\b.*$";
 
 cached_regex!(group_clause, GROUP_CLAUSE);
-
-/// A clause saying why the one who asked wants the task done: ", so I can report it up",
-/// "so that I could check". Not "so I think…" or "so I'm gonna…", which go on talking.
-const ASKERS_PURPOSE: &str = r"(?i),?\s+so (?:that )?i (?:can|could)\b.*$";
-
-cached_regex!(askers_purpose, ASKERS_PURPOSE);
 
 /// A "myself" or "yourself" that only stresses who does a task, right after what is done
 /// ("Approve them myself", "Do it yourself"); one that is the object ("Introduce
