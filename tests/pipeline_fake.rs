@@ -221,8 +221,12 @@ impl FakeGenerator {
             }
             Ask::Decisions => {
                 let wording = SHARED_DECISION[usize::from(self.decisions_so_far() > 0)];
+                let turn = &props["decisions"]["items"]["properties"]["turn"];
+                let (least, most) = (turn["minimum"].as_u64(), turn["maximum"].as_u64());
+                let in_range =
+                    |turn: u64| least.is_none_or(|l| turn >= l) && most.is_none_or(|m| turn <= m);
                 let mut decisions = Vec::new();
-                for (turn, speaker, text) in &lines {
+                for (turn, speaker, text) in lines.iter().filter(|(turn, _, _)| in_range(*turn)) {
                     // A small model copies turns whole, with their speaker's label.
                     if [
                         "Hi, I'm",
@@ -254,6 +258,9 @@ impl FakeGenerator {
                         .expect("a required decision comes with a quoted sentence");
                     decisions.push(json!({ "turn": quoted.0,
                         "text": quoted.2.trim_matches('"') }));
+                }
+                if let Some(max) = props["decisions"]["maxItems"].as_u64() {
+                    decisions.truncate(max as usize);
                 }
                 json!({ "decisions": decisions })
             }
@@ -421,8 +428,15 @@ fn a_one_to_one_is_a_people_note_with_the_other_person() {
     let summary = result.unwrap();
     assert_eq!(summary.chunks, 1);
     assert_eq!(stages, passes(1, 1));
+    // The fake copies the first settled sentence quoted ("Then let's decide it now…")
+    // and passes over the second ("Let's keep the patch separate…"), which is asked
+    // about again on its own.
     let asks: Vec<Ask> = fake.calls.iter().map(|c| c.ask).collect();
-    assert_eq!(asks, [Ask::Actions, Ask::Decisions, Ask::Overview]);
+    assert_eq!(
+        asks,
+        [Ask::Actions, Ask::Decisions, Ask::Decisions, Ask::Overview]
+    );
+    assert!(fake.calls[2].user.contains("decide in turns 11 to 12"));
 
     // The passes share the transcript: each user message starts with the same text and
     // only its question differs.
@@ -642,10 +656,18 @@ fn a_long_meeting_is_chunked_every_chunk_read_and_duplicates_merged() {
     let parts = actions.len();
     assert!(parts >= 3, "{parts} chunks");
     assert_eq!(summary.chunks, parts);
+    // The fake passes over most of the filler's settled "agreed to cut travel"
+    // sentences, which are asked about again, a narrower span each time.
+    let second_looks = fake
+        .calls
+        .iter()
+        .filter(|c| c.ask == Ask::Decisions && c.user.contains("decide in turns"))
+        .count();
+    assert!(second_looks > 0);
     assert_eq!(
         fake.calls.len(),
-        3 * parts + 1,
-        "three passes a chunk, one reduce"
+        3 * parts + 1 + second_looks,
+        "three passes a chunk, the second looks, one reduce"
     );
     assert_eq!(fake.calls.last().unwrap().ask, Ask::Reduce);
     let mut expected: Vec<Stage> = (1..=parts).flat_map(|part| passes(part, parts)).collect();
@@ -822,9 +844,16 @@ fn a_generator_that_forks_reads_the_chunks_at_once_into_the_same_note() {
         forking.peak.load(Ordering::SeqCst) >= 2,
         "the chunks were read one after another"
     );
-    // Every pass of every chunk was asked and reported, then the one reduce, last.
+    // Every pass of every chunk was asked and reported, and every second look the
+    // sequential run asked, then the one reduce, last.
     let log = forking.log.lock().unwrap().clone();
-    assert_eq!(log.len(), 3 * parts + 1);
+    let asked: Vec<Ask> = sequential.calls.iter().map(|c| c.ask).collect();
+    assert_eq!(log.len(), asked.len());
+    assert!(log.len() > 3 * parts);
+    for ask in [Ask::Actions, Ask::Decisions, Ask::Overview] {
+        let count = |asks: &[Ask]| asks.iter().filter(|a| **a == ask).count();
+        assert_eq!(count(&log), count(&asked), "{ask:?}");
+    }
     assert_eq!(log.last(), Some(&Ask::Reduce));
     let mut seen = stages.clone();
     let mut expected = stages_alone.clone();
@@ -897,6 +926,51 @@ fn a_date_is_needed_and_a_bad_one_is_refused() {
     };
     let (result, _) = run(&undated, &given, &mut fake);
     assert_eq!(result.unwrap().note.frontmatter.date, "2025-02-28");
+}
+
+#[test]
+fn a_settled_sentence_the_decisions_list_passed_over_is_asked_about_again() {
+    let transcript = in_memory(
+        &[
+            ("Marco", "Then we agreed to drop the lunch menu on Mondays."),
+            ("Sofia", "Fine. The fish supplier was late again on Friday."),
+            ("Marco", "That's the second time this month."),
+            ("Sofia", "And the sea bass was small."),
+            ("Sofia", "If it happens again, should we switch?"),
+            (
+                "Marco",
+                "Yes. One more late delivery and we move to Harbour Fresh.",
+            ),
+            ("Sofia", "Okay, that's clear."),
+        ],
+        Some("2026-01-20"),
+    );
+    let mut fake = FakeGenerator::new(2400);
+    let (result, _) = run(&transcript, &settings(Some("Marco")), &mut fake);
+    let note = result.unwrap().note;
+    let asked: Vec<&Call> = fake
+        .calls
+        .iter()
+        .filter(|c| c.ask == Ask::Decisions)
+        .collect();
+    assert_eq!(
+        asked.len(),
+        2,
+        "one look at the window, one at the turn it passed over"
+    );
+    // Sofia's two turns in a row are one turn: the choice is turn 5.
+    assert!(asked[1].user.contains("turns 5 to 6 of this transcript"));
+    assert_eq!(
+        asked[1].schema["properties"]["decisions"]["maxItems"],
+        json!(1)
+    );
+    assert_eq!(
+        note.decisions,
+        [
+            "Drop the lunch menu on Mondays.",
+            "One more late delivery and we move to Harbour Fresh."
+        ]
+    );
 }
 
 #[test]

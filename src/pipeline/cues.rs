@@ -33,10 +33,10 @@ const DECISION_CUES: &str = r"(?i)\b(decided|decide|decision|agreed|agree|let's|
 /// A choice stated as settled, in words that rarely mean anything else: "let's decide it
 /// now", "we agreed to drop", "then we decided to launch", "let's keep the patch
 /// separate", "we keep the trial", "then we keep four tens", "so we send reminders two
-/// days ahead", "okay, we stop that", "let's park that" (a choice to wait), "let's hold
-/// at ten". Narrower than
+/// days ahead", "okay, we stop that", "then we go with Marsh", "let's park that" (a
+/// choice to wait), "let's hold at ten". Narrower than
 /// [`DECISION_CUES`], whose "will be" or "instead of" mark half of AMI's turns.
-const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with|we(?:'re| are) going with|then,? we keep|(?:then|so|okay|ok),? we (?:stop|skip|drop|send|use|switch|cut|freeze)|let's (?:park|table|shelve) (?:that|this|it|them|the)|let's hold (?:at|off|the|it|that))\b";
+const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? decided|decided to|the decision is|we(?:'ve| have)? agreed|agreed to|let's (?:keep|go with|drop|cut|stick with|do that|do it)|we(?:'ll| will)? (?:keep|drop) the|we(?:'ll| will|'re going to| are going to) go with|we(?:'re| are) going with|then,? we keep|(?:then|so|okay|ok),? we (?:stop|skip|drop|send|use|switch|cut|freeze|go with)|let's (?:park|table|shelve) (?:that|this|it|them|the)|let's hold (?:at|off|the|it|that))\b";
 
 /// A choice settled by naming it ("Fine, Option B it is.", "Two interns it is.") or by
 /// keeping or moving a value ("Moving day stays January 16th.", "The budget remains
@@ -48,8 +48,11 @@ const SETTLED: &str = r"(?i)\b(?:let's decide|let us decide|we(?:'ve| have)? dec
 /// called firm or final; a
 /// plan set against what it is not ("We'll pay for the trip out of the team budget, not
 /// the travel pool."); something moved to a named time or place ("I'm moving our
-/// one-on-ones to Thursdays", "We'll move the forecast call to Tuesdays").
-const SETTLED_BY_NAME: &str = r"\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+|\b(?i:the) [0-9][\w'-]* then\b|(?i:\bthat's (?:firm|final)\b|\bfrom now on\b|\bno exceptions\b|\bwe(?:'ll| will) [^.?!]*, not (?:the|a|an|out of|from|in|on|at|by|until)\b)|\b(?i:(?:i'm|we're|i am|we are) moving|(?:we'll|we will|let's) move) (?:the |our |my |your )?[\w'-]+(?: [\w'-]+)? to [A-Z0-9]";
+/// one-on-ones to Thursdays", "We'll move the forecast call to Tuesdays"); a move to
+/// something named ("One more late delivery and we move to Harbour Fresh."); a day set
+/// for opening or closing ("We close on the sixteenth."); a number or date taken up
+/// ("Six weeks starting mid-March, then.").
+const SETTLED_BY_NAME: &str = r"\b(?i:we) (?:move|switch|change|go over) to [A-Z0-9]|\b(?i:we(?:'ll| will)? (?:close|open|reopen|launch|start|ship|go live) on (?:the )?(?:[0-9]|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|twentieth|twenty-\w+|thirtieth|thirty-first|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december))|^[^,]*\b(?i:[0-9]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|hundred|january|february|march|april|june|july|august|september|october|november|december)\b[^,]*, then[.!]?$|\S\s+[A-Z0-9][\w'-]* it is[.!]?\s*$|\b(?i:one|two|three|four|five|six|seven|eight|nine|ten) [\w'-]+ it is[.!]?\s*$|\b(?:stays|remains) (?:at |on |in |as )?(?:the same\b|unchanged\b|as it is\b|[A-Z0-9])|\b(?:moves|is moved|changes|shifts) to [A-Z0-9]|^[Aa]greed[,:;] +\w+ \w+|\b(?i:the) [0-9][\w'-]* then\b|(?i:\bthat's (?:firm|final)\b|\bfrom now on\b|\bno exceptions\b|\bwe(?:'ll| will) [^.?!]*, not (?:the|a|an|out of|from|in|on|at|by|until)\b)|\b(?i:(?:i'm|we're|i am|we are) moving|(?:we'll|we will|let's) move) (?:the |our |my |your )?[\w'-]+(?: [\w'-]+)? to [A-Z0-9]";
 
 /// A proposal that concludes ("Let's split it by region then.", "Then let's take you off
 /// the small accounts in January"): the verb is the `verb` group. Not "go", whose choice
@@ -90,8 +93,9 @@ const COMMITMENT: &str =
 const SPEAKERS_PURPOSE: &str = r"(?i)\bso (?:that )?i (?:can|could)\b[^.!?]*";
 
 /// A request for someone else to do something, or for their team to ("Victor, can your
-/// team change that in the booking system?").
-const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please|(?:can|could|would|will) your (?:team|group|people|folks|side))\b";
+/// team change that in the booking system?"), or a wish for it ("I'd like your three
+/// dishes by the end of the month", "I need you to sign it").
+const REQUEST: &str = r"(?i)\b(can you|could you|would you|will you|please|(?:can|could|would|will) your (?:team|group|people|folks|side)|i(?:'d| would) like you to|i(?:'d| would) like your|i (?:need|want) you to)\b";
 
 /// A clause that asks the listener to hand something over, without "can you": "Get me a
 /// draft by next Friday", "and send me the count every Friday".
@@ -717,9 +721,52 @@ cached_regex!(second_promise, SECOND_PROMISE);
 pub fn decision_sentences<'a>(turns: &NumberedTurns<'a>) -> Vec<Cue<'a>> {
     quoted(
         turns,
-        |_, sentence, _, _| settles(sentence) || concludes(sentence),
+        |number, sentence, _, _| {
+            settles(sentence)
+                || concludes(sentence)
+                || agrees_to_group_choice(turns, number, sentence)
+        },
         MAX_CUES,
     )
+}
+
+/// A question that puts a choice to the group: "Should we keep the book drop open?", "If
+/// it happens again, should we switch to Harbour Fresh?". Not "can we…?", which most
+/// often asks to run the meeting ("Can we turn off the microphones?" "Yeah, yeah if the
+/// meeting's over then yeah I guess so.").
+const GROUP_QUESTION: &str = r"(?i)\b(?:should|shall) we\b[^?]*\?\s*$";
+
+/// A yes that opens a turn: "Yes, the book drop stays open the whole time.", "Yes."
+const YES: &str = r"(?i)^\W*(?:yes|yeah|yep|definitely|absolutely)\b[.!,]?\s*";
+
+cached_regex!(group_question, GROUP_QUESTION);
+cached_regex!(yes, YES);
+
+/// Whether `sentence`, of turn `number`, settles the choice the turn before put to the
+/// group, by another speaker: the turn opens with a yes, and the sentence is that yes
+/// with at least three words after it, or the statement right after a bare "Yes." ("Yes.
+/// One more late delivery and we move to Harbour Fresh.").
+fn agrees_to_group_choice(turns: &NumberedTurns<'_>, number: usize, sentence: &str) -> bool {
+    let (Some(asked), Some(turn)) = (
+        number.checked_sub(1).and_then(|n| turns.turn(n)),
+        turns.turn(number),
+    ) else {
+        return false;
+    };
+    let question = sentences(&asked.text).last().copied().unwrap_or("");
+    if asked.speaker == turn.speaker || !group_question().is_match(question) {
+        return false;
+    }
+    let said = clauses(&turn.text);
+    let Some(first) = said.first().filter(|c| yes().is_match(c)) else {
+        return false;
+    };
+    let after_yes = |c: &str| yes().replace(c, "").split_whitespace().count();
+    let statement = |c: &str| !c.trim_end().ends_with('?') && c.split_whitespace().count() >= 3;
+    if *first == sentence {
+        return after_yes(first) >= 3 && statement(sentence);
+    }
+    after_yes(first) == 0 && said.get(1) == Some(&sentence) && statement(sentence)
 }
 
 /// The last sentence of the two turns before turn `number` that states a choice as
@@ -733,8 +780,10 @@ pub fn settled_before<'a>(turns: &NumberedTurns<'a>, number: usize) -> Option<&'
 
 /// Whether `sentence` states a choice as settled, in so many words ([`SETTLED`]) or by
 /// naming or keeping a value ([`SETTLED_BY_NAME`]).
-fn settles(sentence: &str) -> bool {
-    settled().is_match(sentence) || settled_by_name().is_match(sentence)
+pub fn settles(sentence: &str) -> bool {
+    // "Should we keep the book drop open?" asks; the answer settles.
+    !sentence.trim_end().ends_with('?')
+        && (settled().is_match(sentence) || settled_by_name().is_match(sentence))
 }
 
 /// `text`'s first `max` words, with "…" where words were left out.
@@ -1369,10 +1418,21 @@ mod tests {
             "Then we stop chasing Globex this quarter.",
             "Walk-ins only go into the walk-in slots, no exceptions.",
             "Let's hold at ten and add the onboarding package for free instead.",
+            "Then we go with Marsh.",
+            "One more late delivery and we move to Harbour Fresh.",
+            "We close on the sixteenth.",
+            "We'll launch on March 3rd.",
+            "Six weeks starting mid-March, then.",
         ] {
             assert!(settles(yes), "{yes}");
         }
         for no in [
+            "Should we keep the book drop open?",
+            "So we go with what?",
+            "We move to the next slide.",
+            "We close on the path we took last year.",
+            "Okay, see you then.",
+            "Give him Sunday lunch, then.",
             "So we keep losing them.",
             "We'll see, not sure yet.",
             "I'm moving on to the next slide.",
@@ -1383,6 +1443,59 @@ mod tests {
         ] {
             assert!(!settles(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_yes_to_a_choice_put_to_the_group_settles_it() {
+        let turns = vec![
+            Turn::new("Ravi", None, None, "Should we keep the book drop open?"),
+            Turn::new(
+                "Grace",
+                None,
+                None,
+                "Yes, the book drop stays open the whole time. Tom, somebody has to empty it.",
+            ),
+            Turn::new(
+                "Sofia",
+                None,
+                None,
+                "If it happens again, should we switch to Harbour Fresh?",
+            ),
+            Turn::new(
+                "Marco",
+                None,
+                None,
+                "Yes. One more late delivery and we're done with them. Can you get a price list?",
+            ),
+            Turn::new("Sofia", None, None, "Can we turn off the microphones?"),
+            Turn::new(
+                "Marco",
+                None,
+                None,
+                "Yeah, yeah if the meeting's over then yeah I guess so.",
+            ),
+            Turn::new("Marco", None, None, "Should we order more?"),
+            Turn::new("Marco", None, None, "Yes, they came in this morning."),
+        ];
+        let numbered = NumberedTurns::new(&turns, 1);
+        let quoted: Vec<(usize, String)> = decision_sentences(&numbered)
+            .into_iter()
+            .map(|c| (c.turn, c.sentence))
+            .collect();
+        assert_eq!(
+            quoted,
+            [
+                (
+                    2,
+                    "Yes, the book drop stays open the whole time.".to_string()
+                ),
+                (
+                    4,
+                    "One more late delivery and we're done with them.".to_string()
+                ),
+            ],
+            "not the question, not a yes to running the meeting, not a speaker answering themself"
+        );
     }
 
     #[test]

@@ -65,6 +65,13 @@ pub fn done_in_the_meeting(text: &str) -> bool {
     parting().is_match(text.trim()) || in_the_room(text.trim(), true)
 }
 
+/// Whether `text` names a time after the meeting ("on Thursday", "next week"): a task
+/// accepted in such words ("Can you go through the temperature logs?" "Yes, I'll do that
+/// on Thursday.") is for later, whatever its own words say.
+pub fn names_a_later_time(text: &str) -> bool {
+    later().is_match(text)
+}
+
 /// Whether the decision `text` is the meeting's own business, so that nothing about the
 /// work was chosen: as for a task, except that "now" may date a choice ("We stop the
 /// pilot now"); "here", "in a second" and "at the end" still place it in the room.

@@ -450,12 +450,38 @@ impl ChunkReader<'_> {
                 )?)?;
                 actions.action_items.extend(answer.action_items);
             }
+            let settled = cues::decision_sentences(&window);
+            let least = u64::from(!settled.is_empty());
             let answer: DecisionsAnswer = parse(ask_pass(
                 Pass::Decisions,
                 &window,
-                &decisions_schema(range, !cues::decision_sentences(&window).is_empty()),
+                &decisions_schema(range, (least, ANSWER_LIMITS.decisions)),
             )?)?;
+            // As for tasks: a settled sentence the list passed over ("One more late
+            // delivery and we move to Harbour Fresh.") is asked about again, over its
+            // turns and the one after, for at most one decision each.
+            let said: Vec<(usize, &str)> = answer
+                .decisions
+                .iter()
+                .map(|d| (d.turn, d.text.as_str()))
+                .collect();
+            let unanswered = cues::unanswered(&window, &settled, &said);
             decisions.decisions.extend(answer.decisions);
+            for (first, last) in unanswered {
+                let Some(span) = window.span(first, (last + 1).min(range.1)) else {
+                    continue;
+                };
+                let quoted = cues::decision_sentences(&span).len() as u64;
+                if quoted == 0 {
+                    continue;
+                }
+                let answer: DecisionsAnswer = parse(ask_pass(
+                    Pass::Decisions,
+                    &span,
+                    &decisions_schema(span.range(), (1, quoted)),
+                )?)?;
+                decisions.decisions.extend(answer.decisions);
+            }
         }
         let overview: OverviewAnswer = parse(ask_pass(
             Pass::Overview,
@@ -517,15 +543,16 @@ fn turn_number((first, last): (usize, usize)) -> Value {
 /// The decisions pass's answer: each decision cites its turn first, so the model finds
 /// the words before it writes them. Where a turn states a choice as settled (`settled`,
 /// [`cues::decision_sentences`]) the list holds at least one: the 1.5B model otherwise
-/// answered `[]` to "Let's decide it now: the migration moves to January".
-fn decisions_schema(range: (usize, usize), settled: bool) -> Value {
+/// answered `[]` to "Let's decide it now: the migration moves to January". The list
+/// holds `least` to `most` items.
+fn decisions_schema(range: (usize, usize), (least, most): (u64, u64)) -> Value {
     json!({
         "type": "object",
         "properties": {
             "decisions": {
                 "type": "array",
-                "minItems": usize::from(settled),
-                "maxItems": ANSWER_LIMITS.decisions,
+                "minItems": least,
+                "maxItems": most,
                 "items": {
                     "type": "object",
                     "properties": { "turn": turn_number(range), "text": item_text() },
@@ -791,7 +818,13 @@ impl Meeting {
                 let settled = cues::settled_before(turns, evidence.turn);
                 tidy::with_told_news(&a.text, &turn.text, settled)
             });
-            if !says_enough(told.as_deref().unwrap_or(&a.text)) {
+            // "I can ask them." says enough once "them" is named.
+            let named = turns
+                .turn(evidence.turn)
+                .map(|turn| tidy::with_named_thing(&a.text, &turn.text, &self.participants));
+            if !says_enough(told.as_deref().unwrap_or(&a.text))
+                && !named.as_deref().is_some_and(says_enough)
+            {
                 return false;
             }
             if let Some(turn) = turns.turn(evidence.turn) {
@@ -811,6 +844,15 @@ impl Meeting {
                     {
                         a.text = named;
                     }
+                    // "Then we go with Marsh." "I'll call them this afternoon."
+                    if let Some(named) = tidy::with_choice_named_before(
+                        &a.text,
+                        &asked.text,
+                        &turn.text,
+                        &self.participants,
+                    ) {
+                        a.text = named;
+                    }
                 }
             }
             let nearby = turns.nearby_text(evidence.turn);
@@ -828,6 +870,15 @@ impl Meeting {
             }
             if let Some(owner) = cues::owner_by_wording(turns, evidence.turn, &a.text) {
                 a.owner = owner.to_string();
+            }
+            // "Ravi, can you check the grant?" "Sure. I'll get back to you by Thursday.":
+            // the "you" of an acceptance is the one who asked.
+            if let (Some(request), Some(turn)) = (request, turns.turn(evidence.turn)) {
+                if a.owner == evidence.speaker
+                    && tidy::you_in_own_words(&a.text, &turn.text, &request.text)
+                {
+                    a.text = tidy::addressed(&a.text, self.called(&request.speaker));
+                }
             }
             // "I'll share it with you first", said by the owner in a 1:1: the "you" is
             // the other person, whom the note names.
@@ -900,9 +951,19 @@ impl Meeting {
                 && !form::in_a_speakers_voice(&d.text)
                 && !form::only_proposed(&d.text)
         });
+        // A request taken on for a later time is not done in the room, whatever its verb.
+        let accepted_for_later = |a: &ActionDraft| {
+            a.evidence.as_ref().is_some_and(|e| {
+                turns.turn(e.turn + 1).is_some_and(|answer| {
+                    answer.speaker == a.owner
+                        && cues::accepted_request(turns, e.turn + 1) == Some(e.turn)
+                        && meeting_acts::names_a_later_time(&answer.text)
+                })
+            })
+        };
         extract
             .action_items
-            .retain(|a| !meeting_acts::done_in_the_meeting(&a.text));
+            .retain(|a| !meeting_acts::done_in_the_meeting(&a.text) || accepted_for_later(a));
         twice::drop_same_turn_twins(&mut extract.action_items);
         twice::fold_when_asked(&mut extract.action_items);
         // "Send me the mockups", asked by Mei of Alex: Alex's task names Mei.

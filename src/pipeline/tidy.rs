@@ -14,7 +14,7 @@ const VOCATIVE: &str =
     r"^[A-Z][\w'-]*(\s[A-Z][\w'-]*)?,\s+(?i:(can|could|would|will) you|please)\b";
 
 /// How a spoken task starts before its verb.
-const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|(can|could|would|will) your (team|group|people|folks|side) |please |((maybe|perhaps),? you (can|could)|if you could) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to |(have|need|got) to |gotta )";
+const TASK_OPENING: &str = r"(?i)^((can|could|would|will) you (also |please )?|(can|could|would|will) your (team|group|people|folks|side) |please |((maybe|perhaps),? you (can|could)|if you could|i'd like you to|i would like you to|i need you to|i want you to) (also |just )?|(i'll|i will|i can|i'm going to|i am going to|i'm gonna|i am gonna|let me|i need to|i should|i have to) (also )?|(you'll|you will|you're going to|you are going to|you're gonna|you are gonna) (also |all |just )?|make sure to |(have|need|got) to |gotta )";
 
 /// Sounds and phrases that only fill speech: "uh", "um", "you know", "I mean".
 const DISFLUENCY: &str = r"(?i)(^|[\s,])(uh+|um+|erm|uh-huh|mm+|hmm+|you know|i mean)\b[,.]?";
@@ -308,6 +308,32 @@ pub fn speaks_to_one(task: &str) -> bool {
         })
 }
 
+/// Whether `task` speaks to one person as `turn` does and `asked` does not: "get back to
+/// you", "let you know", "send you the list" (right after the verb,
+/// [`speaks_to_one`]), in words of the turn that answers a request, not of the request
+/// ("Send me what you have"), whose "you" is the one who answers.
+pub fn you_in_own_words(task: &str, turn: &str, asked: &str) -> bool {
+    let Some(phrase) = to_you()
+        .find(task)
+        .map(|m| m.as_str().to_lowercase())
+        .or_else(|| speaks_to_one(task).then(|| crate::words::words(task)[..2].join(" ")))
+    else {
+        return false;
+    };
+    let said = |text: &str| crate::words::words(text).join(" ").contains(&phrase);
+    said(turn) && !said(asked)
+}
+
+/// A possessive that points back at someone named before: "their rep", "his rota".
+const POSSESSIVE: &str = r"(?i)\b(?:their|his|its)\b";
+
+cached_regex!(possessive, POSSESSIVE);
+
+/// "You" as the one a task reports to: "get back to you", "let you know".
+const TO_YOU: &str = r"(?i)\b(?:back to|let) you\b";
+
+cached_regex!(to_you, TO_YOU);
+
 /// `task`, asked for by `asker` of someone else, with "me" and "my" naming the one who
 /// asked: "Send me the mockups by Thursday", asked by Mei of Alex, is "Send Mei the mockups
 /// by Thursday" in Alex's list.
@@ -325,6 +351,8 @@ pub fn asked_by(task: &str, asker: &str) -> String {
 /// and no question mark. Text that would be left empty is returned as it was.
 pub fn task(text: &str) -> String {
     let sentence = task_sentence(text);
+    // "I'd like your three dishes by the end of the month": a request to hand them over.
+    let sentence = wish_for_yours().replace(sentence.trim(), "Get me your ");
     let mut rest = sentence.trim();
     loop {
         let before = rest;
@@ -386,8 +414,14 @@ pub fn task(text: &str) -> String {
 }
 
 /// A clause joined on that says what the group will do: ", and we'll renew the purchase
-/// order", "but let's keep the old one".
-const GROUP_CLAUSE: &str = r"(?i),?\s+(?:and|but|so)\s+(?:then\s+)?(?:we'll|we will|we're going to|we are going to|we're gonna|let's)\b.*$";
+/// order", "but let's keep the old one"; or why the group wants it done: ", just so we
+/// have it".
+const GROUP_CLAUSE: &str = r"(?i),?\s+(?:and|but|so)\s+(?:then\s+)?(?:we'll|we will|we're going to|we are going to|we're gonna|let's)\b.*$|,\s*(?:just\s+)?so (?:that )?we (?:have|know|can|could|don't|won't)\b.*$";
+
+/// A wish for the listener's work, said as the speaker's: "I'd like your three dishes".
+const WISH_FOR_YOURS: &str = r"(?i)^(?:(?:and|so|okay|ok|good)[,\s]+)*(?:i'd|i would) like your\s+|^(?:i (?:want|need) your)\s+";
+
+cached_regex!(wish_for_yours, WISH_FOR_YOURS);
 
 cached_regex!(group_clause, GROUP_CLAUSE);
 
@@ -453,8 +487,10 @@ fn task_sentence(text: &str) -> std::borrow::Cow<'_, str> {
 /// summary of the scope by Wednesday" for "Write it by Wednesday"); its first "them", the
 /// one name that sentence gives someone outside the meeting (`people`) ("We'll go with
 /// Allied. Omar, please sign the contract with them by Friday" gives "Sign the contract
-/// with Allied by Friday"). The copied sentence is the turn's sentence sharing the most
-/// words with the task, at least three.
+/// with Allied by Friday"), or the thing that sentence's subject names ("The community
+/// centre next door has a room on Tuesday mornings. I can ask them." gives "Ask the
+/// community centre next door"). The copied sentence is the turn's sentence sharing the
+/// most words with the task, at least three (both words of a task of two).
 pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
     if !back_word().is_match(task) && !them_word().is_match(task) {
         return task.to_string();
@@ -468,27 +504,34 @@ pub fn with_named_thing(task: &str, turn: &str, people: &[String]) -> String {
             .filter(|w| wanted.contains(w))
             .count()
     };
+    // A task of two words ("Ask them") is copied when both are the sentence's.
+    let least = wanted.len().clamp(2, 3);
     let Some(at) = said
         .iter()
         .enumerate()
         .map(|(i, s)| (shared(s), i))
-        .filter(|&(n, _)| n >= 3)
+        .filter(|&(n, _)| n >= least)
         .max_by_key(|&(n, i)| (n, std::cmp::Reverse(i)))
         .map(|(_, at)| at)
     else {
         return task.to_string();
     };
+    let with_them = |named: &str| {
+        let c = them_word().captures(task)?;
+        let them = c.get(1).or(c.get(2))?;
+        Some(format!(
+            "{}{named}{}",
+            &task[..them.start()],
+            &task[them.end()..]
+        ))
+    };
     thing_before(&said, at)
         .and_then(|thing| with_thing(task, thing))
+        .or_else(|| with_them(&name_before(&said, at, people)?))
+        // "The community centre next door has a room. I can ask them."
         .or_else(|| {
-            let name = name_before(&said, at, people)?;
-            let c = them_word().captures(task)?;
-            let them = c.get(1).or(c.get(2))?;
-            Some(format!(
-                "{}{name}{}",
-                &task[..them.start()],
-                &task[them.end()..]
-            ))
+            let before = said.get(at.checked_sub(1)?)?;
+            with_them(&lowercase_first(subject_thing(before)?))
         })
         .unwrap_or_else(|| task.to_string())
 }
@@ -546,7 +589,51 @@ fn names_in(sentence: &str, people: &[String]) -> Vec<String> {
 /// such word or the turn names no one, or several, outside the meeting (`people`).
 pub fn with_person_named_before(task: &str, asked: &str, people: &[String]) -> Option<String> {
     let pronoun = them_word().captures(task)?.get(2)?;
-    let mut names: Vec<String> = crate::words::sentences(asked)
+    with_one_name(task, pronoun, crate::words::sentences(asked), people)
+}
+
+/// `task`, whose "them" is the one name a choice settled in the turn before gives
+/// (`asked`: "Then we go with Marsh." "I'll call them this afternoon." gives "Call Marsh
+/// this afternoon"), when the promise opens its own turn (`turn`, past a bare "Yes."):
+/// a sentence before it in that turn says what "them" is ("Yes. We have reserved
+/// instances that expire in January; I'll renegotiate them before they renew.").
+pub fn with_choice_named_before(
+    task: &str,
+    asked: &str,
+    turn: &str,
+    people: &[String],
+) -> Option<String> {
+    let them = them_word().captures(task)?.get(1)?;
+    let said = super::cues::clauses(turn);
+    let opening = said.iter().find(|c| {
+        !crate::words::words(c)
+            .iter()
+            .all(|w| super::backchannel::acknowledges(w))
+    })?;
+    let task_words = crate::words::words(task);
+    let shared = crate::words::words(opening)
+        .iter()
+        .filter(|w| task_words.contains(w))
+        .count();
+    if shared < task_words.len().min(3) {
+        return None;
+    }
+    let chosen = crate::words::sentences(asked)
+        .into_iter()
+        .filter(|s| super::cues::settles(s))
+        .collect();
+    with_one_name(task, them, chosen, people)
+}
+
+/// `task` with `pronoun` replaced by the one name outside the meeting (`people`) that
+/// `sentences` give; `None` when they give none or several.
+fn with_one_name(
+    task: &str,
+    pronoun: regex::Match<'_>,
+    sentences: Vec<&str>,
+    people: &[String],
+) -> Option<String> {
+    let mut names: Vec<String> = sentences
         .into_iter()
         .flat_map(|s| names_in(s, people))
         .collect();
@@ -561,11 +648,12 @@ pub fn with_person_named_before(task: &str, asked: &str, people: &[String]) -> O
     ))
 }
 
-/// Whether `task` is about what `said` says: it points back ("send them a note") or
-/// shares a content word with it.
+/// Whether `task` is about what `said` says: it points back ("send them a note", "ask
+/// their rep") or shares a content word with it.
 pub fn refers_to(task: &str, said: &str) -> bool {
     let words = crate::words::content_tokens(said);
     back_word().is_match(task)
+        || possessive().is_match(task)
         || crate::words::content_tokens(task)
             .iter()
             .any(|w| words.contains(w))
@@ -872,8 +960,11 @@ const SUBJECT_ENDS: [&str; 22] = [
 ];
 
 /// The subject of `sentence` when it is a thing named with "the", "our", "your" or
-/// "their" and at most three words ("Also, the pricing page still shows last year's tiers" gives "the pricing
-/// page"): what a promise right after it ("Could you flag it to marketing?") is about.
+/// "their" and at most five words ("Also, the pricing page still shows last year's tiers"
+/// gives "the pricing page", "The community centre next door has a room" "the community
+/// centre next door"): what a promise right after it ("Could you flag it to marketing?")
+/// is about. Not one who will do the thing ("The caretaker can do that. I'll add it to
+/// his rota.").
 fn subject_thing(sentence: &str) -> Option<&str> {
     let rest = after_fillers(sentence);
     let words: Vec<&str> = rest.split_whitespace().collect();
@@ -882,7 +973,17 @@ fn subject_thing(sentence: &str) -> Option<&str> {
         return None;
     }
     let end =
-        (2..words.len().min(5)).find(|&i| SUBJECT_ENDS.contains(&spoken_key(words[i]).as_str()))?;
+        (2..words.len().min(6)).find(|&i| SUBJECT_ENDS.contains(&spoken_key(words[i]).as_str()))?;
+    let doer = |i: usize, set: &[&str]| {
+        words
+            .get(i)
+            .is_some_and(|w| set.contains(&spoken_key(w).as_str()))
+    };
+    if doer(end, &["can", "will", "could", "would"])
+        && doer(end + 1, &["do", "handle", "take", "cover", "manage"])
+    {
+        return None;
+    }
     let last = words[end - 1];
     let thing = &rest[..last.as_ptr() as usize - rest.as_ptr() as usize + last.len()];
     (!thing.contains([',', ';', ':'])).then_some(thing)
@@ -1074,6 +1175,16 @@ mod tests {
             "Do the training session for the front desk."
         );
         assert_eq!(task("I'll do it by myself."), "Do it by myself.");
+        assert_eq!(
+            task("Can you get a price list from them, just so we have it?"),
+            "Get a price list from them",
+            "the group's reason"
+        );
+        assert_eq!(
+            task("I'd like your three dishes by the end of the month."),
+            "Get me your three dishes by the end of the month.",
+            "a wish for the listener's work asks for it"
+        );
         assert_eq!(task("Introduce yourself."), "Introduce yourself.");
         assert!(speaks_to_one("Email you the contact after this."));
         assert!(!speaks_to_one("Email you all the contact."));
@@ -1367,6 +1478,88 @@ mod tests {
     }
 
     #[test]
+    fn them_is_the_thing_the_sentence_before_opens_with_but_not_one_who_does_it() {
+        assert_eq!(
+            with_named_thing(
+                "Ask them.",
+                "The community centre next door has a room on Tuesday mornings. I can ask them.",
+                &[]
+            ),
+            "Ask the community centre next door.",
+            "a task of two words, both said"
+        );
+        assert_eq!(
+            with_named_thing(
+                "Add it to his rota.",
+                "The caretaker can do that. I'll add it to his rota.",
+                &[]
+            ),
+            "Add it to his rota.",
+            "the caretaker does the thing; it is not the thing"
+        );
+    }
+
+    #[test]
+    fn them_is_the_one_name_a_choice_just_settled_gives() {
+        let people = ["Grace Kim".to_string(), "Tom Becker".to_string()];
+        let chosen = "Then we go with Marsh. The timing matters more than the thirty thousand.";
+        assert_eq!(
+            with_choice_named_before(
+                "Call them this afternoon and ask for the contract.",
+                chosen,
+                "I'll call them this afternoon and ask for the contract.",
+                &people
+            )
+            .as_deref(),
+            Some("Call Marsh this afternoon and ask for the contract.")
+        );
+        assert_eq!(
+            with_choice_named_before(
+                "Renegotiate them before they renew.",
+                "So we skip Berlin and marketing gives back 40 thousand.",
+                "Yes. We have reserved instances that expire in January; I'll renegotiate them before they renew.",
+                &people
+            ),
+            None,
+            "the turn says what \"them\" is before its promise"
+        );
+        assert_eq!(
+            with_choice_named_before(
+                "Fix them today",
+                "Sarah said the slides are rough.",
+                "I'll fix them today.",
+                &people
+            ),
+            None,
+            "a name said in passing is not what \"them\" is"
+        );
+    }
+
+    #[test]
+    fn the_you_of_an_acceptance_is_the_one_who_asked() {
+        let asked = "Ravi, can you check that the grant covers the contingency line too?";
+        let answer = "Sure. I'll read through the award letter and get back to you by Thursday.";
+        assert!(you_in_own_words(
+            "Read through the award letter and get back to you by Thursday.",
+            answer,
+            asked
+        ));
+        assert!(
+            !you_in_own_words(
+                "Send me what you have",
+                "Sure, tomorrow.",
+                "Send me what you have."
+            ),
+            "the request's own you"
+        );
+        assert!(!you_in_own_words(
+            "Read through the award letter",
+            answer,
+            asked
+        ));
+    }
+
+    #[test]
     fn them_is_the_one_outside_name_the_sentence_before_gives() {
         let people = ["Hannah Cole".to_string(), "Omar Haddad".to_string()];
         assert_eq!(
@@ -1430,11 +1623,19 @@ mod tests {
             ("Either Allied or Cargo Kings, then.", "two names"),
             ("So Hannah agrees with the movers.", "a participant"),
             ("They start on Friday.", "a weekday, and the first word"),
-            ("The movers were cheap.", "no name"),
         ] {
             let turn = format!("{before} Omar, please sign the contract with them by Friday.");
             assert_eq!(with_named_thing(task, &turn, &people), task, "{why}");
         }
+        // No name, but the subject the sentence opens with.
+        assert_eq!(
+            with_named_thing(
+                task,
+                "The movers were cheap. Omar, please sign the contract with them by Friday.",
+                &people
+            ),
+            "Sign the contract with the movers by Friday"
+        );
     }
 
     #[test]
@@ -1487,6 +1688,10 @@ mod tests {
             "names the request's thing"
         );
         assert!(refers_to("Send them a note", "Can you ask sales to wait?"));
+        assert!(refers_to(
+            "Ask their rep when he drops by on Wednesday",
+            "Can you get a price list from them, just so we have it?"
+        ));
         assert!(refers_to(
             "Ask sales to wait today",
             "Can you ask sales to wait?"
