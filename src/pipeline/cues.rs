@@ -555,7 +555,9 @@ fn task_cues_up_to<'a>(turns: &NumberedTurns<'a>, max: usize) -> Vec<Cue<'a>> {
 
 /// The spans of turns (first, last) whose task sentences no item of an answer says:
 /// where a list walked the window's talk from its top and closed before it reached the
-/// promises. `cues` are the window's task sentences in order, of which the question
+/// promises. The decisions pass asks it of its settled sentences the same way ("One more
+/// late delivery and we move to Harbour Fresh."). `cues` are the window's task
+/// sentences in order, of which the question
 /// quoted the first [`MAX_CUES`]; `cited` holds each item's turn and text, and `turns`
 /// are the window's. A quoted sentence is answered by an item that cites its turn. An
 /// item that cites a turn beside it, within two as grounding allows, answers it only by
