@@ -435,14 +435,9 @@ impl ChunkReader<'_> {
                 .collect();
             let unanswered = cues::unanswered(&window, &cues::all_task_sentences(&window), &said);
             actions.action_items.extend(answer.action_items);
-            for (first, last) in unanswered {
-                let Some(span) = window.span(first, (last + 1).min(range.1)) else {
-                    continue;
-                };
-                let quoted = cues::task_sentences(&span).len() as u64;
-                if quoted == 0 {
-                    continue;
-                }
+            for (span, quoted) in
+                second_looks(&window, unanswered, |s| cues::task_sentences(s).len())
+            {
                 let answer: ActionsAnswer = parse(ask_pass(
                     Pass::Actions,
                     &span,
@@ -467,14 +462,9 @@ impl ChunkReader<'_> {
                 .collect();
             let unanswered = cues::unanswered(&window, &settled, &said);
             decisions.decisions.extend(answer.decisions);
-            for (first, last) in unanswered {
-                let Some(span) = window.span(first, (last + 1).min(range.1)) else {
-                    continue;
-                };
-                let quoted = cues::decision_sentences(&span).len() as u64;
-                if quoted == 0 {
-                    continue;
-                }
+            for (span, quoted) in
+                second_looks(&window, unanswered, |s| cues::decision_sentences(s).len())
+            {
                 let answer: DecisionsAnswer = parse(ask_pass(
                     Pass::Decisions,
                     &span,
@@ -491,6 +481,26 @@ impl ChunkReader<'_> {
         let partial = Extract::from_passes(actions, decisions, overview);
         Ok((meeting.ground(partial, turns, &same), usage))
     }
+}
+
+/// The second looks of a window: each run of turns whose quoted sentences no item said
+/// (`unanswered`, [`cues::unanswered`]), with the turn after it, which may accept or
+/// answer, and how many sentences its narrower question quotes (`quoted`), at most one
+/// item each; a span that quotes none is not asked.
+fn second_looks<'a>(
+    window: &NumberedTurns<'a>,
+    unanswered: Vec<(usize, usize)>,
+    quoted: impl Fn(&NumberedTurns<'a>) -> usize,
+) -> Vec<(NumberedTurns<'a>, u64)> {
+    let end = window.range().1;
+    unanswered
+        .into_iter()
+        .filter_map(|(first, last)| {
+            let span = window.span(first, (last + 1).min(end))?;
+            let count = quoted(&span) as u64;
+            (count > 0).then_some((span, count))
+        })
+        .collect()
 }
 
 /// Asks the model for JSON that satisfies `schema`.

@@ -605,11 +605,9 @@ pub fn with_choice_named_before(
 ) -> Option<String> {
     let them = them_word().captures(task)?.get(1)?;
     let said = super::cues::clauses(turn);
-    let opening = said.iter().find(|c| {
-        !crate::words::words(c)
-            .iter()
-            .all(|w| super::backchannel::acknowledges(w))
-    })?;
+    let opening = said
+        .iter()
+        .find(|c| !super::backchannel::says_nothing(None, c))?;
     let task_words = crate::words::words(task);
     let shared = crate::words::words(opening)
         .iter()
